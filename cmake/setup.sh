@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# cmake/setup.sh: make a fresh Debian machine ready and build mantissa into build/.
+# Installs only the Debian packages that are missing (quietly; nothing else is downloaded),
+# then configures (Release, CUDA when nvcc is found) and builds with 2 jobs. Idempotent.
+# Used by examples/run_main.sh and tests/run_tests.sh; BUILD_DIR overrides the build folder.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build=${BUILD_DIR:-$root/build}
+
+packages=(cmake make g++ pkg-config libeigen3-dev zlib1g-dev nlohmann-json3-dev libcli11-dev
+          libgtest-dev libgmock-dev libbenchmark-dev libopenblas-dev dataset-fashion-mnist)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing missing Debian packages: ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
+fi
+
+mkdir -p "$build"
+log=$build/setup.log
+if ! { cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release &&
+       cmake --build "$build" -j2; } >"$log" 2>&1; then
+  tail -n 60 "$log"
+  echo "setup: the build failed; the whole log is $log" >&2
+  exit 1
+fi
+grep -E 'warning:' "$log" || true  # the tree builds warning-free: show any that appear
+echo "setup: built $(grep -c 'Built target' "$log") targets in $build"

@@ -1,0 +1,61 @@
+// mantissa/core/checks.hpp: the compile-time checks behind "dtype mismatches are compile
+// errors". Every op that takes several tensors states its requirements with these, so the
+// compiler prints one static_assert message that says the fix, followed by a note such as
+//   note: 'mantissa::same_dtype<float, mantissa::half>' evaluates to false
+// which names both types. The variable templates are named for that note to read well.
+#pragma once
+
+#include <concepts>
+
+#include "mantissa/core/tensor.hpp"
+
+namespace mantissa {
+
+template <class A, class B>
+inline constexpr bool same_dtype = std::same_as<A, B>;
+template <class A, class B>
+inline constexpr bool same_device = std::same_as<A, B>;
+template <class T>
+inline constexpr bool is_float_dtype = FloatDtype<T>;
+template <class X>
+inline constexpr bool is_tensor = TensorLike<X>;
+template <class D>
+inline constexpr bool has_cuda_kernel = false;  // true once the CUDA backend defines the op
+
+namespace detail {
+
+// True when A and B (tensor-like) share dtype and device: ops guard their bodies with it so
+// that a failed check above prints one message, not a cascade.
+template <class A, class B>
+inline constexpr bool compatible =
+    same_dtype<dtype_of<A>, dtype_of<B>> && same_device<device_of<A>, device_of<B>>;
+
+// Operands of one op: same dtype and same device. A and B are tensor-like.
+template <class A, class B>
+constexpr void require_same_dtype_and_device() {
+  static_assert(same_dtype<dtype_of<A>, dtype_of<B>>,
+                "mantissa: the operands have different dtypes (both named in the note below); "
+                "nothing converts implicitly: convert one explicitly, e.g. cast<float>(x)");
+  static_assert(same_device<device_of<A>, device_of<B>>,
+                "mantissa: the operands live on different devices (both named in the note "
+                "below); move one explicitly: to<Cuda>(x) or to<Cpu>(x)");
+}
+
+// Arithmetic kernels take floating dtypes only.
+template <class A>
+constexpr void require_float_dtype() {
+  static_assert(is_float_dtype<dtype_of<A>>,
+                "mantissa: arithmetic needs a floating dtype (float, half, bfloat16), and this "
+                "tensor's dtype (in the note below) is an integer: convert it with cast<float>(x)");
+}
+
+// Ops with only a CPU kernel so far.
+template <class D>
+constexpr void require_cpu() {
+  static_assert(std::same_as<D, Cpu> || has_cuda_kernel<D>,
+                "mantissa: this op has no CUDA kernel yet (the CUDA backend comes in a later "
+                "release); run it on Cpu tensors: to<Cpu>(x)");
+}
+
+}  // namespace detail
+}  // namespace mantissa

@@ -1,0 +1,68 @@
+// mantissa/core/linalg.hpp: matrix products on 2-D tensors.
+//
+//   ops::gemm(c, a, b, {.trans_a, .trans_b, .alpha, .beta})   c = alpha op(a) op(b) + beta c
+//   matmul(a, b)                                              a new (m, n) tensor
+//
+// a and b share one dtype and device; c is of that dtype or float32 (layers write weight
+// gradients of 16-bit activations straight into float32). Products accumulate in float32.
+#pragma once
+
+#include "mantissa/core/checks.hpp"
+#include "mantissa/core/cpu/gemm.hpp"
+
+namespace mantissa {
+
+struct GemmOptions {
+  bool trans_a = false;
+  bool trans_b = false;
+  float alpha = 1.0f;
+  float beta = 0.0f;  // 0: overwrite c (never read); 1: accumulate into c
+};
+
+namespace detail {
+struct GemmDims {
+  std::int64_t m, n, k;
+};
+// Checks ranks and inner dimensions; ShapeError names the op and all shapes.
+GemmDims gemm_dims(const char* op, const Shape& a, bool ta, const Shape& b, bool tb);
+void check_gemm_output(const char* op, const Shape& c, const GemmDims& d);
+}  // namespace detail
+
+namespace ops {
+
+template <TensorLike C, TensorLike A, TensorLike B>
+void gemm(C&& c, const A& a, const B& b, GemmOptions o = {}) {
+  detail::require_same_dtype_and_device<A, B>();
+  static_assert(same_dtype<dtype_of<C>, dtype_of<A>> || same_dtype<dtype_of<C>, float>,
+                "mantissa::ops::gemm: the output's dtype must be the inputs' dtype or float "
+                "(note below); convert explicitly with cast<>");
+  static_assert(same_device<device_of<C>, device_of<A>>,
+                "mantissa::ops::gemm: the output lives on another device than the inputs "
+                "(note below); move it explicitly with to<>");
+  detail::require_float_dtype<A>();
+  detail::require_cpu<device_of<A>>();
+  using T = dtype_of<A>;
+  using TC = dtype_of<C>;
+  if constexpr (detail::compatible<A, B> && FloatDtype<T> &&
+                (std::same_as<TC, T> || std::same_as<TC, float>)) {
+    const auto d = detail::gemm_dims("gemm", a.shape(), o.trans_a, b.shape(), o.trans_b);
+    detail::check_gemm_output("gemm", c.shape(), d);
+    cpu::gemm<T, TC>(cpu::Transpose{o.trans_a}, cpu::Transpose{o.trans_b}, d.m, d.n, d.k,
+                     o.alpha, a.data(), a.shape()[1], b.data(), b.shape()[1], o.beta,
+                     c.view().data(), d.n);
+  }
+}
+
+}  // namespace ops
+
+// (m, k) x (k, n) -> (m, n), in the inputs' dtype, accumulated in float32.
+template <TensorLike A, TensorLike B>
+Tensor<dtype_of<A>, device_of<A>> matmul(const A& a, const B& b) {
+  detail::require_same_dtype_and_device<A, B>();
+  const auto d = detail::gemm_dims("matmul", a.shape(), false, b.shape(), false);
+  auto c = Tensor<dtype_of<A>, device_of<A>>::empty(Shape{d.m, d.n});
+  if constexpr (detail::compatible<A, B>) ops::gemm(c, a, b);
+  return c;
+}
+
+}  // namespace mantissa

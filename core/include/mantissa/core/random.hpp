@@ -1,0 +1,66 @@
+// mantissa/core/random.hpp: seeded, counter-based random numbers (Philox4x32-10).
+//
+// What this object represents: a key (the seed) and a position (the offset, counted in
+// 128-bit Philox blocks). Element i of a fill draws from block offset + i / 4, so the numbers
+// depend only on (seed, offset, i): the same whatever the thread count, and the same on the
+// CUDA backend. Each fill advances the offset past the blocks it used, so consecutive fills
+// draw fresh numbers; (seed, offset) is the whole state a checkpoint needs.
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+#include "mantissa/core/tensor.hpp"
+
+namespace mantissa {
+
+// Philox4x32-10 (Salmon et al., SC'11): one 128-bit block from a counter and a 64-bit key.
+std::array<std::uint32_t, 4> philox4x32_10(std::array<std::uint32_t, 4> counter,
+                                           std::array<std::uint32_t, 2> key) noexcept;
+
+class Generator {
+ public:
+  explicit Generator(std::uint64_t seed = 0, std::uint64_t offset = 0) noexcept
+      : seed_(seed), offset_(offset) {}
+
+  std::uint64_t seed() const noexcept { return seed_; }
+  std::uint64_t offset() const noexcept { return offset_; }  // in 4-number blocks
+
+  // The block at offset() + i (does not advance).
+  std::array<std::uint32_t, 4> block(std::uint64_t i) const noexcept;
+  // Reserve n numbers: returns the first block index and advances past ceil(n / 4) blocks.
+  std::uint64_t take(std::uint64_t n) noexcept;
+
+  friend bool operator==(const Generator&, const Generator&) = default;
+
+ private:
+  std::uint64_t seed_;
+  std::uint64_t offset_;
+};
+
+// Fill x with U[lo, hi) (floating dtypes; 16-bit ones round the float draw to nearest even).
+template <FloatDtype T>
+void fill_uniform(TensorView<T, Cpu> x, float lo, float hi, Generator& gen);
+// Fill x with N(mean, stddev^2) by Box-Muller on pairs of draws.
+template <FloatDtype T>
+void fill_normal(TensorView<T, Cpu> x, float mean, float stddev, Generator& gen);
+
+template <FloatDtype T, Device D = Cpu>
+Tensor<T, D> uniform(Shape shape, float lo, float hi, Generator& gen) {
+  static_assert(std::same_as<D, Cpu>, "mantissa::uniform: the CUDA generator arrives with the "
+                                      "CUDA backend; draw on Cpu and move with to<Cuda>(x)");
+  auto t = Tensor<T, D>::empty(shape);
+  fill_uniform<T>(t.view(), lo, hi, gen);
+  return t;
+}
+
+template <FloatDtype T, Device D = Cpu>
+Tensor<T, D> normal(Shape shape, float mean, float stddev, Generator& gen) {
+  static_assert(std::same_as<D, Cpu>, "mantissa::normal: the CUDA generator arrives with the "
+                                      "CUDA backend; draw on Cpu and move with to<Cuda>(x)");
+  auto t = Tensor<T, D>::empty(shape);
+  fill_normal<T>(t.view(), mean, stddev, gen);
+  return t;
+}
+
+}  // namespace mantissa

@@ -1,0 +1,359 @@
+// mantissa/core/tensor.hpp: Tensor<T, Device> (owning) and TensorView<T, Device> (borrowed).
+//
+// What these objects represent:
+//   Tensor<T, D>      owns one contiguous, row-major, 64-byte-aligned buffer of numel()
+//                     elements of dtype T on device D. Move-only: a copy is a visible clone().
+//   TensorView<T, D>  a pointer and a shape into memory someone else owns; cheap to pass by
+//                     value. TensorView<const T, D> is the read-only form; a Tensor converts
+//                     to either with view().
+// The device is part of the type, so host element access (operator(), operator[], at) exists
+// only for D = Cpu, and a kernel for one device cannot be handed a tensor of the other.
+//
+// Requires/ensures:
+//   - T is a dtype (float, half, bfloat16, int32_t, uint8_t): anything else is a compile error;
+//   - Tensor(shape) zero-fills; Tensor::empty(shape) leaves memory uninitialised;
+//   - operator() checks bounds in debug builds (MANTISSA_BOUNDS_CHECKS), at() always does;
+//   - a moved-from tensor is empty (numel() == 0, data() == nullptr).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include "mantissa/core/device.hpp"
+#include "mantissa/core/dtype.hpp"
+#include "mantissa/core/error.hpp"
+#include "mantissa/core/shape.hpp"
+
+namespace mantissa {
+
+template <class T, class D = Cpu>
+class Tensor;
+
+namespace detail {
+template <class T>
+inline constexpr bool always_false = false;
+
+[[noreturn]] void throw_index_error(std::int64_t index, std::int64_t axis_size, int axis,
+                                    const Shape& shape);
+[[noreturn]] void throw_reshape_error(const Shape& from, const Shape& to);
+[[noreturn]] void throw_slice_error(std::int64_t begin, std::int64_t end, const Shape& shape);
+
+#if defined(MANTISSA_BOUNDS_CHECKS) || !defined(NDEBUG)
+inline constexpr bool bounds_checks = true;
+#else
+inline constexpr bool bounds_checks = false;
+#endif
+}  // namespace detail
+
+// ---- TensorView ---------------------------------------------------------------------------
+
+template <class T, class D = Cpu>
+class TensorView {
+  static_assert(is_dtype_v<std::remove_const_t<T>>,
+                "mantissa::TensorView<T>: T is not a dtype; the dtypes are float, mantissa::half, "
+                "mantissa::bfloat16, std::int32_t and std::uint8_t (const-qualified for a "
+                "read-only view)");
+  static_assert(is_device_v<D>, "mantissa::TensorView<T, D>: D must be mantissa::Cpu or "
+                                "mantissa::Cuda");
+
+ public:
+  using value_type = std::remove_const_t<T>;
+  using element_type = T;
+  using device_type = D;
+
+  TensorView() = default;
+  TensorView(T* data, Shape shape) noexcept : data_(data), shape_(shape) {}
+
+  // A mutable view converts to a read-only one, never the other way.
+  operator TensorView<const T, D>() const noexcept  // NOLINT(google-explicit-constructor)
+    requires(!std::is_const_v<T>)
+  {
+    return {data_, shape_};
+  }
+
+  TensorView view() const noexcept { return *this; }  // so ops take views and tensors alike
+  T* data() const noexcept { return data_; }
+  const Shape& shape() const noexcept { return shape_; }
+  int rank() const noexcept { return shape_.rank(); }
+  std::int64_t numel() const noexcept { return shape_.numel(); }
+  std::size_t size_bytes() const noexcept {
+    return static_cast<std::size_t>(numel()) * sizeof(T);
+  }
+  bool empty() const noexcept { return numel() == 0; }
+
+  // Same memory, another shape of the same element count.
+  TensorView reshape(Shape s) const {
+    if (s.numel() != numel()) detail::throw_reshape_error(shape_, s);
+    return {data_, s};
+  }
+
+  // Rows [begin, end) of axis 0: a batch slice.
+  TensorView slice(std::int64_t begin, std::int64_t end) const {
+    if (rank() == 0 || begin < 0 || end < begin || end > shape_[0])
+      detail::throw_slice_error(begin, end, shape_);
+    return {data_ + begin * shape_.stride(0), shape_.with(0, end - begin)};
+  }
+
+  // ---- host element access (Cpu only) ----
+  T& operator[](std::int64_t flat) const
+    requires std::same_as<D, Cpu>
+  {
+    if constexpr (detail::bounds_checks)
+      if (flat < 0 || flat >= numel()) detail::throw_index_error(flat, numel(), -1, shape_);
+    return data_[flat];
+  }
+
+  template <std::integral... I>
+  T& operator()(I... idx) const
+    requires std::same_as<D, Cpu>
+  {
+    if constexpr (detail::bounds_checks) return data_[checked_offset(idx...)];
+    else return data_[offset(idx...)];
+  }
+
+  template <std::integral... I>
+  T& at(I... idx) const
+    requires std::same_as<D, Cpu>
+  {
+    return data_[checked_offset(idx...)];
+  }
+
+  T* begin() const noexcept
+    requires std::same_as<D, Cpu>
+  {
+    return data_;
+  }
+  T* end() const noexcept
+    requires std::same_as<D, Cpu>
+  {
+    return data_ + numel();
+  }
+
+ private:
+  template <class... I>
+  std::int64_t offset(I... idx) const noexcept {
+    std::int64_t off = 0;
+    int axis = 0;
+    ((off = off * shape_[axis++] + static_cast<std::int64_t>(idx)), ...);
+    return off;
+  }
+
+  template <class... I>
+  std::int64_t checked_offset(I... idx) const {
+    if (static_cast<int>(sizeof...(I)) != rank())
+      detail::throw_index_error(static_cast<std::int64_t>(sizeof...(I)), rank(), -2, shape_);
+    std::int64_t off = 0;
+    int axis = 0;
+    auto step = [&](std::int64_t i) {
+      const std::int64_t n = shape_[axis];
+      if (i < 0 || i >= n) detail::throw_index_error(i, n, axis, shape_);
+      off = off * n + i;
+      ++axis;
+    };
+    (step(static_cast<std::int64_t>(idx)), ...);
+    return off;
+  }
+
+  T* data_ = nullptr;
+  Shape shape_{0};  // (any)
+};
+
+// ---- Tensor -------------------------------------------------------------------------------
+
+template <class T, class D>
+class Tensor {
+  static_assert(is_dtype_v<T>,
+                "mantissa::Tensor<T>: T is not a dtype; the dtypes are float, mantissa::half, "
+                "mantissa::bfloat16, std::int32_t and std::uint8_t. Parse text into numbers "
+                "before it becomes a tensor (the CSV reader does, with a typed schema)");
+  static_assert(is_device_v<D>,
+                "mantissa::Tensor<T, D>: D must be mantissa::Cpu or mantissa::Cuda");
+
+ public:
+  using value_type = T;
+  using device_type = D;
+
+  Tensor() = default;
+
+  // Zero-filled tensor of the given shape.
+  explicit Tensor(Shape shape) : Tensor(empty(shape)) { zero(); }
+
+  // Uninitialised tensor: for buffers that a kernel overwrites in full.
+  static Tensor empty(Shape shape) {
+    Tensor t;
+    t.shape_ = shape;
+    const std::size_t bytes = static_cast<std::size_t>(shape.numel()) * sizeof(T);
+    t.data_ = bytes ? static_cast<T*>(D::allocate(bytes)) : nullptr;
+    return t;
+  }
+
+  ~Tensor() { D::deallocate(data_); }
+
+  // Move-only. A copy must be asked for: x.clone().
+  Tensor(const Tensor&) = delete;  // Tensor is move-only: copy explicitly with x.clone()
+  Tensor& operator=(const Tensor&) = delete;  // move-only: y = x.clone() or std::move(x)
+
+  Tensor(Tensor&& o) noexcept : data_(std::exchange(o.data_, nullptr)), shape_(o.shape_) {
+    o.shape_ = Shape{0};
+  }
+  Tensor& operator=(Tensor&& o) noexcept {
+    if (this != &o) {
+      D::deallocate(data_);
+      data_ = std::exchange(o.data_, nullptr);
+      shape_ = std::exchange(o.shape_, Shape{0});
+    }
+    return *this;
+  }
+
+  // A tensor of another dtype or device never converts implicitly.
+  template <class U, class E>
+  Tensor(Tensor<U, E>&&) {  // NOLINT
+    static_assert(detail::always_false<U>,
+                  "mantissa: a Tensor<U, E> does not convert implicitly to a Tensor<T, D> of "
+                  "another dtype or device; convert explicitly: cast<T>(x) or to<D>(x)");
+  }
+  template <class U, class E>
+  Tensor& operator=(Tensor<U, E>&&) {
+    static_assert(detail::always_false<U>,
+                  "mantissa: a Tensor<U, E> cannot be assigned to a Tensor<T, D> of another "
+                  "dtype or device; convert explicitly: y = cast<T>(x) or y = to<D>(x)");
+    return *this;
+  }
+
+  Tensor clone() const {
+    Tensor t = empty(shape_);
+    if (data_) copy_bytes<D, D>(t.data_, data_, size_bytes());
+    return t;
+  }
+
+  TensorView<T, D> view() noexcept { return {data_, shape_}; }
+  TensorView<const T, D> view() const noexcept { return {data_, shape_}; }
+  operator TensorView<T, D>() noexcept { return view(); }               // NOLINT
+  operator TensorView<const T, D>() const noexcept { return view(); }   // NOLINT
+
+  T* data() noexcept { return data_; }
+  const T* data() const noexcept { return data_; }
+  const Shape& shape() const noexcept { return shape_; }
+  int rank() const noexcept { return shape_.rank(); }
+  std::int64_t numel() const noexcept { return shape_.numel(); }
+  std::size_t size_bytes() const noexcept {
+    return static_cast<std::size_t>(numel()) * sizeof(T);
+  }
+  bool empty() const noexcept { return numel() == 0; }
+
+  // In place: same buffer, another shape of the same element count.
+  void reshape_(Shape s) {
+    if (s.numel() != numel()) detail::throw_reshape_error(shape_, s);
+    shape_ = s;
+  }
+  TensorView<T, D> reshape(Shape s) { return view().reshape(s); }
+  TensorView<const T, D> reshape(Shape s) const { return view().reshape(s); }
+  TensorView<T, D> slice(std::int64_t b, std::int64_t e) { return view().slice(b, e); }
+  TensorView<const T, D> slice(std::int64_t b, std::int64_t e) const {
+    return view().slice(b, e);
+  }
+
+  void zero() {
+    if (data_) D::zero_bytes(data_, size_bytes());
+  }
+
+  // ---- host element access (Cpu only) ----
+  template <std::integral... I>
+  T& operator()(I... idx)
+    requires std::same_as<D, Cpu>
+  {
+    return view()(idx...);
+  }
+  template <std::integral... I>
+  const T& operator()(I... idx) const
+    requires std::same_as<D, Cpu>
+  {
+    return view()(idx...);
+  }
+  template <std::integral... I>
+  T& at(I... idx)
+    requires std::same_as<D, Cpu>
+  {
+    return view().at(idx...);
+  }
+  template <std::integral... I>
+  const T& at(I... idx) const
+    requires std::same_as<D, Cpu>
+  {
+    return view().at(idx...);
+  }
+  T& operator[](std::int64_t i)
+    requires std::same_as<D, Cpu>
+  {
+    return view()[i];
+  }
+  const T& operator[](std::int64_t i) const
+    requires std::same_as<D, Cpu>
+  {
+    return view()[i];
+  }
+  T* begin() noexcept
+    requires std::same_as<D, Cpu>
+  {
+    return data_;
+  }
+  T* end() noexcept
+    requires std::same_as<D, Cpu>
+  {
+    return data_ + numel();
+  }
+  const T* begin() const noexcept
+    requires std::same_as<D, Cpu>
+  {
+    return data_;
+  }
+  const T* end() const noexcept
+    requires std::same_as<D, Cpu>
+  {
+    return data_ + numel();
+  }
+
+ private:
+  T* data_ = nullptr;
+  Shape shape_{0};  // (any); (0,) when empty: a rank-0 shape would claim one element
+};
+
+// ---- traits used by the ops' diagnostics ---------------------------------------------------
+
+template <class X>
+struct tensor_traits {
+  static constexpr bool is_tensor = false;
+};
+template <class T, class D>
+struct tensor_traits<Tensor<T, D>> {
+  static constexpr bool is_tensor = true;
+  using value_type = T;
+  using device_type = D;
+};
+template <class T, class D>
+struct tensor_traits<TensorView<T, D>> {
+  static constexpr bool is_tensor = true;
+  using value_type = std::remove_const_t<T>;
+  using device_type = D;
+};
+
+// Anything that is a Tensor or a TensorView, of any dtype and device.
+template <class X>
+concept TensorLike = tensor_traits<std::remove_cvref_t<X>>::is_tensor;
+
+template <TensorLike X>
+using dtype_of = typename tensor_traits<std::remove_cvref_t<X>>::value_type;
+template <TensorLike X>
+using device_of = typename tensor_traits<std::remove_cvref_t<X>>::device_type;
+
+// A read-only view of any tensor-like value.
+template <TensorLike X>
+TensorView<const dtype_of<X>, device_of<X>> cview(const X& x) noexcept {
+  return {x.data(), x.shape()};
+}
+
+}  // namespace mantissa

@@ -1,0 +1,97 @@
+// core/src/random.cpp: Philox4x32-10 and the uniform/normal fills built on it.
+#include "mantissa/core/random.hpp"
+
+#include <cmath>
+#include <numbers>
+
+namespace mantissa {
+
+namespace {
+// Constants from Random123 (philox.h): multipliers and Weyl key increments.
+constexpr std::uint32_t kM0 = 0xD2511F53u, kM1 = 0xCD9E8D57u;
+constexpr std::uint32_t kW0 = 0x9E3779B9u, kW1 = 0xBB67AE85u;
+
+// Top 24 bits as a float in [0, 1): exactly representable, so no rounding up to 1.
+inline float unit_open_right(std::uint32_t x) noexcept {
+  return static_cast<float>(x >> 8) * 0x1p-24f;
+}
+// (0, 1]: for the logarithm in Box-Muller.
+inline float unit_open_left(std::uint32_t x) noexcept {
+  return static_cast<float>((x >> 8) + 1u) * 0x1p-24f;
+}
+
+template <class T>
+inline T narrow(float v) noexcept {
+  return T(v);
+}
+}  // namespace
+
+std::array<std::uint32_t, 4> philox4x32_10(std::array<std::uint32_t, 4> c,
+                                           std::array<std::uint32_t, 2> k) noexcept {
+  for (int round = 0; round < 10; ++round) {
+    const std::uint64_t p0 = std::uint64_t{kM0} * c[0];
+    const std::uint64_t p1 = std::uint64_t{kM1} * c[2];
+    c = {static_cast<std::uint32_t>(p1 >> 32) ^ c[1] ^ k[0], static_cast<std::uint32_t>(p1),
+         static_cast<std::uint32_t>(p0 >> 32) ^ c[3] ^ k[1], static_cast<std::uint32_t>(p0)};
+    k[0] += kW0;
+    k[1] += kW1;
+  }
+  return c;
+}
+
+std::array<std::uint32_t, 4> Generator::block(std::uint64_t i) const noexcept {
+  const std::uint64_t ctr = offset_ + i;
+  return philox4x32_10({static_cast<std::uint32_t>(ctr), static_cast<std::uint32_t>(ctr >> 32),
+                        0u, 0u},
+                       {static_cast<std::uint32_t>(seed_), static_cast<std::uint32_t>(seed_ >> 32)});
+}
+
+std::uint64_t Generator::take(std::uint64_t n) noexcept {
+  const std::uint64_t first = offset_;
+  offset_ += (n + 3) / 4;
+  return first;
+}
+
+template <FloatDtype T>
+void fill_uniform(TensorView<T, Cpu> x, float lo, float hi, Generator& gen) {
+  const auto n = x.numel();
+  const Generator g0(gen.seed(), gen.take(static_cast<std::uint64_t>(n)));
+  const float span = hi - lo;
+  T* out = x.data();
+#pragma omp parallel for schedule(static) if (n > (1 << 16))
+  for (std::int64_t b = 0; b < (n + 3) / 4; ++b) {
+    const auto r = g0.block(static_cast<std::uint64_t>(b));
+    for (std::int64_t j = 0; j < 4 && 4 * b + j < n; ++j)
+      out[4 * b + j] = narrow<T>(lo + span * unit_open_right(r[static_cast<std::size_t>(j)]));
+  }
+}
+
+template <FloatDtype T>
+void fill_normal(TensorView<T, Cpu> x, float mean, float stddev, Generator& gen) {
+  const auto n = x.numel();
+  const Generator g0(gen.seed(), gen.take(static_cast<std::uint64_t>(n)));
+  T* out = x.data();
+  constexpr float two_pi = 2.0f * std::numbers::pi_v<float>;
+#pragma omp parallel for schedule(static) if (n > (1 << 16))
+  for (std::int64_t b = 0; b < (n + 3) / 4; ++b) {
+    const auto r = g0.block(static_cast<std::uint64_t>(b));
+    float z[4];
+    for (int p = 0; p < 2; ++p) {  // two Box-Muller pairs per block
+      const float radius = std::sqrt(-2.0f * std::log(unit_open_left(r[2 * p])));
+      const float theta = two_pi * unit_open_right(r[2 * p + 1]);
+      z[2 * p] = radius * std::cos(theta);
+      z[2 * p + 1] = radius * std::sin(theta);
+    }
+    for (std::int64_t j = 0; j < 4 && 4 * b + j < n; ++j)
+      out[4 * b + j] = narrow<T>(mean + stddev * z[j]);
+  }
+}
+
+template void fill_uniform<float>(TensorView<float, Cpu>, float, float, Generator&);
+template void fill_uniform<half>(TensorView<half, Cpu>, float, float, Generator&);
+template void fill_uniform<bfloat16>(TensorView<bfloat16, Cpu>, float, float, Generator&);
+template void fill_normal<float>(TensorView<float, Cpu>, float, float, Generator&);
+template void fill_normal<half>(TensorView<half, Cpu>, float, float, Generator&);
+template void fill_normal<bfloat16>(TensorView<bfloat16, Cpu>, float, float, Generator&);
+
+}  // namespace mantissa

@@ -1,0 +1,21 @@
+// core/src/threads.cpp: one thread count for OpenMP and Eigen.
+#include "mantissa/core/threads.hpp"
+
+#include <omp.h>
+
+#include <Eigen/Core>
+#include <string>
+
+#include "mantissa/core/error.hpp"
+
+namespace mantissa {
+
+void set_num_threads(int n) {
+  if (n < 1) throw Error("set_num_threads: need at least 1 thread, got " + std::to_string(n));
+  omp_set_num_threads(n);
+  Eigen::setNbThreads(n);
+}
+
+int num_threads() noexcept { return omp_get_max_threads(); }
+
+}  // namespace mantissa

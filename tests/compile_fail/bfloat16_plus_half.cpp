@@ -1,0 +1,12 @@
+// mistake: adding a Tensor<bfloat16> and a Tensor<half> (two 16-bit formats, still two dtypes)
+// expect-head: operands have different dtypes
+// expect: cast<float>\(x\)
+// expect: same_dtype<mantissa::bfloat16, mantissa::half>
+#include "mantissa/mantissa.hpp"
+
+using namespace mantissa;
+
+void f(const Tensor<bfloat16>& a, const Tensor<half>& b) {
+  auto c = a * b;
+  (void)c;
+}

@@ -1,0 +1,13 @@
+// mistake: cast<std::string> (a string is not a dtype)
+// expect-head: cast<To>: To \(named in the note below\) is not a dtype
+// expect: is_dtype_v<std::__cxx11::basic_string<char> >|is_dtype_v<std::basic_string<char>
+#include <string>
+
+#include "mantissa/mantissa.hpp"
+
+using namespace mantissa;
+
+void f(const Tensor<std::int32_t>& labels) {
+  auto s = cast<std::string>(labels);
+  (void)s;
+}

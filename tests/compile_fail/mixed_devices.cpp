@@ -1,0 +1,12 @@
+// mistake: one op on a Cpu tensor and a Cuda tensor (devices never mix implicitly)
+// expect-head: operands live on different devices
+// expect: to<Cuda>\(x\) or to<Cpu>\(x\)
+// expect: same_device<mantissa::Cpu, mantissa::Cuda>
+#include "mantissa/mantissa.hpp"
+
+using namespace mantissa;
+
+void f(const Tensor<float, Cpu>& a, const Tensor<float, Cuda>& b) {
+  auto c = a + b;
+  (void)c;
+}

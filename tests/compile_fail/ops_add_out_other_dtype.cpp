@@ -1,0 +1,9 @@
+// mistake: ops::add writing float operands into a half output (cast the result explicitly)
+// expect-head: operands have different dtypes
+// expect: cast<float>\(x\)
+// expect: same_dtype<mantissa::half, float>
+#include "mantissa/mantissa.hpp"
+
+using namespace mantissa;
+
+void f(Tensor<half>& out, const Tensor<float>& a, const Tensor<float>& b) { ops::add(out, a, b); }

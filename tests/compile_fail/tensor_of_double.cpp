@@ -1,0 +1,8 @@
+// mistake: a Tensor<double> (double is deliberately not a dtype)
+// expect-head: Tensor<T>: T is not a dtype
+// expect: is_dtype_v<double>
+#include "mantissa/mantissa.hpp"
+
+using namespace mantissa;
+
+Tensor<double> x;
