@@ -2,7 +2,7 @@
 // expect-head: operands have different dtypes
 // expect: cast<float>\(x\)
 // expect: same_dtype<mantissa::bfloat16, mantissa::half>
-#include "mantissa/mantissa.hpp"
+#include "mantissa/core/core.hpp"
 
 using namespace mantissa;
 

@@ -1,6 +1,7 @@
 // mistake: passing a Tensor<bfloat16> where a TensorView<half> is expected
-// expect-head: could not convert .x. from .mantissa::Tensor<mantissa::bfloat16>. to .mantissa::TensorView<mantissa::half>.
-#include "mantissa/mantissa.hpp"
+// expect-head: Tensor<mantissa::bfloat16(, mantissa::Cpu)?>. to .(mantissa::)?TensorView<mantissa::half(, mantissa::Cpu)?>.
+// gcc-expect-head: could not convert .x. from .mantissa::Tensor<mantissa::bfloat16(, mantissa::Cpu)?>. to .mantissa::TensorView<mantissa::half(, mantissa::Cpu)?>.
+#include "mantissa/core/core.hpp"
 
 using namespace mantissa;
 

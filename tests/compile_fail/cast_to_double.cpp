@@ -1,7 +1,8 @@
 // mistake: cast<double> (double is not a dtype)
-// expect-head: cast<To>: To \(named in the note below\) is not a dtype
+// expect-head: is not a dtype
+// expect: cast<To>: To \(named in the note below\) is not a dtype
 // expect: is_dtype_v<double>
-#include "mantissa/mantissa.hpp"
+#include "mantissa/core/core.hpp"
 
 using namespace mantissa;
 

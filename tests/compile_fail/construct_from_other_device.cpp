@@ -1,10 +1,10 @@
 // mistake: constructing a Cpu tensor from a Cuda tensor (moving data is to<Cpu>(x))
-// expect-head: does not convert implicitly to a Tensor<T, D> of another dtype or device
-// expect: to<D>\(x\)
-// expect: E = mantissa::Cuda
+// expect-head: does not move implicitly to another device
+// expect-head: move it explicitly: to<D>\(x\)
+// expect-head: same_device<mantissa::Cuda, mantissa::Cpu>
 #include <utility>
 
-#include "mantissa/mantissa.hpp"
+#include "mantissa/core/core.hpp"
 
 using namespace mantissa;
 

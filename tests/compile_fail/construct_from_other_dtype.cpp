@@ -1,10 +1,10 @@
 // mistake: constructing a Tensor<float> from a Tensor<half>
-// expect-head: does not convert implicitly to a Tensor<T, D> of another dtype or device
-// expect: cast<T>\(x\) or to<D>\(x\)
-// expect: U = mantissa::half.*T = float|T = float.*U = mantissa::half
+// expect-head: does not convert implicitly to another dtype
+// expect-head: convert explicitly: cast<T>\(x\)
+// expect-head: same_dtype<mantissa::half, float>
 #include <utility>
 
-#include "mantissa/mantissa.hpp"
+#include "mantissa/core/core.hpp"
 
 using namespace mantissa;
 

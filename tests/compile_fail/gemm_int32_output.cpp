@@ -1,12 +1,13 @@
 // mistake: ops::gemm into an int32 output (the output is the inputs' dtype or float)
-// expect-head: ops::gemm: the output's dtype must be the inputs' dtype or float
-// expect: same_dtype<int, float>
+// expect-head: ops::gemm: the output .* must have the inputs' dtype .* or be float32
+// expect-head: cast<To>\(c\)
+// expect-head: gemm_output_ok<int, mantissa::half>
 #include <cstdint>
 
-#include "mantissa/mantissa.hpp"
+#include "mantissa/core/core.hpp"
 
 using namespace mantissa;
 
-void f(Tensor<std::int32_t>& c, const Tensor<float>& a, const Tensor<float>& b) {
+void f(Tensor<std::int32_t>& c, const Tensor<half>& a, const Tensor<half>& b) {
   ops::gemm(c, a, b);
 }

@@ -4,7 +4,7 @@
 // expect: is_float_dtype<int>
 #include <cstdint>
 
-#include "mantissa/mantissa.hpp"
+#include "mantissa/core/core.hpp"
 
 using namespace mantissa;
 

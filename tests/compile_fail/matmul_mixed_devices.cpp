@@ -2,7 +2,7 @@
 // expect-head: operands live on different devices
 // expect: to<Cuda>\(x\) or to<Cpu>\(x\)
 // expect: same_device<mantissa::Cuda, mantissa::Cpu>
-#include "mantissa/mantissa.hpp"
+#include "mantissa/core/core.hpp"
 
 using namespace mantissa;
 

@@ -2,7 +2,7 @@
 // expect-head: operands live on different devices
 // expect: to<Cuda>\(x\) or to<Cpu>\(x\)
 // expect: same_device<mantissa::Cpu, mantissa::Cuda>
-#include "mantissa/mantissa.hpp"
+#include "mantissa/core/core.hpp"
 
 using namespace mantissa;
 

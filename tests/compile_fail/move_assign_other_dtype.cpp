@@ -1,10 +1,10 @@
 // mistake: move-assigning a Tensor<half> to a Tensor<float>
-// expect-head: cannot be assigned to a Tensor<T, D> of another dtype or device
-// expect: y = cast<T>\(x\) or y = to<D>\(x\)
-// expect: U = mantissa::half.*T = float|T = float.*U = mantissa::half
+// expect-head: cannot be assigned to one of another dtype
+// expect-head: y = cast<T>\(x\)
+// expect-head: same_dtype<mantissa::half, float>
 #include <utility>
 
-#include "mantissa/mantissa.hpp"
+#include "mantissa/core/core.hpp"
 
 using namespace mantissa;
 

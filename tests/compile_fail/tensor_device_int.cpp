@@ -1,7 +1,7 @@
 // mistake: Tensor<float, int>: the second parameter is a device tag, not a rank or an index type
 // expect-head: Tensor<T, D>: D must be mantissa::Cpu or mantissa::Cuda
 // expect: is_device_v<int>
-#include "mantissa/mantissa.hpp"
+#include "mantissa/core/core.hpp"
 
 using namespace mantissa;
 

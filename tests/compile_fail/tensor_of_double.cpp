@@ -1,7 +1,7 @@
 // mistake: a Tensor<double> (double is deliberately not a dtype)
 // expect-head: Tensor<T>: T is not a dtype
 // expect: is_dtype_v<double>
-#include "mantissa/mantissa.hpp"
+#include "mantissa/core/core.hpp"
 
 using namespace mantissa;
 

@@ -1,8 +1,9 @@
-// mistake: to<double>(x): to<> takes a device; changing the dtype is cast<double>... which is not a dtype either
-// expect-head: to<D>: D \(named in the note below\) is not a device
-// expect: use to<Cpu>\(x\) or to<Cuda>\(x\); to change the dtype use cast<To>\(x\)
+// mistake: to<double>(x): to<> takes a device (Cpu or Cuda), not a dtype
+// expect-head: is not a device|D must be mantissa::Cpu or mantissa::Cuda
+// expect: to<D>: D \(named in the note below\) is not a device
+// expect: use to<Cpu>\(x\) or to<Cuda>\(x\). to change the dtype use cast<To>\(x\)
 // expect: is_device_v<double>
-#include "mantissa/mantissa.hpp"
+#include "mantissa/core/core.hpp"
 
 using namespace mantissa;
 

@@ -18,6 +18,7 @@
 #include "mantissa/core/half.hpp"
 
 #if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
 #include <immintrin.h>
 #define MANTISSA_TEST_X86 1
 #endif
@@ -88,12 +89,14 @@ std::uint16_t ref_round(Format f, double v) {
 std::uint32_t bits_of(float f) { return std::bit_cast<std::uint32_t>(f); }
 
 #ifdef MANTISSA_TEST_X86
+// _cvtss_sh's instruction, written without the macro (clang's expands to a C99 compound literal).
 __attribute__((target("f16c"))) std::uint16_t hw_float_to_half(float f) {
-  return static_cast<std::uint16_t>(_cvtss_sh(f, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+  const __m128i h = _mm_cvtps_ph(_mm_set_ss(f), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  return static_cast<std::uint16_t>(_mm_cvtsi128_si32(h) & 0xffff);
 }
-bool hw_has_f16c() {
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("f16c");
+bool hw_has_f16c() {  // CPUID.1:ECX.F16C; clang's __builtin_cpu_supports has no "f16c"
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  return __get_cpuid(1, &eax, &ebx, &ecx, &edx) && (ecx & bit_F16C) != 0;
 }
 #else
 std::uint16_t hw_float_to_half(float) { return 0; }

@@ -112,37 +112,39 @@ TEST(Ops, ActivationEdgeCases) {
 
 TYPED_TEST(OpsTyped, ReductionsAlongEveryAxis) {
   using T = TypeParam;
-  const Shape s{7, 33, 5};
-  auto x = random_tensor<T>(s, -2.0f, 2.0f, 6);
-  for (int axis = 0; axis < 3; ++axis) {
-    auto sm = mt::sum(x, axis);
-    auto mx = mt::max(x, axis);
-    auto am = mt::argmax(x, axis);
-    static_assert(std::is_same_v<decltype(sm), Tensor<float>>, "sum returns float32");
-    static_assert(std::is_same_v<decltype(mx), Tensor<T>>, "max keeps the dtype");
-    static_assert(std::is_same_v<decltype(am), Tensor<std::int32_t>>, "argmax is int32");
-    const std::int64_t len = s[axis];
-    std::int64_t o = 0;
-    for (std::int64_t i = 0; i < s[0]; ++i)
-      for (std::int64_t j = 0; j < s[1]; ++j)
-        for (std::int64_t k = 0; k < s[2]; ++k) {
-          const std::int64_t idx[3] = {i, j, k};
-          if (idx[axis] != 0) continue;
-          double ref_sum = 0, ref_max = -1e30;
-          std::int64_t ref_arg = 0;
-          for (std::int64_t l = 0; l < len; ++l) {
-            std::int64_t w[3] = {i, j, k};
-            w[axis] = l;
-            const double v = d(x(w[0], w[1], w[2]));
-            ref_sum += v;
-            if (v > ref_max) ref_max = v, ref_arg = l;
+  const Shape shapes[] = {{7, 33, 5}, {1, 129, 7}, {129, 1, 33}, {33, 7, 1}};
+  for (const Shape& s : shapes) {
+    auto x = random_tensor<T>(s, -2.0f, 2.0f, 6);
+    for (int axis = 0; axis < 3; ++axis) {
+      auto sm = mt::sum(x, axis);
+      auto mx = mt::max(x, axis);
+      auto am = mt::argmax(x, axis);
+      static_assert(std::is_same_v<decltype(sm), Tensor<float>>, "sum returns float32");
+      static_assert(std::is_same_v<decltype(mx), Tensor<T>>, "max keeps the dtype");
+      static_assert(std::is_same_v<decltype(am), Tensor<std::int32_t>>, "argmax is int32");
+      const std::int64_t len = s[axis];
+      std::int64_t o = 0;
+      for (std::int64_t i = 0; i < s[0]; ++i)
+        for (std::int64_t j = 0; j < s[1]; ++j)
+          for (std::int64_t k = 0; k < s[2]; ++k) {
+            const std::int64_t idx[3] = {i, j, k};
+            if (idx[axis] != 0) continue;
+            double ref_sum = 0, ref_max = -1e30;
+            std::int64_t ref_arg = 0;
+            for (std::int64_t l = 0; l < len; ++l) {
+              std::int64_t w[3] = {i, j, k};
+              w[axis] = l;
+              const double v = d(x(w[0], w[1], w[2]));
+              ref_sum += v;
+              if (v > ref_max) ref_max = v, ref_arg = l;
+            }
+            ASSERT_NEAR(sm[o], ref_sum, 1e-5 * static_cast<double>(len)) << s.str() << " axis " << axis;
+            ASSERT_EQ(d(mx[o]), ref_max) << s.str() << " axis " << axis;
+            ASSERT_EQ(am[o], ref_arg) << s.str() << " axis " << axis;
+            ++o;
           }
-          ASSERT_NEAR(sm[o], ref_sum, 1e-4 * len) << "axis " << axis;
-          ASSERT_EQ(d(mx[o]), ref_max) << "axis " << axis;
-          ASSERT_EQ(am[o], ref_arg) << "axis " << axis;
-          ++o;
-        }
-    EXPECT_EQ(o, sm.numel());
+      EXPECT_EQ(o, sm.numel());
+    }
   }
 }
 

@@ -14,6 +14,17 @@
 
 namespace mantissa::cpu::detail {
 
+// Scalar widening and narrowing for the per-element kernels: float passes through, 16-bit
+// types convert (round to nearest even on the way back).
+inline float widen(float v) { return v; }
+inline float widen(half v) { return static_cast<float>(v); }
+inline float widen(bfloat16 v) { return static_cast<float>(v); }
+template <class T>
+inline T narrow(float v) {
+  if constexpr (std::same_as<T, float>) return v;
+  else return T(v);
+}
+
 inline constexpr std::int64_t kParallelBlock = 1 << 14;  // elements per thread task
 inline constexpr std::int64_t kWidenBlock = 512;         // floats per stack block (2 KiB)
 

@@ -11,10 +11,7 @@ namespace mantissa::cpu {
 
 namespace {
 using detail::kWidenBlock;
-
-inline float widen(float v) { return v; }
-inline float widen(half v) { return static_cast<float>(v); }
-inline float widen(bfloat16 v) { return static_cast<float>(v); }
+using detail::widen;
 
 // Sum of a contiguous run, widened in blocks; Eigen's vectorised sum inside a block, blocks
 // added in order. The split is fixed by kWidenBlock, never by the thread count.

@@ -43,7 +43,7 @@ void cast_cpu(const From* src, To* dst, std::int64_t n) {
 }  // namespace detail
 
 template <class To, TensorLike X>
-Tensor<To, device_of<X>> cast(const X& x) {
+auto cast(const X& x) {  // -> Tensor<To, device_of<X>>; auto so a bad To gets one message
   static_assert(is_dtype_v<To>,
                 "mantissa::cast<To>: To (named in the note below) is not a dtype; cast to one of "
                 "float, mantissa::half, mantissa::bfloat16, std::int32_t, std::uint8_t");
@@ -57,7 +57,7 @@ Tensor<To, device_of<X>> cast(const X& x) {
 }
 
 template <class To, TensorLike X>
-Tensor<dtype_of<X>, To> to(const X& x) {
+auto to(const X& x) {  // -> Tensor<dtype_of<X>, To>
   static_assert(is_device_v<To>,
                 "mantissa::to<D>: D (named in the note below) is not a device; use to<Cpu>(x) or "
                 "to<Cuda>(x); to change the dtype use cast<To>(x)");

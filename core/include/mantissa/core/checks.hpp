@@ -11,14 +11,14 @@
 
 namespace mantissa {
 
-template <class A, class B>
-inline constexpr bool same_dtype = std::same_as<A, B>;
-template <class A, class B>
-inline constexpr bool same_device = std::same_as<A, B>;
 template <class T>
 inline constexpr bool is_float_dtype = FloatDtype<T>;
 template <class X>
 inline constexpr bool is_tensor = TensorLike<X>;
+template <class X>
+inline constexpr bool is_writable =
+    !std::is_const_v<std::remove_reference_t<X>> &&
+    !std::is_const_v<typename std::remove_cvref_t<decltype(std::declval<X&>().view())>::element_type>;
 template <class D>
 inline constexpr bool has_cuda_kernel = false;  // true once the CUDA backend defines the op
 
@@ -39,6 +39,14 @@ constexpr void require_same_dtype_and_device() {
   static_assert(same_device<device_of<A>, device_of<B>>,
                 "mantissa: the operands live on different devices (both named in the note "
                 "below); move one explicitly: to<Cuda>(x) or to<Cpu>(x)");
+}
+
+// An op's output must be writable: not a const tensor, not a TensorView<const T>.
+template <class O>
+constexpr void require_writable() {
+  static_assert(is_writable<O>,
+                "mantissa: the output argument is read-only (a const tensor or a "
+                "TensorView<const T>, named in the note below); pass a mutable tensor or view");
 }
 
 // Arithmetic kernels take floating dtypes only.

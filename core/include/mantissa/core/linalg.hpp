@@ -12,6 +12,10 @@
 
 namespace mantissa {
 
+// The output dtypes a product may be written in: the inputs' own, or float32.
+template <class TC, class T>
+inline constexpr bool gemm_output_ok = std::same_as<TC, T> || std::same_as<TC, float>;
+
 struct GemmOptions {
   bool trans_a = false;
   bool trans_b = false;
@@ -33,9 +37,11 @@ namespace ops {
 template <TensorLike C, TensorLike A, TensorLike B>
 void gemm(C&& c, const A& a, const B& b, GemmOptions o = {}) {
   detail::require_same_dtype_and_device<A, B>();
-  static_assert(same_dtype<dtype_of<C>, dtype_of<A>> || same_dtype<dtype_of<C>, float>,
-                "mantissa::ops::gemm: the output's dtype must be the inputs' dtype or float "
-                "(note below); convert explicitly with cast<>");
+  static_assert(gemm_output_ok<dtype_of<C>, dtype_of<A>>,
+                "mantissa::ops::gemm: the output (first type in the note below) must have the "
+                "inputs' dtype (second) or be float32; write into a Tensor<float> and convert "
+                "the result explicitly with cast<To>(c)");
+  detail::require_writable<C>();
   static_assert(same_device<device_of<C>, device_of<A>>,
                 "mantissa::ops::gemm: the output lives on another device than the inputs "
                 "(note below); move it explicitly with to<>");
@@ -43,7 +49,7 @@ void gemm(C&& c, const A& a, const B& b, GemmOptions o = {}) {
   detail::require_cpu<device_of<A>>();
   using T = dtype_of<A>;
   using TC = dtype_of<C>;
-  if constexpr (detail::compatible<A, B> && FloatDtype<T> &&
+  if constexpr (detail::compatible<A, B> && FloatDtype<T> && is_writable<C> &&
                 (std::same_as<TC, T> || std::same_as<TC, float>)) {
     const auto d = detail::gemm_dims("gemm", a.shape(), o.trans_a, b.shape(), o.trans_b);
     detail::check_gemm_output("gemm", c.shape(), d);

@@ -42,9 +42,10 @@ template <TensorLike O, TensorLike A, TensorLike B>
 void binary(cpu::BinaryOp op, O&& out, const A& a, const B& b) {
   detail::require_same_dtype_and_device<A, B>();
   detail::require_same_dtype_and_device<O, A>();
+  detail::require_writable<O>();
   detail::require_float_dtype<A>();
   detail::require_cpu<device_of<A>>();
-  if constexpr (detail::compatible<A, B> && detail::compatible<O, A> &&
+  if constexpr (detail::compatible<A, B> && detail::compatible<O, A> && is_writable<O> &&
                 FloatDtype<dtype_of<A>>) {
     detail::check_same_shape("binary op", a.shape(), b.shape());
     detail::check_same_shape("binary op (output)", out.shape(), a.shape());
@@ -63,9 +64,10 @@ void mul(O&& out, const A& a, const B& b) { binary(cpu::BinaryOp::mul, out, a, b
 template <TensorLike O, TensorLike A>
 void binary_scalar(cpu::BinaryOp op, O&& out, const A& a, float s, bool scalar_first = false) {
   detail::require_same_dtype_and_device<O, A>();
+  detail::require_writable<O>();
   detail::require_float_dtype<A>();
   detail::require_cpu<device_of<A>>();
-  if constexpr (detail::compatible<O, A> && FloatDtype<dtype_of<A>>) {
+  if constexpr (detail::compatible<O, A> && is_writable<O> && FloatDtype<dtype_of<A>>) {
     detail::check_same_shape("scalar op (output)", out.shape(), a.shape());
     cpu::binary_scalar(op, a.data(), s, scalar_first, out.view().data(), a.numel());
   }
@@ -74,9 +76,10 @@ void binary_scalar(cpu::BinaryOp op, O&& out, const A& a, float s, bool scalar_f
 template <TensorLike O, TensorLike A>
 void unary(cpu::UnaryOp op, O&& out, const A& x) {
   detail::require_same_dtype_and_device<O, A>();
+  detail::require_writable<O>();
   detail::require_float_dtype<A>();
   detail::require_cpu<device_of<A>>();
-  if constexpr (detail::compatible<O, A> && FloatDtype<dtype_of<A>>) {
+  if constexpr (detail::compatible<O, A> && is_writable<O> && FloatDtype<dtype_of<A>>) {
     detail::check_same_shape("unary op (output)", out.shape(), x.shape());
     cpu::unary(op, x.data(), out.view().data(), x.numel());
   }
@@ -86,8 +89,11 @@ void unary(cpu::UnaryOp op, O&& out, const A& x) {
 template <TensorLike X>
 void fill(X&& x, accum_t<dtype_of<X>> v) {
   using T = dtype_of<X>;
+  detail::require_writable<X>();
   const T value = convert_scalar<T>(v);
-  if constexpr (std::same_as<device_of<X>, Cpu>)
+  if constexpr (!is_writable<X>)
+    return;
+  else if constexpr (std::same_as<device_of<X>, Cpu>)
     cpu::fill<T>(x.view().data(), value, x.numel());
   else
     cuda::fill(x.view().data(), &value, sizeof(T), x.numel());

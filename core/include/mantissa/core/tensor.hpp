@@ -33,6 +33,15 @@ namespace mantissa {
 template <class T, class D = Cpu>
 class Tensor;
 
+// Named for the compiler's notes: "'mantissa::same_dtype<float, mantissa::half>' evaluates
+// to false" names both types of a failed check (see checks.hpp).
+template <class A, class B>
+inline constexpr bool same_dtype = std::same_as<A, B>;
+template <class A, class B>
+inline constexpr bool same_device = std::same_as<A, B>;
+template <class D>
+inline constexpr bool is_host_device = std::same_as<D, Cpu>;
+
 namespace detail {
 template <class T>
 inline constexpr bool always_false = false;
@@ -122,6 +131,17 @@ class TensorView {
     return data_[checked_offset(idx...)];
   }
 
+  // Host access to device memory: a message instead of a page fault.
+  template <std::integral... I>
+  T& operator()(I...) const
+    requires(!std::same_as<D, Cpu>)
+  {
+    static_assert(is_host_device<D>,
+                  "mantissa: elements of a device tensor cannot be read on the host (device in "
+                  "the note below); copy it first: auto h = to<Cpu>(x); h(i, j)");
+    return *data_;
+  }
+
   T* begin() const noexcept
     requires std::same_as<D, Cpu>
   {
@@ -209,18 +229,25 @@ class Tensor {
     return *this;
   }
 
-  // A tensor of another dtype or device never converts implicitly.
+  // A tensor of another dtype or device never converts implicitly. (Templates, so that the
+  // attempt gets a message with the fix instead of "no viable conversion".)
   template <class U, class E>
   Tensor(Tensor<U, E>&&) {  // NOLINT
-    static_assert(detail::always_false<U>,
-                  "mantissa: a Tensor<U, E> does not convert implicitly to a Tensor<T, D> of "
-                  "another dtype or device; convert explicitly: cast<T>(x) or to<D>(x)");
+    static_assert(same_dtype<U, T>,
+                  "mantissa: a tensor does not convert implicitly to another dtype (both named "
+                  "in the note below); convert explicitly: cast<T>(x)");
+    static_assert(same_device<E, D>,
+                  "mantissa: a tensor does not move implicitly to another device (both named in "
+                  "the note below); move it explicitly: to<D>(x)");
   }
   template <class U, class E>
   Tensor& operator=(Tensor<U, E>&&) {
-    static_assert(detail::always_false<U>,
-                  "mantissa: a Tensor<U, E> cannot be assigned to a Tensor<T, D> of another "
-                  "dtype or device; convert explicitly: y = cast<T>(x) or y = to<D>(x)");
+    static_assert(same_dtype<U, T>,
+                  "mantissa: a tensor cannot be assigned to one of another dtype (both named in "
+                  "the note below); convert explicitly: y = cast<T>(x)");
+    static_assert(same_device<E, D>,
+                  "mantissa: a tensor cannot be assigned to one on another device (both named "
+                  "in the note below); move it explicitly: y = to<D>(x)");
     return *this;
   }
 
@@ -279,6 +306,18 @@ class Tensor {
     requires std::same_as<D, Cpu>
   {
     return view().at(idx...);
+  }
+  template <std::integral... I>
+  T& operator()(I... idx)
+    requires(!std::same_as<D, Cpu>)
+  {
+    return view()(idx...);  // static_asserts: device memory is not host-readable
+  }
+  template <std::integral... I>
+  const T& operator()(I... idx) const
+    requires(!std::same_as<D, Cpu>)
+  {
+    return view()(idx...);
   }
   template <std::integral... I>
   const T& at(I... idx) const

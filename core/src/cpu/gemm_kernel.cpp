@@ -1,0 +1,188 @@
+// core/src/cpu/gemm_kernel.cpp: the GEMM micro-kernels (see gemm_kernel.hpp for the contract).
+//
+// AVX-512 (built with -march=native on any AVX-512 F/BW/VL CPU): a 6 x 64 register tile,
+// instantiated for every edge shape (1..6 rows x 1..4 vectors) so that an edge tile costs
+// only the FMAs it needs; the last vector of a row is stored through a mask.
+// Portable: the same tile as plain loops that the compiler vectorises for whatever ISA it
+// targets. Both compute every element of C as one float accumulator updated once per k, in k
+// order, starting from zero.
+#include "gemm_kernel.hpp"
+
+#include <array>
+#include <utility>
+
+#include "mantissa/core/dtype.hpp"
+
+#if MANTISSA_GEMM_AVX512
+// GCC 12's AVX-512 intrinsics start from `__m512i __Y = __Y;` (_mm512_undefined_*), which
+// -Wmaybe-uninitialized reports at every use (GCC bug 105593, fixed in GCC 13).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+#include <immintrin.h>
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+#endif
+
+namespace mantissa::cpu::gemm_detail {
+namespace {
+
+#if MANTISSA_GEMM_AVX512
+
+// ---- loading and storing 16 elements of C as float ------------------------------------------
+
+inline __m512 load_c(const float* c, __mmask16 m) { return _mm512_maskz_loadu_ps(m, c); }
+inline __m512 load_c(const half* c, __mmask16 m) {
+  return _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, c));
+}
+inline __m512 load_c(const bfloat16* c, __mmask16 m) {
+  const __m512i x = _mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(m, c));
+  return _mm512_castsi512_ps(_mm512_slli_epi32(x, 16));
+}
+
+inline void store_c(float* c, __mmask16 m, __m512 v) { _mm512_mask_storeu_ps(c, m, v); }
+inline void store_c(half* c, __mmask16 m, __m512 v) {
+  // vcvtps2ph with an explicit round-to-nearest-even: same bits as half(float) (convert.cpp).
+  _mm256_mask_storeu_epi16(c, m, _mm512_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+}
+inline void store_c(bfloat16* c, __mmask16 m, __m512 v) {
+  // The integer rounding of half.hpp (vcvtneps2bf16 would flush subnormals): add 0x7fff plus
+  // the lowest kept bit, keep the top 16 bits; NaN lanes become (x >> 16) | 0x40.
+  const __m512i x = _mm512_castps_si512(v);
+  const __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(x, 16), _mm512_set1_epi32(1));
+  __m512i r = _mm512_srli_epi32(_mm512_add_epi32(x, _mm512_add_epi32(lsb, _mm512_set1_epi32(0x7fff))), 16);
+  const __mmask16 nan = _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
+  r = _mm512_mask_or_epi32(r, nan, _mm512_srli_epi32(x, 16), _mm512_set1_epi32(0x40));
+  _mm256_mask_storeu_epi16(c, m, _mm512_cvtepi32_epi16(r));
+}
+
+template <class TC>
+inline void write_back(const Epilogue& ep, __m512 s, TC* c, float* w, __mmask16 m) {
+  if (ep.add_w) s = _mm512_add_ps(s, _mm512_maskz_loadu_ps(m, w));
+  if (ep.to_w) {
+    _mm512_mask_storeu_ps(w, m, s);
+    return;
+  }
+  __m512 r = _mm512_mul_ps(_mm512_set1_ps(ep.alpha), s);
+  if (ep.beta != 0.0f) r = _mm512_fmadd_ps(_mm512_set1_ps(ep.beta), load_c(c, m), r);
+  store_c(c, m, r);
+}
+
+// ---- the register tile -----------------------------------------------------------------------
+
+template <int M, int NV, class TC>
+void kernel(std::int64_t kc, const float* __restrict pa, const float* __restrict pb,
+            const Epilogue& ep, TC* c, std::int64_t ldc, float* w, std::int64_t ldw, int n) {
+  __m512 acc[M][NV];
+#pragma GCC unroll 8
+  for (int i = 0; i < M; ++i)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_setzero_ps();
+  // C's rows are far apart (ldc); ask for them now so the write-back does not wait on them.
+#pragma GCC unroll 8
+  for (int i = 0; i < M; ++i) {
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + 16 * NV - 1), _MM_HINT_T0);
+  }
+#pragma GCC unroll 4
+  for (std::int64_t p = 0; p < kc; ++p) {
+    __m512 b[NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) b[v] = _mm512_load_ps(pb + 16 * v);
+#pragma GCC unroll 8
+    for (int i = 0; i < M; ++i) {
+      const __m512 a = _mm512_set1_ps(pa[i]);
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_fmadd_ps(a, b[v], acc[i][v]);
+    }
+    pa += kMR;
+    pb += kNR;
+  }
+  const int last = n - 16 * (NV - 1);  // 1..16 columns in the last vector
+  const auto last_mask = static_cast<__mmask16>(0xffffu >> (16 - last));
+  const bool uses_w = ep.to_w || ep.add_w;  // w may be null otherwise
+#pragma GCC unroll 8
+  for (int i = 0; i < M; ++i)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v)
+      write_back(ep, acc[i][v], c + i * ldc + 16 * v, uses_w ? w + i * ldw + 16 * v : nullptr,
+                 v == NV - 1 ? last_mask : static_cast<__mmask16>(0xffff));
+}
+
+template <class TC, int M, int... NVs>
+constexpr std::array<KernelFn<TC>, sizeof...(NVs)> row_of(std::integer_sequence<int, NVs...>) {
+  return {&kernel<M, NVs + 1, TC>...};
+}
+
+template <class TC, int... Ms>
+constexpr auto table_of(std::integer_sequence<int, Ms...>) {
+  return std::array<std::array<KernelFn<TC>, kNR / 16>, kMR>{
+      row_of<TC, Ms + 1>(std::make_integer_sequence<int, kNR / 16>{})...};
+}
+
+template <class TC>
+constexpr auto kTable = table_of<TC>(std::make_integer_sequence<int, kMR>{});
+
+#else  // portable
+
+template <int M, class TC>
+void kernel(std::int64_t kc, const float* __restrict pa, const float* __restrict pb,
+            const Epilogue& ep, TC* c, std::int64_t ldc, float* w, std::int64_t ldw, int n) {
+  float acc[M][kNR] = {};
+  for (std::int64_t p = 0; p < kc; ++p) {
+    for (int i = 0; i < M; ++i) {
+      const float a = pa[i];
+      for (int j = 0; j < kNR; ++j) acc[i][j] += a * pb[j];
+    }
+    pa += kMR;
+    pb += kNR;
+  }
+  const bool uses_w = ep.to_w || ep.add_w;  // w may be null otherwise
+  for (int i = 0; i < M; ++i) {
+    TC* cr = c + i * ldc;
+    float* wr = uses_w ? w + i * ldw : nullptr;
+    for (int j = 0; j < n; ++j) {
+      float s = acc[i][j];
+      if (ep.add_w) s += wr[j];
+      if (ep.to_w) {
+        wr[j] = s;
+        continue;
+      }
+      float r = ep.alpha * s;
+      if (ep.beta != 0.0f) r += ep.beta * static_cast<float>(cr[j]);
+      cr[j] = convert_scalar<TC>(r);
+    }
+  }
+}
+
+template <class TC, int... Ms>
+constexpr auto table_of(std::integer_sequence<int, Ms...>) {
+  return std::array<KernelFn<TC>, kMR>{&kernel<Ms + 1, TC>...};
+}
+
+template <class TC>
+constexpr auto kTable = table_of<TC>(std::make_integer_sequence<int, kMR>{});
+
+#endif
+
+}  // namespace
+
+template <class TC>
+KernelFn<TC> kernel_for(int m, int n) noexcept {
+#if MANTISSA_GEMM_AVX512
+  return kTable<TC>[m - 1][(n - 1) / 16];
+#else
+  (void)n;
+  return kTable<TC>[m - 1];
+#endif
+}
+
+template KernelFn<float> kernel_for<float>(int, int) noexcept;
+template KernelFn<half> kernel_for<half>(int, int) noexcept;
+template KernelFn<bfloat16> kernel_for<bfloat16>(int, int) noexcept;
+
+const char* kernel_isa() noexcept { return MANTISSA_GEMM_AVX512 ? "avx512-6x64" : "portable"; }
+
+}  // namespace mantissa::cpu::gemm_detail

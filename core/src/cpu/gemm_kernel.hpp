@@ -1,0 +1,75 @@
+// core/src/cpu/gemm_kernel.hpp: internal to the CPU GEMM (gemm.cpp, gemm_pack.cpp,
+// gemm_kernel.cpp): the blocking constants, the packed-panel layout and the micro-kernel table.
+//
+// Layout of the packed operands (all float32, 16-bit inputs widened while packing):
+//   A block (mc x kc) -> ceil(mc / kMR) panels of kMR rows; panel r at pa + r * kMR * kc holds
+//                        element (i, p) at [p * kMR + i]; rows past mc are zero.
+//   B block (kc x nc) -> ceil(nc / kNR) panels of kNR columns; panel s at pb + s * kNR * kc holds
+//                        element (p, j) at [p * kNR + j]; columns past nc are zero.
+// A micro-kernel multiplies one A panel by one B panel over kc and writes an (m x n) tile,
+// m <= kMR, n <= kNR, through an Epilogue.
+//
+// Why 6 x 64 and these block sizes (measured on the 2-core Zen 5 machine, see benchmarks/README.md):
+//   - 6 x 64 = 24 zmm accumulators + 4 zmm of B + 1 broadcast of A: 29 of 32 registers, 24 FMAs
+//     per k step against 4 loads and 6 broadcasts, ~95 % of FMA peak on hot data. 14 x 32
+//     (28 accumulators) measured the same; 6 x 64 wins because the reference CNN's products
+//     have n = 64 (conv forward, weight gradient), which it covers with one panel and no edge.
+//   - kKC = 384: the A panel (6 x 384 floats, 9 KiB) stays in the 48 KiB L1d while the B panel
+//     (384 x 64 floats, 96 KiB) streams from L2; longer K blocks mean fewer passes over C.
+//     256 and 512 were within noise of it; 192 was 5-10 % slower.
+//   - kMC = 96: the A block (96 x 384 floats, 144 KiB) plus one B panel sit in the 1 MiB L2.
+//   - kNC = 1024: the packed B block (1.5 MiB) is read from L3 once per A block.
+// Results never depend on the blocking except through kKC (the order of the float sums), and
+// that depends only on k: threads split M and N, never K.
+#pragma once
+
+#include <cstdint>
+
+#include "mantissa/core/half.hpp"
+
+#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__)
+#define MANTISSA_GEMM_AVX512 1
+#else
+#define MANTISSA_GEMM_AVX512 0
+#endif
+
+namespace mantissa::cpu::gemm_detail {
+
+inline constexpr int kMR = 6;
+inline constexpr int kNR = 64;
+inline constexpr std::int64_t kMC = 96;
+inline constexpr std::int64_t kKC = 384;
+inline constexpr std::int64_t kNC = 1024;
+static_assert(kNR % 16 == 0 && kNR / 16 <= 4, "B panel is 1..4 zmm wide");
+static_assert(kMC % kMR == 0 && kNC % kNR == 0, "blocks hold whole panels");
+
+// What a micro-kernel does with its tile of sums S (S = sum over this K block of a * b):
+//   C float:           C = alpha * S + beta * C, with beta = 1 after the first K block.
+//   C 16-bit, 1 block: C = round(alpha * S + beta * C).
+//   C 16-bit, several: the partial sums stay float in a workspace W so that nothing is rounded
+//                      to 16 bits before the end: first block W = S (to_w), middle blocks
+//                      W = W + S (to_w, add_w), last block C = round(alpha * (W + S) + beta * C).
+// beta == 0 never reads C (an uninitialised C may hold NaN).
+struct Epilogue {
+  float alpha = 1.0f;
+  float beta = 0.0f;
+  bool to_w = false;   // store S (+ W) into W; C is not touched
+  bool add_w = false;  // add W (the sums of earlier K blocks) to S first
+};
+
+// kc >= 1; pa, pb: one packed panel each; c: the tile's top-left element; w: the same tile in
+// the workspace (used only when the epilogue says so); n in 1..kNR columns are written.
+template <class TC>
+using KernelFn = void (*)(std::int64_t kc, const float* pa, const float* pb, const Epilogue& ep,
+                          TC* c, std::int64_t ldc, float* w, std::int64_t ldw, int n);
+
+// The kernel for a tile of m rows (1..kMR) and n columns (1..kNR). Every kernel computes each
+// element of C with the same sequence of float operations, so a tile's position (full or
+// edge) never changes a result.
+template <class TC>
+KernelFn<TC> kernel_for(int m, int n) noexcept;
+
+// Which micro-kernel this build uses: "avx512-6x64" or "portable".
+const char* kernel_isa() noexcept;
+
+}  // namespace mantissa::cpu::gemm_detail

@@ -1,0 +1,132 @@
+// core/src/cpu/nn.cpp: bias, activation derivatives and losses on the CPU.
+#include "mantissa/core/cpu/nn.hpp"
+
+#include "block_float.hpp"
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace mantissa::cpu {
+
+using detail::narrow;
+using detail::widen;
+
+template <FloatDtype T>
+void bias_add(T* y, const T* bias, std::int64_t n, std::int64_t c) {
+#pragma omp parallel for schedule(static) if (n * c > (1 << 16))
+  for (std::int64_t r = 0; r < n; ++r) {
+    T* row = y + r * c;
+    for (std::int64_t j = 0; j < c; ++j) row[j] = narrow<T>(widen(row[j]) + widen(bias[j]));
+  }
+}
+
+template <FloatDtype T>
+void bias_grad(float* dbias, const T* dy, std::int64_t n, std::int64_t c, bool accumulate) {
+  // Sum rows in order into a float accumulator per column: fixed order, thread-independent.
+  if (!accumulate) std::fill(dbias, dbias + c, 0.0f);
+  for (std::int64_t r = 0; r < n; ++r) {
+    const T* row = dy + r * c;
+    for (std::int64_t j = 0; j < c; ++j) dbias[j] += widen(row[j]);
+  }
+}
+
+template <FloatDtype T>
+void activation_backward(Activation f, T* dx, const T* dy, const T* y, std::int64_t n) {
+#pragma omp parallel for schedule(static) if (n > (1 << 16))
+  for (std::int64_t i = 0; i < n; ++i) {
+    const float g = widen(dy[i]), v = widen(y[i]);
+    float d = 0.0f;
+    switch (f) {
+      case Activation::relu: d = v > 0.0f ? g : 0.0f; break;
+      case Activation::sigmoid: d = g * v * (1.0f - v); break;
+      case Activation::tanh: d = g * (1.0f - v * v); break;
+    }
+    dx[i] = narrow<T>(d);
+  }
+}
+
+template <FloatDtype T>
+void softmax(const T* logits, std::int64_t n, std::int64_t c, float* probs) {
+  for (std::int64_t r = 0; r < n; ++r) {
+    const T* z = logits + r * c;
+    float* p = probs + r * c;
+    float m = -std::numeric_limits<float>::infinity();
+    for (std::int64_t j = 0; j < c; ++j) m = std::max(m, widen(z[j]));
+    float s = 0.0f;
+    for (std::int64_t j = 0; j < c; ++j) s += (p[j] = std::exp(widen(z[j]) - m));
+    const float inv = 1.0f / s;
+    for (std::int64_t j = 0; j < c; ++j) p[j] *= inv;
+  }
+}
+
+template <FloatDtype T>
+float softmax_cross_entropy(const T* logits, const std::int32_t* labels, std::int64_t n,
+                            std::int64_t c, float grad_scale, float* dlogits,
+                            std::int64_t* bad_label) {
+  *bad_label = -1;
+  double total = 0.0;  // the batch mean: float32 per row, double across rows
+  const float g = grad_scale / static_cast<float>(n);
+  for (std::int64_t r = 0; r < n; ++r) {
+    const std::int32_t y = labels[r];
+    if (y < 0 || y >= c) {
+      *bad_label = r;
+      return std::numeric_limits<float>::quiet_NaN();
+    }
+    const T* z = logits + r * c;
+    float* d = dlogits + r * c;
+    // log-sum-exp with the max subtracted: exp never overflows, the largest term is e^0 = 1.
+    float m = -std::numeric_limits<float>::infinity();
+    for (std::int64_t j = 0; j < c; ++j) m = std::max(m, widen(z[j]));
+    float s = 0.0f;
+    for (std::int64_t j = 0; j < c; ++j) s += (d[j] = std::exp(widen(z[j]) - m));
+    const float lse = m + std::log(s);
+    total += static_cast<double>(lse - widen(z[y]));
+    const float inv = g / s;
+    for (std::int64_t j = 0; j < c; ++j) d[j] *= inv;
+    d[y] -= g;
+  }
+  return static_cast<float>(total / static_cast<double>(n));
+}
+
+template <FloatDtype T>
+float binary_cross_entropy(const T* logits, const float* targets, std::int64_t n,
+                           float grad_scale, float* dlogits) {
+  double total = 0.0;
+  const float g = grad_scale / static_cast<float>(n);
+  for (std::int64_t i = 0; i < n; ++i) {
+    const float z = widen(logits[i]), t = targets[i];
+    total += static_cast<double>(std::max(z, 0.0f) - z * t + std::log1p(std::exp(-std::abs(z))));
+    const float s = z >= 0 ? 1.0f / (1.0f + std::exp(-z)) : std::exp(z) / (1.0f + std::exp(z));
+    dlogits[i] = (s - t) * g;
+  }
+  return static_cast<float>(total / static_cast<double>(n));
+}
+
+template <FloatDtype T>
+float mean_squared_error(const T* y, const float* targets, std::int64_t n, float grad_scale,
+                         float* dy) {
+  double total = 0.0;
+  const float g = 2.0f * grad_scale / static_cast<float>(n);
+  for (std::int64_t i = 0; i < n; ++i) {
+    const float e = widen(y[i]) - targets[i];
+    total += static_cast<double>(e) * e;
+    dy[i] = e * g;
+  }
+  return static_cast<float>(total / static_cast<double>(n));
+}
+
+#define MANTISSA_INSTANTIATE(T)                                                                \
+  template void bias_add<T>(T*, const T*, std::int64_t, std::int64_t);                         \
+  template void bias_grad<T>(float*, const T*, std::int64_t, std::int64_t, bool);              \
+  template void activation_backward<T>(Activation, T*, const T*, const T*, std::int64_t);      \
+  template void softmax<T>(const T*, std::int64_t, std::int64_t, float*);                      \
+  template float softmax_cross_entropy<T>(const T*, const std::int32_t*, std::int64_t,         \
+                                          std::int64_t, float, float*, std::int64_t*);         \
+  template float binary_cross_entropy<T>(const T*, const float*, std::int64_t, float, float*); \
+  template float mean_squared_error<T>(const T*, const float*, std::int64_t, float, float*);
+MANTISSA_INSTANTIATE(float)
+MANTISSA_INSTANTIATE(half)
+MANTISSA_INSTANTIATE(bfloat16)
+#undef MANTISSA_INSTANTIATE
+
+}  // namespace mantissa::cpu

@@ -1,0 +1,142 @@
+// core/src/cpu/nn_layers.cpp: softmax, dropout and batch normalisation kernels on the CPU.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "mantissa/core/cpu/nn.hpp"
+#include "block_float.hpp"
+#include "mantissa/core/random.hpp"
+
+namespace mantissa::cpu {
+
+using detail::narrow;
+using detail::widen;
+
+template <FloatDtype T>
+void softmax_rows(T* y, const T* x, std::int64_t n, std::int64_t c) {
+#pragma omp parallel for schedule(static) if (n * c > (1 << 16))
+  for (std::int64_t r = 0; r < n; ++r) {
+    const T* z = x + r * c;
+    T* out = y + r * c;
+    float m = -std::numeric_limits<float>::infinity();
+    for (std::int64_t j = 0; j < c; ++j) m = std::max(m, widen(z[j]));
+    float s = 0.0f;  // max subtracted: every exp is in (0, 1], the sum in [1, c]
+    for (std::int64_t j = 0; j < c; ++j) s += std::exp(widen(z[j]) - m);
+    const float inv = 1.0f / s;
+    for (std::int64_t j = 0; j < c; ++j) out[j] = narrow<T>(std::exp(widen(z[j]) - m) * inv);
+  }
+}
+
+template <FloatDtype T>
+void softmax_backward(T* dx, const T* dy, const T* y, std::int64_t n, std::int64_t c) {
+#pragma omp parallel for schedule(static) if (n * c > (1 << 16))
+  for (std::int64_t r = 0; r < n; ++r) {
+    const T* g = dy + r * c;
+    const T* p = y + r * c;
+    float dot = 0.0f;
+    for (std::int64_t j = 0; j < c; ++j) dot += widen(g[j]) * widen(p[j]);
+    for (std::int64_t j = 0; j < c; ++j)
+      dx[r * c + j] = narrow<T>(widen(p[j]) * (widen(g[j]) - dot));
+  }
+}
+
+template <FloatDtype T>
+void dropout(T* y, const T* x, std::int64_t n, float rate, std::uint64_t seed,
+             std::uint64_t offset) {
+  const Generator g(seed, offset);
+  const float scale = 1.0f / (1.0f - rate);
+  // keep when the top 24 bits, as a fraction of 2^24, reach the rate
+  const auto threshold = static_cast<std::uint32_t>(static_cast<double>(rate) * 16777216.0);
+#pragma omp parallel for schedule(static) if (n > (1 << 16))
+  for (std::int64_t b = 0; b < (n + 3) / 4; ++b) {
+    const auto r = g.block(static_cast<std::uint64_t>(b));
+    for (std::int64_t j = 0; j < 4 && 4 * b + j < n; ++j) {
+      const std::int64_t i = 4 * b + j;
+      const bool keep = (r[static_cast<std::size_t>(j)] >> 8) >= threshold;
+      y[i] = narrow<T>(keep ? widen(x[i]) * scale : 0.0f);
+    }
+  }
+}
+
+template <FloatDtype T>
+void batchnorm_forward(T* y, const T* x, std::int64_t m, std::int64_t c, const float* gamma,
+                       const float* beta, float* mean, float* inv_std, float* running_mean,
+                       float* running_var, float momentum, float epsilon, bool training) {
+  if (training) {
+    // Two passes in double per channel: the mean, then the centred variance (no
+    // cancellation from E[x^2] - E[x]^2 on large activations).
+    std::vector<double> s(static_cast<std::size_t>(c), 0.0), v(static_cast<std::size_t>(c), 0.0);
+    for (std::int64_t i = 0; i < m; ++i)
+      for (std::int64_t j = 0; j < c; ++j) s[j] += widen(x[i * c + j]);
+    for (std::int64_t j = 0; j < c; ++j) s[j] /= static_cast<double>(m);
+    for (std::int64_t i = 0; i < m; ++i)
+      for (std::int64_t j = 0; j < c; ++j) {
+        const double d = widen(x[i * c + j]) - s[j];
+        v[j] += d * d;
+      }
+    for (std::int64_t j = 0; j < c; ++j) {
+      const double var = v[j] / static_cast<double>(m);  // biased, used to normalise
+      mean[j] = static_cast<float>(s[j]);
+      inv_std[j] = static_cast<float>(1.0 / std::sqrt(var + epsilon));
+      const double unbiased = m > 1 ? v[j] / static_cast<double>(m - 1) : var;
+      running_mean[j] = momentum * running_mean[j] + (1.0f - momentum) * mean[j];
+      running_var[j] = momentum * running_var[j] + (1.0f - momentum) * static_cast<float>(unbiased);
+    }
+  } else {
+    for (std::int64_t j = 0; j < c; ++j) {
+      mean[j] = running_mean[j];
+      inv_std[j] = 1.0f / std::sqrt(running_var[j] + epsilon);
+    }
+  }
+#pragma omp parallel for schedule(static) if (m * c > (1 << 16))
+  for (std::int64_t i = 0; i < m; ++i)
+    for (std::int64_t j = 0; j < c; ++j)
+      y[i * c + j] =
+          narrow<T>((widen(x[i * c + j]) - mean[j]) * inv_std[j] * gamma[j] + beta[j]);
+}
+
+template <FloatDtype T>
+void batchnorm_backward(T* dx, float* dgamma, float* dbeta, const T* dy, const T* x,
+                        std::int64_t m, std::int64_t c, const float* gamma, const float* mean,
+                        const float* inv_std, bool accumulate) {
+  std::vector<double> sg(static_cast<std::size_t>(c), 0.0), sgx(static_cast<std::size_t>(c), 0.0);
+  for (std::int64_t i = 0; i < m; ++i)
+    for (std::int64_t j = 0; j < c; ++j) {
+      const double g = widen(dy[i * c + j]);
+      sg[j] += g;
+      sgx[j] += g * (widen(x[i * c + j]) - mean[j]) * inv_std[j];
+    }
+  for (std::int64_t j = 0; j < c; ++j) {
+    dbeta[j] = static_cast<float>(sg[j]) + (accumulate ? dbeta[j] : 0.0f);
+    dgamma[j] = static_cast<float>(sgx[j]) + (accumulate ? dgamma[j] : 0.0f);
+  }
+  if (!dx) return;
+  // dx = gamma * inv_std / M * (M dy - sum(dy) - xhat sum(dy xhat))
+  const auto fm = static_cast<float>(m);
+#pragma omp parallel for schedule(static) if (m * c > (1 << 16))
+  for (std::int64_t i = 0; i < m; ++i)
+    for (std::int64_t j = 0; j < c; ++j) {
+      const float xhat = (widen(x[i * c + j]) - mean[j]) * inv_std[j];
+      dx[i * c + j] = narrow<T>(gamma[j] * inv_std[j] / fm *
+                                (fm * widen(dy[i * c + j]) - static_cast<float>(sg[j]) -
+                                 xhat * static_cast<float>(sgx[j])));
+    }
+}
+
+#define MANTISSA_INSTANTIATE(T)                                                                \
+  template void softmax_rows<T>(T*, const T*, std::int64_t, std::int64_t);                     \
+  template void softmax_backward<T>(T*, const T*, const T*, std::int64_t, std::int64_t);       \
+  template void dropout<T>(T*, const T*, std::int64_t, float, std::uint64_t, std::uint64_t);   \
+  template void batchnorm_forward<T>(T*, const T*, std::int64_t, std::int64_t, const float*,   \
+                                     const float*, float*, float*, float*, float*, float,      \
+                                     float, bool);                                             \
+  template void batchnorm_backward<T>(T*, float*, float*, const T*, const T*, std::int64_t,    \
+                                      std::int64_t, const float*, const float*, const float*,  \
+                                      bool);
+MANTISSA_INSTANTIATE(float)
+MANTISSA_INSTANTIATE(half)
+MANTISSA_INSTANTIATE(bfloat16)
+#undef MANTISSA_INSTANTIATE
+
+}  // namespace mantissa::cpu

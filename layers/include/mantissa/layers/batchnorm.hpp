@@ -1,0 +1,73 @@
+// mantissa/layers/batchnorm.hpp: BatchNorm over the last axis (channels in NHWC, features in
+// (N, F)). Statistics, gamma and beta are float32 whatever the policy: this is the op that
+// breaks in float16 elsewhere (variance of large activations overflows 65504), so here its
+// precision is in its types. Defaults as Keras: momentum 0.99, epsilon 1e-3.
+#pragma once
+
+#include "mantissa/layers/layer.hpp"
+
+namespace mantissa {
+
+template <Policy P, Device D>
+class BatchNormLayer final : public Layer<P, D> {
+  static_assert(std::same_as<D, Cpu>, "BatchNorm's CUDA path arrives with the CUDA backend");
+
+ public:
+  using typename Layer<P, D>::View;
+  using typename Layer<P, D>::CView;
+
+  BatchNormLayer(float momentum, float epsilon) : momentum_(momentum), epsilon_(epsilon) {}
+
+  std::string_view kind() const override { return "BatchNorm"; }
+
+  Shape build(const Shape& input, Generator&) override {
+    if (input.rank() < 1) throw ShapeError("got a rank-0 input but needs a channel axis");
+    const Shape c{input[-1]};
+    gamma_ = std::make_unique<Parameter<P, D>>("gamma", c);
+    beta_ = std::make_unique<Parameter<P, D>>("beta", c);
+    ops::fill(gamma_->master, 1.0f);
+    gamma_->refresh_compute();
+    mean_ = Tensor<float, D>(c);
+    inv_std_ = Tensor<float, D>(c);
+    running_mean_ = Tensor<float, D>(c);
+    running_var_ = full<float, D>(c, 1.0f);
+    return input;
+  }
+
+  std::vector<Parameter<P, D>*> parameters() override { return {gamma_.get(), beta_.get()}; }
+
+  void forward(View y, CView x, Mode mode) override {
+    ops::batchnorm_forward(y, x, state(), mode == Mode::train);
+  }
+
+  void backward(View dx, CView dy, CView x, CView, Accumulate acc) override {
+    ops::batchnorm_backward(dx, gamma_->grad.view(), beta_->grad.view(), dy, x, state(),
+                            acc == Accumulate::add);
+  }
+
+  // The running statistics: inference state, saved in checkpoints.
+  const Tensor<float, D>& running_mean() const noexcept { return running_mean_; }
+  const Tensor<float, D>& running_var() const noexcept { return running_var_; }
+
+ private:
+  ops::BatchNormState state() {
+    return {gamma_->master.view(), beta_->master.view(), mean_.view(), inv_std_.view(),
+            running_mean_.view(), running_var_.view(), momentum_, epsilon_};
+  }
+
+  float momentum_, epsilon_;
+  std::unique_ptr<Parameter<P, D>> gamma_, beta_;  // (C) float32 masters, used directly
+  Tensor<float, D> mean_, inv_std_;                // (C) of the last training batch
+  Tensor<float, D> running_mean_, running_var_;    // (C)
+};
+
+struct BatchNorm {
+  float momentum = 0.99f;
+  float epsilon = 1e-3f;
+  template <class P, class D>
+  std::unique_ptr<Layer<P, D>> make() const {
+    return std::make_unique<BatchNormLayer<P, D>>(momentum, epsilon);
+  }
+};
+
+}  // namespace mantissa

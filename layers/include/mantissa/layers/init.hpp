@@ -1,0 +1,37 @@
+// mantissa/layers/init.hpp: weight initialisers, as Keras and PyTorch name them.
+#pragma once
+
+#include <cmath>
+
+#include "mantissa/core/core.hpp"
+
+namespace mantissa {
+
+enum class Init {
+  glorot_uniform,  // U(-a, a), a = sqrt(6 / (fan_in + fan_out)): Keras's default
+  he_normal,       // N(0, 2 / fan_in): PyTorch's kaiming_normal_ for ReLU nets
+  he_uniform,      // U(-a, a), a = sqrt(6 / fan_in)
+  zeros,
+};
+
+// Initialise a float32 master tensor whose fan_in / fan_out are given.
+inline void initialise(TensorView<float, Cpu> w, Init init, std::int64_t fan_in,
+                       std::int64_t fan_out, Generator& gen) {
+  const auto fi = static_cast<float>(fan_in), fo = static_cast<float>(fan_out);
+  switch (init) {
+    case Init::glorot_uniform: {
+      const float a = std::sqrt(6.0f / (fi + fo));
+      fill_uniform<float>(w, -a, a, gen);
+      break;
+    }
+    case Init::he_normal: fill_normal<float>(w, 0.0f, std::sqrt(2.0f / fi), gen); break;
+    case Init::he_uniform: {
+      const float a = std::sqrt(6.0f / fi);
+      fill_uniform<float>(w, -a, a, gen);
+      break;
+    }
+    case Init::zeros: ops::fill(w, 0.0f); break;
+  }
+}
+
+}  // namespace mantissa

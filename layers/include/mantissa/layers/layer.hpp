@@ -1,0 +1,78 @@
+// mantissa/layers/layer.hpp: the contract every layer implements, built-in or a user's.
+//
+// What a layer represents: a function y = f(x; parameters) on a batch, in the policy's
+// compute dtype T = P::compute, on device D, with its derivative. Shapes are per sample (no
+// batch axis) when a layer is built, and (N, ...) when data flows; images are NHWC.
+//
+// A custom layer is one class deriving from Layer<P, D> (see examples/custom_layer.cpp) and
+// is checked by check_gradients (layers/gradient_check.hpp) like every built-in one.
+//
+// Lifecycle (Sequential drives it; a user calling a layer by hand follows the same order):
+//   1. build(input, gen)     once, before any data: check the input shape, create and
+//                            initialise parameters, return the output shape.
+//   2. reserve(max_batch)    once: allocate any workspace for batches up to max_batch.
+//   3. forward / backward    any number of times, allocating nothing.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mantissa/core/core.hpp"
+#include "mantissa/layers/parameter.hpp"
+
+namespace mantissa {
+
+// Training or inference: Dropout and BatchNorm behave differently.
+enum class Mode { train, infer };
+
+// Whether backward overwrites parameter gradients (a fresh step) or adds to them (gradient
+// accumulation over micro-batches). A parameter of backward, never a convention.
+enum class Accumulate { overwrite, add };
+
+template <Policy P, Device D>
+class Layer {
+ public:
+  using T = typename P::compute;
+  using View = TensorView<T, D>;
+  using CView = TensorView<const T, D>;
+
+  virtual ~Layer() = default;
+
+  // The layer's kind as Keras names it: "Dense", "Conv2D", ...
+  virtual std::string_view kind() const = 0;
+
+  // requires: input is the per-sample input shape.
+  // ensures:  parameters exist and are initialised from gen; returns the per-sample output
+  //           shape. Throws ShapeError saying what the layer needs and what it got (the
+  //           model adds the layer's index and name).
+  virtual Shape build(const Shape& input, Generator& gen) = 0;
+
+  // ensures: forward/backward on batches of up to max_batch allocate nothing.
+  virtual void reserve(std::int64_t max_batch) { (void)max_batch; }
+
+  // The trainable tensors, in a fixed order (checkpoints and optimizers rely on it).
+  virtual std::vector<Parameter<P, D>*> parameters() { return {}; }
+
+  // ---- forward and backward, side by side: outputs first, then inputs ----
+
+  // requires: x is (N, input...), y is (N, output...), N <= max_batch.
+  // ensures:  y = f(x). x is kept intact (backward receives it again).
+  virtual void forward(View y, CView x, Mode mode) = 0;
+
+  // requires: dy = dL/dy, and x, y exactly as the last forward(y, x, train) saw them.
+  // ensures:  dx = dL/dx (skipped when dx is empty: the first layer's input needs none);
+  //           every parameter's grad = dL/dparam (acc == overwrite) or += it (acc == add),
+  //           in float32.
+  virtual void backward(View dx, CView dy, CView x, CView y, Accumulate acc) = 0;
+};
+
+// Anything Sequential can hold: a layer spec such as Dense(128) that makes the layer for a
+// policy and device, or a ready layer object of the right type (a user's custom layer).
+template <class S, class P, class D>
+concept LayerSpec = requires(const S& s) {
+  { s.template make<P, D>() } -> std::convertible_to<std::unique_ptr<Layer<P, D>>>;
+};
+
+}  // namespace mantissa

@@ -1,0 +1,117 @@
+// mantissa/layers/sequential.hpp: Sequential<Policy, Device>, a stack of layers.
+//
+//   Sequential<policy::float32> model({28, 28, 1},
+//       Conv2D(32, 3, same), ReLU(), MaxPool2D(2), Flatten(), Dense(10));
+//
+// Building runs shape inference before any data flows: a layer that cannot take its input
+// throws ShapeError naming the layer (index, name, kind), the shape it got and what it needs.
+// reserve(max_batch) allocates every activation and gradient buffer once; forward/backward
+// then allocate nothing (forward reserves by itself when a batch is larger than any before).
+#pragma once
+
+#include <memory>
+#include <ostream>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "mantissa/layers/gradients.hpp"
+#include "mantissa/layers/layer.hpp"
+
+namespace mantissa {
+
+// The seed every layer's initialiser draws from: Sequential(shape, Seed{7}, layers...).
+struct Seed {
+  std::uint64_t value = 0;
+};
+
+namespace detail {
+template <class P, class D>
+std::true_type is_layer_of(const Layer<P, D>*);
+std::false_type is_layer_of(const void*);
+template <class L>
+inline constexpr bool is_any_layer = decltype(is_layer_of(std::declval<L*>()))::value;
+template <class L, class P, class D>
+inline constexpr bool is_layer_for = std::is_base_of_v<Layer<P, D>, L>;
+}  // namespace detail
+
+template <Policy P, Device D = Cpu>
+class Sequential {
+ public:
+  using T = typename P::compute;
+  using policy_type = P;
+  using device_type = D;
+
+  template <class... Ls>
+  explicit Sequential(Shape input, Ls&&... layers) : Sequential(input, Seed{}, std::forward<Ls>(layers)...) {}
+
+  template <class... Ls>
+  Sequential(Shape input, Seed seed, Ls&&... layers) : input_(input), gen_(seed.value) {
+    (add(std::forward<Ls>(layers)), ...);
+    build();
+  }
+
+  Sequential(const Sequential&) = delete;
+  Sequential& operator=(const Sequential&) = delete;
+
+  // ---- structure ----
+  const Shape& input_shape() const noexcept { return input_; }
+  const Shape& output_shape() const noexcept { return shapes_.back(); }
+  std::size_t size() const noexcept { return layers_.size(); }
+  Layer<P, D>& layer(std::size_t i) { return *layers_.at(i); }
+  const std::string& layer_name(std::size_t i) const { return names_.at(i); }
+  std::vector<Parameter<P, D>*> parameters();
+  std::int64_t parameter_count() const;
+  void summary(std::ostream& os) const;
+
+  // ---- running ----
+  void reserve(std::int64_t max_batch);
+  std::int64_t reserved_batch() const noexcept { return max_batch_; }
+
+  // y = model(x). x is (N, input...) and must stay alive and unchanged until backward.
+  TensorView<const T, D> forward(TensorView<const T, D> x, Mode mode = Mode::train);
+
+  // Backward from the loss's float32 gradient, which is rounded into the compute dtype once.
+  Gradients<P, D> backward(const LossValue<D>& loss, Accumulate acc = Accumulate::overwrite);
+  // Backward from a gradient already in the compute dtype (N, output...).
+  Gradients<P, D> backward(TensorView<const T, D> dy, Accumulate acc = Accumulate::overwrite);
+
+ private:
+  template <class L>
+  void add(L&& l) {
+    using X = std::remove_cvref_t<L>;
+    if constexpr (std::is_same_v<X, std::unique_ptr<Layer<P, D>>>) {
+      layers_.push_back(std::move(l));
+    } else if constexpr (LayerSpec<X, P, D>) {
+      layers_.push_back(l.template make<P, D>());
+    } else if constexpr (detail::is_any_layer<X>) {
+      static_assert(detail::is_layer_for<X, P, D>,
+                    "mantissa::Sequential<P, D>: this layer object was made for another "
+                    "precision policy or device than the model's (see the types in the note "
+                    "below); one model has one policy: make the layer as Layer<P, D> of the "
+                    "model's P and D");
+      if constexpr (detail::is_layer_for<X, P, D>) layers_.push_back(std::make_unique<X>(std::move(l)));
+    } else {
+      static_assert(detail::is_any_layer<X>,
+                    "mantissa::Sequential: an argument is neither a layer spec (Dense(10), "
+                    "ReLU(), ...) nor a Layer<P, D> object");
+    }
+  }
+
+  void build();
+  void check_batch(const Shape& x) const;
+
+  Shape input_;
+  Generator gen_;
+  std::vector<std::unique_ptr<Layer<P, D>>> layers_;
+  std::vector<std::string> names_;  // "dense", "dense_1", ...
+  std::vector<Shape> shapes_;       // per-sample: shapes_[0] input, shapes_[i + 1] layer i's output
+
+  std::int64_t max_batch_ = 0;
+  std::int64_t batch_ = 0;               // N of the last forward
+  TensorView<const T, D> input_view_;    // (N, input...) of the last forward
+  std::vector<Tensor<T, D>> acts_;       // acts_[i]: (max_batch, shapes_[i + 1]...)
+  std::vector<Tensor<T, D>> grads_;      // grads_[i]: d loss / d acts_[i], same shape
+};
+
+}  // namespace mantissa

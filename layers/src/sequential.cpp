@@ -1,0 +1,167 @@
+// layers/src/sequential.cpp: shape inference, buffers, forward/backward and summary().
+#include "mantissa/layers/sequential.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <map>
+
+namespace mantissa {
+
+namespace {
+// Keras-style layer names: the kind in lower case, numbered from the second one on.
+std::string base_name(std::string_view kind) {
+  std::string s;
+  for (char ch : kind) s += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return s;
+}
+
+std::string with_thousands(std::int64_t v) {
+  std::string digits = std::to_string(v), out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+std::string batch_shape(const Shape& s) {
+  std::string out = "(None";
+  for (auto d : s) out += ", " + std::to_string(d);
+  return out + ")";
+}
+}  // namespace
+
+template <Policy P, Device D>
+void Sequential<P, D>::build() {
+  std::map<std::string, int> seen;
+  shapes_ = {input_};
+  for (std::size_t i = 0; i < layers_.size(); ++i) {
+    auto& layer = *layers_[i];
+    const std::string base = base_name(layer.kind());
+    const int k = seen[base]++;
+    names_.push_back(k == 0 ? base : base + "_" + std::to_string(k));
+    try {
+      shapes_.push_back(layer.build(shapes_.back(), gen_));
+    } catch (const ShapeError& e) {
+      throw ShapeError("Sequential: layer " + std::to_string(i) + " '" + names_.back() + "' (" +
+                       std::string(layer.kind()) + "): " + e.what());
+    }
+    for (auto* p : layer.parameters()) p->name = names_.back() + "/" + p->name;
+  }
+}
+
+template <Policy P, Device D>
+std::vector<Parameter<P, D>*> Sequential<P, D>::parameters() {
+  std::vector<Parameter<P, D>*> all;
+  for (auto& l : layers_)
+    for (auto* p : l->parameters()) all.push_back(p);
+  return all;
+}
+
+template <Policy P, Device D>
+std::int64_t Sequential<P, D>::parameter_count() const {
+  std::int64_t n = 0;
+  for (auto& l : layers_)
+    for (auto* p : l->parameters()) n += p->numel();
+  return n;
+}
+
+template <Policy P, Device D>
+void Sequential<P, D>::summary(std::ostream& os) const {
+  const std::string rule(72, '_'), thick(72, '=');
+  char line[160];
+  os << "Model: \"sequential\" (policy " << P::name << ", device " << D::name << ")\n"
+     << rule << "\n";
+  std::snprintf(line, sizeof line, " %-30s %-26s %12s\n", "Layer (type)", "Output Shape", "Param #");
+  os << line << thick << "\n";
+  for (std::size_t i = 0; i < layers_.size(); ++i) {
+    std::int64_t n = 0;
+    for (auto* p : layers_[i]->parameters()) n += p->numel();
+    const std::string name = names_[i] + " (" + std::string(layers_[i]->kind()) + ")";
+    std::snprintf(line, sizeof line, " %-30s %-26s %12s\n", name.c_str(),
+                  batch_shape(shapes_[i + 1]).c_str(), with_thousands(n).c_str());
+    os << line;
+  }
+  const auto total = parameter_count();
+  os << thick << "\nTotal params: " << with_thousands(total) << "\nTrainable params: "
+     << with_thousands(total) << "\nNon-trainable params: 0\n" << rule << "\n";
+}
+
+template <Policy P, Device D>
+void Sequential<P, D>::reserve(std::int64_t max_batch) {
+  if (max_batch <= max_batch_) return;
+  acts_.clear();
+  grads_.clear();
+  for (std::size_t i = 0; i < layers_.size(); ++i) {
+    const Shape s = shapes_[i + 1].prepend(max_batch);
+    acts_.emplace_back(Tensor<T, D>::empty(s));
+    grads_.emplace_back(Tensor<T, D>::empty(s));
+    layers_[i]->reserve(max_batch);
+  }
+  max_batch_ = max_batch;
+}
+
+template <Policy P, Device D>
+void Sequential<P, D>::check_batch(const Shape& x) const {
+  if (x.rank() != input_.rank() + 1 || !(x.drop_front() == input_))
+    throw ShapeError("Sequential::forward: got a batch of shape " + x.str() +
+                     " but the model was built for samples of shape " + input_.str() +
+                     ", i.e. batches of shape " + input_.prepend(x.rank() ? x[0] : 0).str());
+}
+
+// ---- forward and backward -----------------------------------------------------------------
+
+template <Policy P, Device D>
+TensorView<const typename P::compute, D> Sequential<P, D>::forward(TensorView<const T, D> x,
+                                                                   Mode mode) {
+  check_batch(x.shape());
+  const std::int64_t n = x.shape()[0];
+  reserve(n);
+  batch_ = n;
+  input_view_ = x;
+  TensorView<const T, D> in = x;
+  for (std::size_t i = 0; i < layers_.size(); ++i) {
+    auto out = acts_[i].slice(0, n);
+    layers_[i]->forward(out, in, mode);
+    in = out;
+  }
+  return in;
+}
+
+template <Policy P, Device D>
+Gradients<P, D> Sequential<P, D>::backward(TensorView<const T, D> dy, Accumulate acc) {
+  const std::int64_t n = batch_;
+  if (layers_.empty() || n == 0)
+    throw Error("Sequential::backward: call forward first");
+  if (!(dy.shape() == shapes_.back().prepend(n)))
+    throw ShapeError("Sequential::backward: the output gradient is " + dy.shape().str() +
+                     " but the last forward produced " + shapes_.back().prepend(n).str());
+  TensorView<const T, D> g = dy;
+  for (std::size_t i = layers_.size(); i-- > 0;) {
+    TensorView<const T, D> x = i == 0 ? input_view_ : TensorView<const T, D>(acts_[i - 1].slice(0, n));
+    TensorView<T, D> dx = i == 0 ? TensorView<T, D>() : grads_[i - 1].slice(0, n);
+    layers_[i]->backward(dx, g, x, acts_[i].slice(0, n), acc);
+    g = dx;
+  }
+  return Gradients<P, D>(parameters());
+}
+
+template <Policy P, Device D>
+Gradients<P, D> Sequential<P, D>::backward(const LossValue<D>& loss, Accumulate acc) {
+  const std::int64_t n = batch_;
+  if (layers_.empty() || n == 0) throw Error("Sequential::backward: call forward first");
+  auto dy = grads_.back().slice(0, n);
+  if (!(loss.grad.shape() == dy.shape()))
+    throw ShapeError("Sequential::backward: the loss gradient is " + loss.grad.shape().str() +
+                     " but the last forward produced " + dy.shape().str());
+  if constexpr (std::same_as<T, float>) copy_bytes<D, D>(dy.data(), loss.grad.data(), dy.size_bytes());
+  else cpu::convert(loss.grad.data(), dy.data(), static_cast<std::size_t>(dy.numel()));
+  return backward(TensorView<const T, D>(dy), acc);
+}
+
+template class Sequential<policy::float32, Cpu>;
+template class Sequential<policy::mixed_float16, Cpu>;
+template class Sequential<policy::mixed_bfloat16, Cpu>;
+
+}  // namespace mantissa

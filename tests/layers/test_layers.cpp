@@ -1,0 +1,129 @@
+// tests/layers/test_layers.cpp: Dense, activations, Flatten, Dropout and BatchNorm: forward
+// against naive references and backward by the generic gradient checker, for every policy.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "mantissa/mantissa.hpp"
+
+namespace mt = mantissa;
+using mt::Shape;
+using mt::Tensor;
+
+template <class P>
+class LayersTyped : public ::testing::Test {};
+using Policies = ::testing::Types<mt::policy::float32, mt::policy::mixed_float16,
+                                  mt::policy::mixed_bfloat16>;
+TYPED_TEST_SUITE(LayersTyped, Policies);
+
+TYPED_TEST(LayersTyped, DenseGradients) {
+  using P = TypeParam;
+  auto r = mt::check_gradients<P>(mt::Dense(4), Shape{5});
+  EXPECT_TRUE(r.passed) << r.report();
+  EXPECT_EQ(r.checked, 2 * 5 + 5 * 4 + 4);
+  auto nb = mt::check_gradients<P>(mt::Dense(3, {.bias = false, .init = mt::Init::he_normal}),
+                                   Shape{7}, {.batch = 3});
+  EXPECT_TRUE(nb.passed) << nb.report();
+}
+
+TYPED_TEST(LayersTyped, ActivationGradients) {
+  using P = TypeParam;
+  for (auto r : {mt::check_gradients<P>(mt::Sigmoid(), Shape{3, 4}),
+                 mt::check_gradients<P>(mt::Tanh(), Shape{7}),
+                 mt::check_gradients<P>(mt::Softmax(), Shape{6}),
+                 mt::check_gradients<P>(mt::ReLU(), Shape{9}),
+                 mt::check_gradients<P>(mt::Flatten(), Shape{2, 3, 2})})
+    EXPECT_TRUE(r.passed) << r.report();
+}
+
+TYPED_TEST(LayersTyped, BatchNormGradients) {
+  using P = TypeParam;
+  auto r = mt::check_gradients<P>(mt::BatchNorm(), Shape{2, 2, 3}, {.batch = 3});
+  EXPECT_TRUE(r.passed) << r.report();
+}
+
+TEST(Dense, ForwardMatchesNaive) {
+  using P = mt::policy::float32;
+  mt::DenseLayer<P, mt::Cpu> dense(mt::Dense(3));
+  mt::Generator gen(3);
+  ASSERT_EQ(dense.build(Shape{5}, gen), (Shape{3}));
+  auto& w = dense.parameters()[0]->master;
+  auto& b = dense.parameters()[1]->master;
+  b[0] = 0.5f, b[1] = -1.0f, b[2] = 2.0f;
+  auto x = mt::normal<float>(Shape{4, 5}, 0.0f, 1.0f, gen);
+  Tensor<float> y(Shape{4, 3});
+  dense.forward(y.view(), x.view(), mt::Mode::train);
+  for (int n = 0; n < 4; ++n)
+    for (int u = 0; u < 3; ++u) {
+      double ref = b[u];
+      for (int i = 0; i < 5; ++i) ref += double(x(n, i)) * w(i, u);
+      EXPECT_NEAR(y(n, u), ref, 1e-5);
+    }
+}
+
+TEST(Dense, GlorotUniformBoundsAndZeroBias) {
+  mt::DenseLayer<mt::policy::float32, mt::Cpu> dense(mt::Dense(20));
+  mt::Generator gen(1);
+  (void)dense.build(Shape{30}, gen);
+  const float limit = std::sqrt(6.0f / 50.0f);
+  float lo = 1, hi = -1;
+  for (float v : dense.parameters()[0]->master) lo = std::min(lo, v), hi = std::max(hi, v);
+  EXPECT_GE(lo, -limit);
+  EXPECT_LE(hi, limit);
+  EXPECT_LT(lo, -0.8f * limit);  // actually spread over the range
+  for (float v : dense.parameters()[1]->master) EXPECT_EQ(v, 0.0f);
+}
+
+TEST(Dense, MixedPolicyKeepsFloatMastersAndHalfCopies) {
+  using P = mt::policy::mixed_float16;
+  mt::DenseLayer<P, mt::Cpu> dense(mt::Dense(2));
+  mt::Generator gen(1);
+  (void)dense.build(Shape{3}, gen);
+  auto* k = dense.parameters()[0];
+  static_assert(std::is_same_v<decltype(k->master), Tensor<float>>);
+  static_assert(std::is_same_v<decltype(k->grad), Tensor<float>>);
+  static_assert(std::is_same_v<decltype(k->compute), Tensor<mt::half>>);
+  for (std::int64_t i = 0; i < k->numel(); ++i)
+    EXPECT_EQ(k->compute[i].bits, mt::half(k->master[i]).bits);
+}
+
+TEST(Dropout, TrainScalesKeptUnitsAndBackwardUsesTheSameMask) {
+  using P = mt::policy::float32;
+  mt::DropoutLayer<P, mt::Cpu> drop(0.25f, 9);
+  mt::Generator gen(0);
+  (void)drop.build(Shape{1000}, gen);
+  auto x = mt::full<float>(Shape{4, 1000}, 2.0f);
+  Tensor<float> y(x.shape()), dx(x.shape());
+  drop.forward(y.view(), x.view(), mt::Mode::train);
+  std::int64_t zeros = 0;
+  for (float v : y) {
+    ASSERT_TRUE(v == 0.0f || std::abs(v - 2.0f / 0.75f) < 1e-6f) << v;
+    zeros += v == 0.0f;
+  }
+  EXPECT_NEAR(double(zeros) / 4000.0, 0.25, 0.03);
+  auto ones = mt::full<float>(x.shape(), 1.0f);
+  drop.backward(dx.view(), ones.view(), x.view(), y.view(), mt::Accumulate::overwrite);
+  for (std::int64_t i = 0; i < y.numel(); ++i) ASSERT_EQ(dx[i] == 0.0f, y[i] == 0.0f);
+  drop.forward(y.view(), x.view(), mt::Mode::infer);  // identity in inference
+  for (float v : y) ASSERT_EQ(v, 2.0f);
+  EXPECT_THROW((mt::DropoutLayer<P, mt::Cpu>(1.0f, 0)), mt::ShapeError);
+}
+
+TEST(BatchNorm, NormalisesPerChannelAndTracksRunningStats) {
+  using P = mt::policy::mixed_bfloat16;  // statistics are float32 whatever the policy
+  mt::BatchNormLayer<P, mt::Cpu> bn(0.9f, 1e-3f);
+  mt::Generator gen(0);
+  (void)bn.build(Shape{2}, gen);
+  Tensor<mt::bfloat16> x(Shape{4, 2});
+  const float c0[] = {1, 2, 3, 4}, c1[] = {100, 300, 200, 400};
+  for (int i = 0; i < 4; ++i) x(i, 0) = mt::bfloat16(c0[i]), x(i, 1) = mt::bfloat16(c1[i]);
+  Tensor<mt::bfloat16> y(x.shape());
+  bn.forward(y.view(), x.view(), mt::Mode::train);
+  for (int c = 0; c < 2; ++c) {
+    double s = 0, s2 = 0;
+    for (int i = 0; i < 4; ++i) s += float(y(i, c)), s2 += double(float(y(i, c))) * float(y(i, c));
+    EXPECT_NEAR(s / 4, 0.0, 0.02);
+    EXPECT_NEAR(s2 / 4, 1.0, 0.05);
+  }
+  EXPECT_NEAR(bn.running_mean()[1], 0.1f * 250.0f, 1e-3f);
+}
