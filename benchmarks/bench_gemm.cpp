@@ -184,7 +184,7 @@ int main(int argc, char** argv) {
           benchmark::RegisterBenchmark(("openblas_f32" + suffix).c_str(), bm_openblas, s),
 #endif
       };
-      for (auto* b : all) b->ArgName("threads")->Arg(threads)->UseRealTime()->MinTime(0.5);
+      for (auto* b : all) b->ArgName("threads")->Arg(threads)->UseRealTime();
     }
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;

@@ -6,13 +6,12 @@
 namespace mantissa {
 
 template <Policy P, Device D>
-DenseLayer<P, D>::DenseLayer(Dense spec) : spec_(spec) {
-  if (spec.units < 1)
-    throw ShapeError("Dense: units must be at least 1, got " + std::to_string(spec.units));
-}
+DenseLayer<P, D>::DenseLayer(Dense spec) : spec_(spec) {}
 
 template <Policy P, Device D>
 Shape DenseLayer<P, D>::build(const Shape& input, Generator& gen) {
+  if (spec_.units < 1)
+    throw ShapeError("units must be at least 1, got " + std::to_string(spec_.units));
   if (input.rank() != 1)
     throw ShapeError("got input shape " + input.str() +
                      " but needs a 1-D input (features,) per sample; add Flatten() before it");

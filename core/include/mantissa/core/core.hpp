@@ -3,6 +3,7 @@
 
 #include "mantissa/core/cast.hpp"
 #include "mantissa/core/checks.hpp"
+#include "mantissa/core/conv_ops.hpp"
 #include "mantissa/core/device.hpp"
 #include "mantissa/core/dtype.hpp"
 #include "mantissa/core/error.hpp"

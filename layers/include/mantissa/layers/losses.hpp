@@ -16,6 +16,11 @@
 
 namespace mantissa {
 
+template <class T>
+inline constexpr bool is_int32_labels = std::same_as<T, std::int32_t>;
+template <class T>
+inline constexpr bool is_float_targets = std::same_as<T, float>;
+
 namespace detail {
 template <Device D>
 TensorView<float, D> loss_buffer(Tensor<float, D>& buf, const Shape& s) {
@@ -26,9 +31,18 @@ TensorView<float, D> loss_buffer(Tensor<float, D>& buf, const Shape& s) {
 
 class SoftmaxCrossEntropy {
  public:
-  template <FloatDtype T, Device D>
-  LossValue<D> operator()(TensorView<const T, D> logits, TensorView<const std::int32_t, D> labels) {
+  template <TensorLike L, TensorLike Y>
+  LossValue<device_of<L>> operator()(const L& logits_, const Y& labels_) {
+    using D = device_of<L>;
+    detail::require_float_dtype<L>();
+    static_assert(is_int32_labels<dtype_of<Y>>,
+                  "mantissa::SoftmaxCrossEntropy: labels are int32 class indices (their dtype "
+                  "is in the note below); convert them explicitly: cast<std::int32_t>(y)");
+    static_assert(same_device<device_of<Y>, D>, "mantissa::SoftmaxCrossEntropy: logits and "
+                                                "labels live on different devices (note below)");
     detail::require_cpu<D>();
+    const auto logits = cview(logits_);
+    const auto labels = cview(labels_);
     if (logits.rank() != 2 || labels.rank() != 1 || labels.shape()[0] != logits.shape()[0])
       throw ShapeError("SoftmaxCrossEntropy: needs logits (N, C) and labels (N,), got " +
                        logits.shape().str() + " and " + labels.shape().str());
@@ -49,9 +63,18 @@ class SoftmaxCrossEntropy {
 
 class BinaryCrossEntropy {
  public:
-  template <FloatDtype T, Device D>
-  LossValue<D> operator()(TensorView<const T, D> logits, TensorView<const float, D> targets) {
+  template <TensorLike L, TensorLike Y>
+  LossValue<device_of<L>> operator()(const L& logits_, const Y& targets_) {
+    using D = device_of<L>;
+    detail::require_float_dtype<L>();
+    static_assert(is_float_targets<dtype_of<Y>>,
+                  "mantissa::BinaryCrossEntropy: targets are float32 in [0, 1] (their dtype is "
+                  "in the note below); convert them explicitly: cast<float>(y)");
+    static_assert(same_device<device_of<Y>, D>, "mantissa::BinaryCrossEntropy: logits and "
+                                                "targets live on different devices (note below)");
     detail::require_cpu<D>();
+    const auto logits = cview(logits_);
+    const auto targets = cview(targets_);
     if (logits.numel() != targets.numel() || logits.rank() < 1 ||
         logits.numel() != logits.shape()[0])
       throw ShapeError("BinaryCrossEntropy: needs logits (N,) or (N, 1) and targets (N,), got " +
@@ -68,9 +91,18 @@ class BinaryCrossEntropy {
 
 class MeanSquaredError {
  public:
-  template <FloatDtype T, Device D>
-  LossValue<D> operator()(TensorView<const T, D> y, TensorView<const float, D> targets) {
+  template <TensorLike L, TensorLike Y>
+  LossValue<device_of<L>> operator()(const L& y_, const Y& targets_) {
+    using D = device_of<L>;
+    detail::require_float_dtype<L>();
+    static_assert(is_float_targets<dtype_of<Y>>,
+                  "mantissa::MeanSquaredError: targets are float32 (their dtype is in the note "
+                  "below); convert them explicitly: cast<float>(y)");
+    static_assert(same_device<device_of<Y>, D>, "mantissa::MeanSquaredError: outputs and "
+                                                "targets live on different devices (note below)");
     detail::require_cpu<D>();
+    const auto y = cview(y_);
+    const auto targets = cview(targets_);
     if (y.numel() != targets.numel())
       throw ShapeError("MeanSquaredError: outputs " + y.shape().str() + " and targets " +
                        targets.shape().str() + " differ in size");

@@ -12,8 +12,13 @@
 
 namespace mantissa {
 
-template <FloatDtype T>
-float accuracy(TensorView<const T, Cpu> logits, TensorView<const std::int32_t, Cpu> labels) {
+template <TensorLike L, TensorLike Y>
+float accuracy(const L& logits_, const Y& labels_) {
+  detail::require_float_dtype<L>();
+  static_assert(same_dtype<dtype_of<Y>, std::int32_t>,
+                "mantissa::accuracy: labels are int32 class indices (note below)");
+  const auto logits = cview(logits_);
+  const auto labels = cview(labels_);
   if (logits.rank() != 2 || labels.rank() != 1 || labels.shape()[0] != logits.shape()[0])
     throw ShapeError("accuracy: needs logits (N, C) and labels (N,), got " +
                      logits.shape().str() + " and " + labels.shape().str());
@@ -23,8 +28,13 @@ float accuracy(TensorView<const T, Cpu> logits, TensorView<const std::int32_t, C
   return pred.numel() ? static_cast<float>(hits) / static_cast<float>(pred.numel()) : 0.0f;
 }
 
-template <FloatDtype T>
-float binary_accuracy(TensorView<const T, Cpu> logits, TensorView<const float, Cpu> targets) {
+template <TensorLike L, TensorLike Y>
+float binary_accuracy(const L& logits_, const Y& targets_) {
+  detail::require_float_dtype<L>();
+  static_assert(same_dtype<dtype_of<Y>, float>,
+                "mantissa::binary_accuracy: targets are float32 (note below)");
+  const auto logits = cview(logits_);
+  const auto targets = cview(targets_);
   if (logits.numel() != targets.numel())
     throw ShapeError("binary_accuracy: logits " + logits.shape().str() + " and targets " +
                      targets.shape().str() + " differ in size");
@@ -34,8 +44,13 @@ float binary_accuracy(TensorView<const T, Cpu> logits, TensorView<const float, C
   return logits.numel() ? static_cast<float>(hits) / static_cast<float>(logits.numel()) : 0.0f;
 }
 
-template <FloatDtype T>
-float mean_absolute_error(TensorView<const T, Cpu> y, TensorView<const float, Cpu> targets) {
+template <TensorLike L, TensorLike Y>
+float mean_absolute_error(const L& y_, const Y& targets_) {
+  detail::require_float_dtype<L>();
+  static_assert(same_dtype<dtype_of<Y>, float>,
+                "mantissa::mean_absolute_error: targets are float32 (note below)");
+  const auto y = cview(y_);
+  const auto targets = cview(targets_);
   if (y.numel() != targets.numel())
     throw ShapeError("mean_absolute_error: outputs " + y.shape().str() + " and targets " +
                      targets.shape().str() + " differ in size");

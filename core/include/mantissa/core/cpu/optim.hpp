@@ -1,0 +1,45 @@
+// mantissa/core/cpu/optim.hpp: fused optimizer updates on the CPU.
+//
+// One pass per parameter tensor reads the float32 gradient, updates the float32 master
+// weights and moments, and writes the compute-dtype copy (T = half or bfloat16; null when
+// the policy computes in float32): the mixed-precision step costs no extra sweep.
+// Semantics are PyTorch's (torch.optim.SGD, Adam, AdamW), documented per kernel.
+#pragma once
+
+#include <cstdint>
+
+#include "mantissa/core/dtype.hpp"
+
+namespace mantissa::cpu {
+
+struct SgdParams {
+  float lr, momentum, weight_decay;
+  bool nesterov;
+};
+
+// g = grad + wd w; buf = momentum buf + g; step = nesterov ? g + momentum buf : buf;
+// w -= lr step. (momentum 0: plain SGD, buf untouched and may be null.)
+template <FloatDtype T>
+void sgd_update(float* w, const float* grad, float* buf, T* compute, std::int64_t n,
+                const SgdParams& p);
+
+struct AdamParams {
+  float lr, beta1, beta2, eps, weight_decay;
+  bool decoupled;     // AdamW: w -= lr wd w before the Adam step; Adam: g += wd w
+  std::int64_t step;  // 1-based, for the bias corrections 1 - beta^step
+};
+
+// m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2; w -= lr (m / (1 - b1^t)) / (sqrt(v / (1 -
+// b2^t)) + eps).
+template <FloatDtype T>
+void adam_update(float* w, const float* grad, float* m, float* v, T* compute, std::int64_t n,
+                 const AdamParams& p);
+
+// sum of grad^2 over n elements, accumulated in double (a norm over millions of float
+// squares loses digits in float).
+double sum_of_squares(const float* x, std::int64_t n);
+
+// x *= s
+void scale(float* x, std::int64_t n, float s);
+
+}  // namespace mantissa::cpu

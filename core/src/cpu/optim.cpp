@@ -1,0 +1,68 @@
+// core/src/cpu/optim.cpp: fused SGD / Adam / AdamW updates and the gradient-norm helpers.
+#include "mantissa/core/cpu/optim.hpp"
+
+#include <cmath>
+
+#include "block_float.hpp"
+
+namespace mantissa::cpu {
+
+using detail::narrow;
+
+template <FloatDtype T>
+void sgd_update(float* w, const float* grad, float* buf, T* compute, std::int64_t n,
+                const SgdParams& p) {
+#pragma omp parallel for schedule(static) if (n > (1 << 16))
+  for (std::int64_t i = 0; i < n; ++i) {
+    float g = grad[i] + p.weight_decay * w[i];
+    if (p.momentum != 0.0f) {
+      buf[i] = p.momentum * buf[i] + g;
+      g = p.nesterov ? g + p.momentum * buf[i] : buf[i];
+    }
+    w[i] -= p.lr * g;
+    if constexpr (!std::same_as<T, float>) compute[i] = narrow<T>(w[i]);
+  }
+}
+
+template <FloatDtype T>
+void adam_update(float* w, const float* grad, float* m, float* v, T* compute, std::int64_t n,
+                 const AdamParams& p) {
+  const auto t = static_cast<double>(p.step);
+  const auto c1 = static_cast<float>(1.0 - std::pow(static_cast<double>(p.beta1), t));
+  const auto c2 = static_cast<float>(1.0 - std::pow(static_cast<double>(p.beta2), t));
+  const float step_size = p.lr / c1;
+  const float inv_sqrt_c2 = 1.0f / std::sqrt(c2);
+#pragma omp parallel for schedule(static) if (n > (1 << 16))
+  for (std::int64_t i = 0; i < n; ++i) {
+    float g = grad[i];
+    if (p.decoupled) w[i] -= p.lr * p.weight_decay * w[i];
+    else g += p.weight_decay * w[i];
+    m[i] = p.beta1 * m[i] + (1.0f - p.beta1) * g;
+    v[i] = p.beta2 * v[i] + (1.0f - p.beta2) * g * g;
+    // PyTorch's form: denom = sqrt(v) / sqrt(c2) + eps; w -= (lr / c1) m / denom
+    w[i] -= step_size * m[i] / (std::sqrt(v[i]) * inv_sqrt_c2 + p.eps);
+    if constexpr (!std::same_as<T, float>) compute[i] = narrow<T>(w[i]);
+  }
+}
+
+double sum_of_squares(const float* x, std::int64_t n) {
+  double s = 0.0;
+  for (std::int64_t i = 0; i < n; ++i) s += static_cast<double>(x[i]) * x[i];
+  return s;
+}
+
+void scale(float* x, std::int64_t n, float s) {
+  for (std::int64_t i = 0; i < n; ++i) x[i] *= s;
+}
+
+#define MANTISSA_INSTANTIATE(T)                                                           \
+  template void sgd_update<T>(float*, const float*, float*, T*, std::int64_t,             \
+                              const SgdParams&);                                          \
+  template void adam_update<T>(float*, const float*, float*, float*, T*, std::int64_t,    \
+                               const AdamParams&);
+MANTISSA_INSTANTIATE(float)
+MANTISSA_INSTANTIATE(half)
+MANTISSA_INSTANTIATE(bfloat16)
+#undef MANTISSA_INSTANTIATE
+
+}  // namespace mantissa::cpu

@@ -1,0 +1,94 @@
+// mantissa/layers/conv2d.hpp: Conv2D, a 2-D convolution on NHWC images, as one GEMM.
+//
+// Letters: N batch; H, W, C input height, width, channels; OH, OW output height, width;
+// KH, KW kernel height, width; F filters; K = KH * KW * C.
+//   x (N, H, W, C)  ->  y (N, OH, OW, F);   kernel W (KH, KW, C, F) (Keras's layout), bias (F,)
+//
+//   forward:   cols (N*OH*OW, K) = im2col(x);   y (N*OH*OW, F) = cols W (K, F) + b
+//   backward:  dW = cols^T dy (float32);  db = sum of dy;  dcols = dy W^T;  dx = col2im(dcols)
+// The GEMM's (N*OH*OW, F) output is NHWC already. `same` padding is TensorFlow's (the extra
+// row / column goes after the image), so weights trained in Keras give the same outputs.
+// A 1 x 1 kernel with stride 1 and no padding skips im2col: x itself is the (N*H*W, C) cols.
+#pragma once
+
+#include "mantissa/layers/init.hpp"
+#include "mantissa/layers/layer.hpp"
+
+namespace mantissa {
+
+template <Policy P, Device D>
+class Conv2DLayer;
+
+namespace detail {
+// The build() checks Conv2D and MaxPool2D share; ShapeError in the style of every layer
+// ("got input shape ... but needs ..."); Sequential prefixes the layer's index and name.
+void check_image_input(const Shape& input);
+// `window` ("kernel" or "pool") of size k must fit a `valid` input.
+void check_window_fits(const Shape& input, const char* window, Size2D k, Padding padding);
+// Spec values (filters, kernel, strides) must be at least 1.
+void check_spec_size(const char* layer, const char* what, Size2D v);
+}  // namespace detail
+
+struct Conv2DOptions {
+  Size2D strides = 1;
+  bool bias = true;
+  Init init = Init::glorot_uniform;  // fan_in = KH*KW*C, fan_out = KH*KW*F, as Keras
+};
+
+// The spec users write: Conv2D(32, 3, same), Conv2D(64, {3, 5}, valid, {.strides = 2}),
+// Conv2D(16, 1, {.bias = false}).
+struct Conv2D {
+  std::int64_t filters;
+  Size2D kernel;
+  Padding padding;
+  Conv2DOptions options;
+
+  explicit Conv2D(std::int64_t f, Size2D k, Padding p = valid, Conv2DOptions o = {})
+      : filters(f), kernel(k), padding(p), options(o) {}
+  explicit Conv2D(std::int64_t f, Size2D k, Conv2DOptions o) : Conv2D(f, k, valid, o) {}
+
+  template <class P, class D>
+  std::unique_ptr<Layer<P, D>> make() const {
+    return std::make_unique<Conv2DLayer<P, D>>(*this);
+  }
+};
+
+template <Policy P, Device D>
+class Conv2DLayer final : public Layer<P, D> {
+ public:
+  using T = typename P::compute;
+  using typename Layer<P, D>::View;
+  using typename Layer<P, D>::CView;
+
+  explicit Conv2DLayer(Conv2D spec);
+
+  std::string_view kind() const override { return "Conv2D"; }
+  Shape build(const Shape& input, Generator& gen) override;
+  void reserve(std::int64_t max_batch) override;
+  std::vector<Parameter<P, D>*> parameters() override;
+
+  void forward(View y, CView x, Mode mode) override;
+  void backward(View dx, CView dy, CView x, CView y, Accumulate acc) override;
+
+  // The window over one sample (n = 1), from build(): padding and output size.
+  const cpu::Window2D& window() const noexcept { return window_; }
+
+ private:
+  cpu::Window2D batch_window(std::int64_t n) const {
+    cpu::Window2D g = window_;
+    g.n = n;
+    return g;
+  }
+
+  Conv2D spec_;
+  cpu::Window2D window_{};  // per-sample geometry (n = 1); forward sets n per batch
+  bool direct_ = false;     // 1 x 1, stride 1, no padding: x is the cols matrix itself
+  std::int64_t reserved_ = 0;
+  std::unique_ptr<Parameter<P, D>> kernel_;  // (KH, KW, C, F)
+  std::unique_ptr<Parameter<P, D>> bias_;    // (F,), absent when spec_.options.bias is false
+  Tensor<T, D> cols_;   // (max_batch*OH*OW, K): forward(train)'s im2col, read by backward
+  Tensor<T, D> dcols_;  // (max_batch*OH*OW, K): dL/dcols; also forward(infer)'s im2col, so
+                        // an evaluation between forward(train) and backward keeps cols_
+};
+
+}  // namespace mantissa

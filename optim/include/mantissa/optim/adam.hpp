@@ -1,0 +1,88 @@
+// mantissa/optim/adam.hpp: Adam and AdamW, as torch.optim.Adam / AdamW (defaults lr 1e-3,
+// betas 0.9 / 0.999, eps 1e-8; weight decay 0 for Adam, 1e-2 for AdamW). Moments are
+// float32 whatever the policy.
+//
+//   Adam opt(model, {.lr = 1e-3f});
+//   AdamW optw(model, {.weight_decay = 0.05f});
+#pragma once
+
+#include "mantissa/layers/sequential.hpp"
+#include "mantissa/optim/optimizer.hpp"
+
+namespace mantissa {
+
+struct AdamOptions {
+  float lr = 1e-3f;
+  float beta1 = 0.9f;
+  float beta2 = 0.999f;
+  float eps = 1e-8f;
+  float weight_decay = 0.0f;
+  std::optional<LrSchedule> schedule = std::nullopt;
+};
+
+struct AdamWOptions {
+  float lr = 1e-3f;
+  float beta1 = 0.9f;
+  float beta2 = 0.999f;
+  float eps = 1e-8f;
+  float weight_decay = 1e-2f;
+  std::optional<LrSchedule> schedule = std::nullopt;
+};
+
+template <Policy P, Device D, bool Decoupled>
+class AdamFamily : public OptimizerBase<P, D> {
+ public:
+  using Options = std::conditional_t<Decoupled, AdamWOptions, AdamOptions>;
+
+  AdamFamily(Sequential<P, D>& model, Options o = {})
+      : OptimizerBase<P, D>(model.parameters(), o.lr, o.schedule), o_(o) {
+    if (!(o.beta1 >= 0.0f && o.beta1 < 1.0f && o.beta2 >= 0.0f && o.beta2 < 1.0f))
+      throw Error("Adam: betas must be in [0, 1)");
+    for (auto* p : this->params_) {
+      m_.emplace_back(p->shape());
+      v_.emplace_back(p->shape());
+    }
+  }
+
+  template <Policy Q>
+  StepOutcome step(const Gradients<Q, D>& grads) {
+    this->check(grads);
+    detail::require_cpu<D>();
+    const float lr = this->lr();
+    const cpu::AdamParams ap{lr,         o_.beta1, o_.beta2,           o_.eps,
+                             o_.weight_decay, Decoupled, this->steps_ + 1};
+    for (std::size_t i = 0; i < this->params_.size(); ++i) {
+      auto& p = *this->params_[i];
+      cpu::adam_update(p.master.data(), p.grad.data(), m_[i].data(), v_[i].data(),
+                       this->compute_ptr(p), p.numel(), ap);
+    }
+    return {.applied = true, .step = ++this->steps_, .lr = lr};
+  }
+
+  const std::vector<Tensor<float, D>>& first_moments() const noexcept { return m_; }
+  const std::vector<Tensor<float, D>>& second_moments() const noexcept { return v_; }
+
+ private:
+  Options o_;
+  std::vector<Tensor<float, D>> m_, v_;  // per parameter, float32
+};
+
+template <Policy P, Device D = Cpu>
+class Adam : public AdamFamily<P, D, false> {
+  using AdamFamily<P, D, false>::AdamFamily;
+};
+template <Policy P, Device D = Cpu>
+class AdamW : public AdamFamily<P, D, true> {
+  using AdamFamily<P, D, true>::AdamFamily;
+};
+
+template <Policy P, Device D>
+Adam(Sequential<P, D>&, AdamOptions) -> Adam<P, D>;
+template <Policy P, Device D>
+Adam(Sequential<P, D>&) -> Adam<P, D>;
+template <Policy P, Device D>
+AdamW(Sequential<P, D>&, AdamWOptions) -> AdamW<P, D>;
+template <Policy P, Device D>
+AdamW(Sequential<P, D>&) -> AdamW<P, D>;
+
+}  // namespace mantissa

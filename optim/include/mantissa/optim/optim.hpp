@@ -1,0 +1,8 @@
+// mantissa/optim/optim.hpp: optimizers, schedules, clipping.
+#pragma once
+
+#include "mantissa/optim/adam.hpp"
+#include "mantissa/optim/optimizer.hpp"
+#include "mantissa/optim/schedule.hpp"
+#include "mantissa/optim/sgd.hpp"
+#include "mantissa/optim/step.hpp"

@@ -1,0 +1,61 @@
+// mantissa/optim/optimizer.hpp: what SGD, Adam and AdamW share: the parameter list they
+// update, their applied-step count, the learning rate (fixed or scheduled), and the checks on
+// the gradients they are handed.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mantissa/layers/gradients.hpp"
+#include "mantissa/optim/schedule.hpp"
+#include "mantissa/optim/step.hpp"
+
+namespace mantissa {
+
+template <class Q, class P>
+inline constexpr bool same_policy = std::same_as<Q, P>;
+
+template <Policy P, Device D>
+class OptimizerBase {
+ public:
+  using policy_type = P;
+  std::int64_t steps() const noexcept { return steps_; }
+  float lr() const { return schedule_ ? (*schedule_)(steps_) : lr_; }
+  void set_lr(float lr) { lr_ = lr, schedule_.reset(); }
+  const std::vector<Parameter<P, D>*>& parameters() const noexcept { return params_; }
+
+ protected:
+  OptimizerBase(std::vector<Parameter<P, D>*> params, float lr, std::optional<LrSchedule> s)
+      : params_(std::move(params)), lr_(lr), schedule_(std::move(s)) {
+    if (!(lr > 0.0f) && !schedule_)
+      throw Error("optimizer: the learning rate must be positive, got " + std::to_string(lr));
+  }
+
+  // The gradients must be this optimizer's model's (same parameter objects, same order).
+  template <Policy Q>
+  void check(const Gradients<Q, D>& g) const {
+    static_assert(same_policy<Q, P>,
+                  "mantissa: these gradients come from a model of another precision policy "
+                  "than the optimizer's (both named in the note below); build the optimizer "
+                  "from the model it steps: Adam opt(model, ...)");
+    if constexpr (same_policy<Q, P>)
+      if (g.parameters() != params_)
+        throw Error("optimizer step: the gradients belong to another model (" +
+                    std::to_string(g.parameters().size()) + " tensors, the optimizer has " +
+                    std::to_string(params_.size()) + " or others)");
+  }
+
+  // Compute-copy pointer for the fused update: null when the policy computes in float32.
+  static auto compute_ptr(Parameter<P, D>& p) {
+    if constexpr (Parameter<P, D>::has_compute_copy) return p.compute.data();
+    else return static_cast<float*>(nullptr);
+  }
+
+  std::vector<Parameter<P, D>*> params_;
+  std::int64_t steps_ = 0;
+  float lr_;
+  std::optional<LrSchedule> schedule_;
+};
+
+}  // namespace mantissa

@@ -1,0 +1,60 @@
+// mantissa/optim/sgd.hpp: stochastic gradient descent with momentum, Nesterov momentum and
+// L2 weight decay, as torch.optim.SGD (dampening 0).
+//
+//   SGD opt(model, {.lr = 0.1f, .momentum = 0.9f, .nesterov = true});
+//   auto outcome = opt.step(grads);
+#pragma once
+
+#include "mantissa/layers/sequential.hpp"
+#include "mantissa/optim/optimizer.hpp"
+
+namespace mantissa {
+
+struct SgdOptions {
+  float lr = 0.01f;
+  float momentum = 0.0f;
+  bool nesterov = false;
+  float weight_decay = 0.0f;
+  std::optional<LrSchedule> schedule = std::nullopt;
+};
+
+template <Policy P, Device D>
+class SGD : public OptimizerBase<P, D> {
+ public:
+  SGD(Sequential<P, D>& model, SgdOptions o = {})
+      : OptimizerBase<P, D>(model.parameters(), o.lr, o.schedule), o_(o) {
+    if (o.nesterov && o.momentum <= 0.0f)
+      throw Error("SGD: Nesterov momentum needs momentum > 0");
+    if (o.momentum != 0.0f)
+      for (auto* p : this->params_) velocity_.emplace_back(p->shape());
+  }
+
+  // One update of every master weight and its compute copy, from unscaled gradients.
+  template <Policy Q>
+  StepOutcome step(const Gradients<Q, D>& grads) {
+    this->check(grads);
+    detail::require_cpu<D>();
+    const float lr = this->lr();
+    const cpu::SgdParams sp{lr, o_.momentum, o_.weight_decay, o_.nesterov};
+    for (std::size_t i = 0; i < this->params_.size(); ++i) {
+      auto& p = *this->params_[i];
+      cpu::sgd_update(p.master.data(), p.grad.data(),
+                      velocity_.empty() ? nullptr : velocity_[i].data(), this->compute_ptr(p),
+                      p.numel(), sp);
+    }
+    return {.applied = true, .step = ++this->steps_, .lr = lr};
+  }
+
+  const std::vector<Tensor<float, D>>& velocity() const noexcept { return velocity_; }
+
+ private:
+  SgdOptions o_;
+  std::vector<Tensor<float, D>> velocity_;  // per parameter, float32 (empty: no momentum)
+};
+
+template <Policy P, Device D>
+SGD(Sequential<P, D>&, SgdOptions) -> SGD<P, D>;
+template <Policy P, Device D>
+SGD(Sequential<P, D>&) -> SGD<P, D>;
+
+}  // namespace mantissa

@@ -1,0 +1,38 @@
+// mantissa/optim/step.hpp: what a step reports, and gradient clipping.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+
+#include "mantissa/core/cpu/optim.hpp"
+#include "mantissa/layers/gradients.hpp"
+
+namespace mantissa {
+
+// The result of an optimizer step. [[nodiscard]]: a step that may be skipped (mixed-precision
+// overflow) must be looked at, so that a learning-rate schedule counts real steps.
+struct [[nodiscard]] StepOutcome {
+  bool applied = true;    // false: skipped, weights and moments untouched
+  std::int64_t step = 0;  // applied steps so far (what schedules count)
+  float lr = 0.0f;        // the learning rate this step used
+  float scale = 1.0f;     // the loss scale after this step (1 when the policy scales nothing)
+};
+
+// Global L2 norm of all gradients; when it exceeds max_norm every gradient is multiplied by
+// max_norm / (norm + 1e-6) (torch.nn.utils.clip_grad_norm_). Returns the norm before
+// clipping (inf/NaN when a gradient holds one; then nothing is scaled). Takes Gradients:
+// the unscaled float32 gradients, the only kind it makes sense to clip.
+template <Policy P, Device D>
+float clip_grad_norm(Gradients<P, D>& grads, float max_norm) {
+  detail::require_cpu<D>();
+  double sq = 0.0;
+  for (auto* p : grads.parameters()) sq += cpu::sum_of_squares(p->grad.data(), p->numel());
+  const auto norm = static_cast<float>(std::sqrt(sq));
+  if (std::isfinite(norm) && norm > max_norm) {
+    const float s = max_norm / (norm + 1e-6f);
+    for (auto* p : grads.parameters()) cpu::scale(p->grad.data(), p->numel(), s);
+  }
+  return norm;
+}
+
+}  // namespace mantissa

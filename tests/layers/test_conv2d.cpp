@@ -1,0 +1,358 @@
+// tests/layers/test_conv2d.cpp: Conv2D against a naive direct convolution in double, its
+// output shapes and TensorFlow's `same` padding, gradients by the generic checker for every
+// policy, im2col / col2im as adjoints, the ShapeError texts, gradient accumulation and a
+// step that allocates nothing.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "mantissa/layers/conv2d.hpp"
+#include "mantissa/mantissa.hpp"
+
+namespace mt = mantissa;
+using mt::Shape;
+using mt::Tensor;
+
+namespace {
+
+template <class T>
+double d(T v) {
+  return static_cast<double>(static_cast<float>(v));
+}
+
+// Forward tolerance, relative to sum |x w| + |b| of each output (its largest possible size):
+//   float     1e-5: float32 accumulation of up to 75 products (75 * 2^-24 ~ 4.5e-6);
+//   half      2.5 * 2^-11, bfloat16 2.5 * 2^-8: the output is rounded twice into the
+//             compute dtype (the GEMM's result, then + bias), each within 2^-11 / 2^-8 of it.
+template <class T>
+double forward_tolerance() {
+  if constexpr (std::is_same_v<T, float>) return 1e-5;
+  else if constexpr (std::is_same_v<T, mt::half>) return 2.5 * std::ldexp(1.0, -11);
+  else return 2.5 * std::ldexp(1.0, -8);
+}
+
+// TensorFlow's padding, written out again independently of mt::window_2d.
+struct Axis {
+  std::int64_t out, pad;
+};
+Axis axis_geometry(std::int64_t in, std::int64_t k, std::int64_t s, mt::Padding p) {
+  if (p == mt::Padding::valid) return {(in - k) / s + 1, 0};
+  const std::int64_t out = (in + s - 1) / s;
+  return {out, std::max<std::int64_t>((out - 1) * s + k - in, 0) / 2};
+}
+
+// The direct 7-loop convolution in double: x (N, H, W, C), w (KH, KW, C, F), b (F).
+std::vector<double> naive_conv(const std::vector<double>& x, const std::vector<double>& w,
+                               const std::vector<double>& b, std::int64_t N, std::int64_t H,
+                               std::int64_t W, std::int64_t C, std::int64_t F, mt::Size2D k,
+                               mt::Size2D s, mt::Padding p, double* scale) {
+  const Axis ah = axis_geometry(H, k.h, s.h, p), aw = axis_geometry(W, k.w, s.w, p);
+  std::vector<double> y(static_cast<std::size_t>(N * ah.out * aw.out * F));
+  for (std::int64_t n = 0; n < N; ++n)
+    for (std::int64_t oh = 0; oh < ah.out; ++oh)
+      for (std::int64_t ow = 0; ow < aw.out; ++ow)
+        for (std::int64_t f = 0; f < F; ++f) {
+          double acc = b[f], mag = std::abs(b[f]);
+          for (std::int64_t kh = 0; kh < k.h; ++kh)
+            for (std::int64_t kw = 0; kw < k.w; ++kw)
+              for (std::int64_t c = 0; c < C; ++c) {
+                const std::int64_t ih = oh * s.h - ah.pad + kh, iw = ow * s.w - aw.pad + kw;
+                if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+                const double t = x[((n * H + ih) * W + iw) * C + c] * w[((kh * k.w + kw) * C + c) * F + f];
+                acc += t, mag += std::abs(t);
+              }
+          const auto i = ((n * ah.out + oh) * aw.out + ow) * F + f;
+          y[i] = acc;
+          scale[i] = mag;
+        }
+  return y;
+}
+
+template <class T>
+std::vector<double> to_doubles(mt::TensorView<const T, mt::Cpu> t) {
+  std::vector<double> v;
+  for (auto e : t) v.push_back(d(e));
+  return v;
+}
+
+template <class P>
+std::string build_error(const mt::Conv2D& spec, const Shape& input) {
+  try {
+    auto layer = spec.make<P, mt::Cpu>();
+    mt::Generator gen(1);
+    layer->build(input, gen);
+  } catch (const mt::ShapeError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+}  // namespace
+
+template <class P>
+class Conv2DTyped : public ::testing::Test {};
+using Policies = ::testing::Types<mt::policy::float32, mt::policy::mixed_float16,
+                                  mt::policy::mixed_bfloat16>;
+TYPED_TEST_SUITE(Conv2DTyped, Policies);
+
+// ---- forward against the naive convolution ------------------------------------------------
+
+TYPED_TEST(Conv2DTyped, ForwardMatchesNaiveConvolution) {
+  using P = TypeParam;
+  using T = typename P::compute;
+  const std::int64_t N = 2;
+  const mt::Size2D kernels[] = {1, 3, {2, 3}, 5};
+  const mt::Size2D strides[] = {1, 2, {2, 1}};
+  int cases = 0;
+  std::uint64_t seed = 0;
+  for (auto pad : {mt::valid, mt::same})
+    for (std::int64_t H : {1, 5, 7, 9})
+      for (std::int64_t W : {1, 5, 7, 9})
+        for (std::int64_t C : {1, 3})
+          for (std::int64_t F : {2, 5})
+            for (auto k : kernels)
+              for (auto s : strides) {
+                if (pad == mt::valid && (H < k.h || W < k.w)) continue;  // does not fit
+                mt::Conv2DLayer<P, mt::Cpu> conv(mt::Conv2D(F, k, pad, {.strides = s}));
+                mt::Generator gen(++seed);
+                const Shape out = conv.build(Shape{H, W, C}, gen);
+                auto* bias = conv.parameters()[1];
+                mt::fill_normal<float>(bias->master.view(), 0.0f, 1.0f, gen);
+                bias->refresh_compute();
+                auto x = mt::normal<T>(Shape{N, H, W, C}, 0.0f, 1.0f, gen);
+                Tensor<T> y(out.prepend(N));
+                conv.forward(y.view(), x.view(), mt::Mode::train);
+
+                std::vector<double> scale(static_cast<std::size_t>(y.numel()));
+                const auto ref = naive_conv(to_doubles<T>(x.view()),
+                                            to_doubles<T>(conv.parameters()[0]->value()),
+                                            to_doubles<T>(bias->value()), N, H, W, C, F, k, s,
+                                            pad, scale.data());
+                ASSERT_EQ(ref.size(), static_cast<std::size_t>(y.numel()));
+                for (std::int64_t i = 0; i < y.numel(); ++i)
+                  ASSERT_NEAR(d(y[i]), ref[i], forward_tolerance<T>() * scale[i])
+                      << "padding " << mt::to_string(pad) << ", input (" << H << ", " << W
+                      << ", " << C << "), filters " << F << ", kernel " << k.str()
+                      << ", strides " << s.str() << ", element " << i;
+                ++cases;
+              }
+  EXPECT_GT(cases, 1000);
+}
+
+// ---- gradients ----------------------------------------------------------------------------
+
+TYPED_TEST(Conv2DTyped, Gradients) {
+  using P = TypeParam;
+  struct Case {
+    mt::Conv2D spec;
+    Shape input;
+  };
+  const Case cases[] = {
+      {mt::Conv2D(2, 3, mt::same), Shape{5, 4, 3}},
+      {mt::Conv2D(3, {2, 3}, mt::valid, {.strides = 2}), Shape{5, 7, 2}},
+      {mt::Conv2D(2, 3, mt::same, {.strides = {2, 1}, .bias = false}), Shape{6, 5, 2}},
+      {mt::Conv2D(3, 1), Shape{3, 4, 2}},  // 1 x 1: the direct path without im2col
+  };
+  for (const auto& c : cases) {
+    auto r = mt::check_gradients<P>(c.spec, c.input);
+    EXPECT_TRUE(r.passed) << c.input.str() << ": " << r.report();
+    const std::int64_t kernel = c.spec.kernel.h * c.spec.kernel.w * c.input[2] * c.spec.filters;
+    EXPECT_EQ(r.checked, 2 * c.input.numel() + kernel + (c.spec.options.bias ? c.spec.filters : 0));
+  }
+}
+
+// ---- shapes and padding -------------------------------------------------------------------
+
+TEST(Conv2D, OutputShapesAndTensorFlowSamePadding) {
+  using P = mt::policy::float32;
+  struct Case {
+    mt::Conv2D spec;
+    Shape input, output;
+    std::int64_t pad_top, pad_left;
+  };
+  const Case cases[] = {
+      {mt::Conv2D(32, 3, mt::same), {28, 28, 1}, {28, 28, 32}, 1, 1},
+      {mt::Conv2D(32, 3), {28, 28, 1}, {26, 26, 32}, 0, 0},
+      {mt::Conv2D(8, 3, mt::same, {.strides = 2}), {7, 7, 3}, {4, 4, 8}, 1, 1},
+      // even input, stride 2: total padding 1, all of it after the image (TensorFlow's rule)
+      {mt::Conv2D(8, 3, mt::same, {.strides = 2}), {8, 8, 3}, {4, 4, 8}, 0, 0},
+      {mt::Conv2D(4, 2, mt::same), {5, 5, 1}, {5, 5, 4}, 0, 0},  // even kernel: extra after
+      {mt::Conv2D(4, 3, mt::valid, {.strides = 2}), {7, 8, 2}, {3, 3, 4}, 0, 0},
+      {mt::Conv2D(4, {2, 3}), {5, 7, 2}, {4, 5, 4}, 0, 0},
+      {mt::Conv2D(4, 5, mt::same), {3, 2, 1}, {3, 2, 4}, 2, 2},
+  };
+  for (const auto& c : cases) {
+    mt::Conv2DLayer<P, mt::Cpu> conv(c.spec);
+    mt::Generator gen(0);
+    EXPECT_EQ(conv.build(c.input, gen), c.output) << c.input.str();
+    EXPECT_EQ(conv.window().pad_top, c.pad_top) << c.input.str();
+    EXPECT_EQ(conv.window().pad_left, c.pad_left) << c.input.str();
+  }
+}
+
+TEST(Conv2D, KernelLayoutInitAndParameterNames) {
+  using P = mt::policy::float32;
+  mt::Conv2DLayer<P, mt::Cpu> conv(mt::Conv2D(6, {3, 5}, mt::same));
+  mt::Generator gen(4);
+  (void)conv.build(Shape{8, 8, 4}, gen);
+  auto ps = conv.parameters();
+  ASSERT_EQ(ps.size(), 2u);
+  EXPECT_EQ(ps[0]->name, "kernel");
+  EXPECT_EQ(ps[0]->shape(), (Shape{3, 5, 4, 6}));  // (KH, KW, C, F) as Keras
+  EXPECT_EQ(ps[1]->name, "bias");
+  EXPECT_EQ(ps[1]->shape(), (Shape{6}));
+  // Glorot-uniform with Keras's fans: fan_in = 3*5*4 = 60, fan_out = 3*5*6 = 90.
+  const float limit = std::sqrt(6.0f / 150.0f);
+  float lo = 1, hi = -1;
+  for (float v : ps[0]->master) lo = std::min(lo, v), hi = std::max(hi, v);
+  EXPECT_GE(lo, -limit);
+  EXPECT_LE(hi, limit);
+  EXPECT_LT(lo, -0.8f * limit);  // actually spread over the range
+  EXPECT_GT(hi, 0.8f * limit);
+  mt::Conv2DLayer<P, mt::Cpu> nb(mt::Conv2D(6, 3, {.bias = false, .init = mt::Init::he_normal}));
+  (void)nb.build(Shape{8, 8, 4}, gen);
+  EXPECT_EQ(nb.parameters().size(), 1u);
+}
+
+// ---- errors -------------------------------------------------------------------------------
+
+TEST(Conv2D, ShapeErrorsSayWhatIsNeeded) {
+  using P = mt::policy::float32;
+  EXPECT_EQ(build_error<P>(mt::Conv2D(4, 3), Shape{2, 5, 3}),
+            "got input shape (2, 5, 3) but needs a height and width of at least the kernel "
+            "size (3, 3) under valid padding (the kernel is larger than the 2 x 5 image); use "
+            "same padding or a smaller kernel");
+  EXPECT_EQ(build_error<P>(mt::Conv2D(4, {2, 7}), Shape{6, 6, 1}),
+            "got input shape (6, 6, 1) but needs a height and width of at least the kernel "
+            "size (2, 7) under valid padding (the kernel is larger than the 6 x 6 image); use "
+            "same padding or a smaller kernel");
+  EXPECT_EQ(build_error<P>(mt::Conv2D(4, 3, mt::same), Shape{2, 2, 3}), "(no error)");
+  EXPECT_EQ(build_error<P>(mt::Conv2D(4, 3), Shape{28, 28}),
+            "got input shape (28, 28) but needs a 3-D input (height, width, channels) per "
+            "sample; add a channels axis: input shape (28, 28, 1) for one channel");
+  EXPECT_EQ(build_error<P>(mt::Conv2D(4, 3), Shape{784}),
+            "got input shape (784) but needs a 3-D input (height, width, channels) per sample "
+            "(images are NHWC)");
+  EXPECT_EQ(build_error<P>(mt::Conv2D(4, 3), Shape{64, 28, 28, 1}),
+            "got input shape (64, 28, 28, 1) but needs a 3-D input (height, width, channels) "
+            "per sample; leave the batch axis out of the input shape: (28, 28, 1)");
+  EXPECT_EQ(build_error<P>(mt::Conv2D(4, 1), Shape{5, 5, 0}),
+            "got input shape (5, 5, 0) but needs a height, width and channels of at least 1");
+  EXPECT_EQ(build_error<P>(mt::Conv2D(0, 3), Shape{5, 5, 1}),
+            "Conv2D: filters must be at least 1, got 0");
+  EXPECT_EQ(build_error<P>(mt::Conv2D(2, {0, 3}), Shape{5, 5, 1}),
+            "Conv2D: the kernel size must be at least 1, got (0, 3)");
+  EXPECT_EQ(build_error<P>(mt::Conv2D(2, 3, {.strides = {1, 0}}), Shape{5, 5, 1}),
+            "Conv2D: strides must be at least 1, got (1, 0)");
+}
+
+TEST(Conv2D, SequentialNamesTheLayerInTheError) {
+  try {
+    mt::Sequential<mt::policy::float32> model(Shape{2, 5, 3}, mt::Conv2D(4, 3));
+    FAIL() << "no ShapeError";
+  } catch (const mt::ShapeError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "Sequential: layer 0 'conv2d' (Conv2D): got input shape (2, 5, 3) but needs a "
+              "height and width of at least the kernel size (3, 3) under valid padding (the "
+              "kernel is larger than the 2 x 5 image); use same padding or a smaller kernel");
+  }
+}
+
+// ---- backward: accumulation, adjoints, inference in between ---------------------------------
+
+TEST(Conv2D, AccumulateAddDoublesTheGradients) {
+  using P = mt::policy::float32;
+  mt::Conv2DLayer<P, mt::Cpu> conv(mt::Conv2D(4, 3, mt::same));
+  mt::Generator gen(2);
+  const Shape out = conv.build(Shape{6, 5, 3}, gen).prepend(3);
+  auto x = mt::normal<float>(Shape{3, 6, 5, 3}, 0.0f, 1.0f, gen);
+  auto dy = mt::normal<float>(out, 0.0f, 1.0f, gen);
+  Tensor<float> y(out), dx1(x.shape()), dx2(x.shape());
+  conv.forward(y.view(), x.view(), mt::Mode::train);
+  conv.backward(dx1.view(), dy.view(), x.view(), y.view(), mt::Accumulate::overwrite);
+  auto dw = conv.parameters()[0]->grad.clone(), db = conv.parameters()[1]->grad.clone();
+  conv.backward(dx2.view(), dy.view(), x.view(), y.view(), mt::Accumulate::add);
+  for (std::int64_t i = 0; i < dw.numel(); ++i)
+    ASSERT_NEAR(conv.parameters()[0]->grad[i], 2.0f * dw[i], 1e-5f * (1.0f + std::abs(dw[i])));
+  for (std::int64_t i = 0; i < db.numel(); ++i)
+    ASSERT_NEAR(conv.parameters()[1]->grad[i], 2.0f * db[i], 1e-5f * (1.0f + std::abs(db[i])));
+  for (std::int64_t i = 0; i < dx1.numel(); ++i) ASSERT_EQ(dx1[i], dx2[i]);  // dx: overwritten
+}
+
+TEST(Conv2D, InferenceBetweenForwardAndBackwardKeepsTheSavedColumns) {
+  using P = mt::policy::float32;
+  mt::Conv2DLayer<P, mt::Cpu> conv(mt::Conv2D(3, 3, mt::same));
+  mt::Generator gen(5);
+  const Shape out = conv.build(Shape{5, 5, 2}, gen).prepend(2);
+  conv.reserve(2);
+  auto x = mt::normal<float>(Shape{2, 5, 5, 2}, 0.0f, 1.0f, gen);
+  auto other = mt::normal<float>(Shape{2, 5, 5, 2}, 0.0f, 1.0f, gen);
+  auto dy = mt::normal<float>(out, 0.0f, 1.0f, gen);
+  Tensor<float> y(out), y2(out), dx(x.shape());
+  conv.forward(y.view(), x.view(), mt::Mode::train);
+  conv.backward(dx.view(), dy.view(), x.view(), y.view(), mt::Accumulate::overwrite);
+  auto expected = conv.parameters()[0]->grad.clone();
+  conv.forward(y.view(), x.view(), mt::Mode::train);
+  conv.forward(y2.view(), other.view(), mt::Mode::infer);  // an evaluation in between
+  conv.backward(dx.view(), dy.view(), x.view(), y.view(), mt::Accumulate::overwrite);
+  for (std::int64_t i = 0; i < expected.numel(); ++i)
+    ASSERT_EQ(conv.parameters()[0]->grad[i], expected[i]);
+}
+
+// <im2col(x), c> == <x, col2im(c)> for every padding and stride: col2im is im2col's adjoint.
+TEST(Conv2DOps, Col2imIsTheAdjointOfIm2col) {
+  mt::Generator gen(11);
+  for (auto pad : {mt::valid, mt::same})
+    for (mt::Size2D k : {mt::Size2D(1), mt::Size2D(3), mt::Size2D(2, 3), mt::Size2D(4)})
+      for (mt::Size2D s : {mt::Size2D(1), mt::Size2D(2), mt::Size2D(3, 1)}) {
+        const auto g = mt::window_2d(2, 7, 6, 3, k, s, pad);
+        auto x = mt::normal<float>(Shape{2, 7, 6, 3}, 0.0f, 1.0f, gen);
+        auto c = mt::normal<float>(Shape{2 * g.oh * g.ow, k.h * k.w * 3}, 0.0f, 1.0f, gen);
+        Tensor<float> cols(c.shape()), dx(x.shape());
+        mt::ops::im2col(cols, x, g);
+        mt::ops::col2im(dx, c, g);
+        double lhs = 0, rhs = 0;
+        for (std::int64_t i = 0; i < c.numel(); ++i) lhs += double(cols[i]) * c[i];
+        for (std::int64_t i = 0; i < x.numel(); ++i) rhs += double(x[i]) * dx[i];
+        EXPECT_NEAR(lhs, rhs, 1e-4 * (1 + std::abs(lhs))) << k.str() << s.str();
+      }
+}
+
+TEST(Conv2DOps, ShapeChecksNameTheOperand) {
+  const auto g = mt::window_2d(2, 5, 5, 3, 3, 1, mt::same);
+  Tensor<float> x(Shape{2, 5, 5, 3}), cols(Shape{50, 27}), bad(Shape{49, 27});
+  EXPECT_NO_THROW(mt::ops::im2col(cols, x, g));
+  try {
+    mt::ops::im2col(bad, x, g);
+    FAIL();
+  } catch (const mt::ShapeError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "im2col: cols has shape (49, 27) but the window needs (50, 27)");
+  }
+  EXPECT_THROW(mt::ops::col2im(x, bad, g), mt::ShapeError);
+}
+
+// ---- a step allocates nothing ---------------------------------------------------------------
+
+TEST(Conv2D, ReserveThenForwardAndBackwardAllocateNothing) {
+  using P = mt::policy::mixed_bfloat16;
+  using T = P::compute;
+  for (auto spec : {mt::Conv2D(8, 3, mt::same), mt::Conv2D(8, 1)}) {
+    mt::Conv2DLayer<P, mt::Cpu> conv(spec);
+    mt::Generator gen(3);
+    const Shape out = conv.build(Shape{9, 9, 4}, gen).prepend(4);
+    conv.reserve(4);
+    auto x = mt::normal<T>(Shape{4, 9, 9, 4}, 0.0f, 1.0f, gen);
+    Tensor<T> y(out), dy(out), dx(x.shape());
+    const auto before = mt::cpu_allocation_stats().allocations;
+    for (int step = 0; step < 2; ++step) {
+      conv.forward(y.view(), x.view(), mt::Mode::train);
+      conv.backward(dx.view(), dy.view(), x.view(), y.view(), mt::Accumulate::overwrite);
+      conv.forward(y.slice(0, 3), x.slice(0, 3), mt::Mode::infer);  // a smaller batch
+    }
+    EXPECT_EQ(mt::cpu_allocation_stats().allocations, before);
+  }
+}
