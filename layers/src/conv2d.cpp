@@ -101,8 +101,10 @@ void Conv2DLayer<P, D>::forward(View y, CView x, Mode mode) {
   detail::check_same_shape("Conv2D forward (y)", y.shape(), Shape{n, g.oh, g.ow, spec_.filters});
   if (n > reserved_) reserve(n);  // by hand without reserve(): allocate once, here
   const std::int64_t rows = n * g.oh * g.ow, k = g.kh * g.kw * g.c, f = spec_.filters;
-  CView cols = x.reshape(Shape{rows, k});  // direct_: the (N*H*W, C) input is the cols
-  if (!direct_) {
+  CView cols;
+  if (direct_) {
+    cols = x.reshape(Shape{rows, k});  // the (N*H*W, C) input is the cols matrix
+  } else {
     auto buf = (mode == Mode::train ? cols_ : dcols_).slice(0, rows);
     ops::im2col(buf, x, g);
     cols = buf;

@@ -124,6 +124,19 @@ void run_rectangle(const Problem<T, TC>& pr, int64_t m0, int64_t m1, int64_t n0,
         ep.beta = 1.0f;  // C already holds alpha * (earlier blocks) + beta * C
       }
       pack_b(pr.tb, pr.b_at(pc, jc), pr.ldb, kc, nc, pb);
+      if constexpr (std::is_same_v<T, float> && kHasDirectKernel) {
+        if (nc <= kNR) {  // each A panel would be used once: read A in place
+          const int n_ = static_cast<int>(nc);
+          const int64_t rs = pr.ta == Transpose::no ? pr.lda : 1;
+          const int64_t cs = pr.ta == Transpose::no ? 1 : pr.lda;
+          for (int64_t ir = m0; ir < m1; ir += kMR) {
+            const int mr = static_cast<int>(std::min<int64_t>(kMR, m1 - ir));
+            direct_kernel_for(mr, n_)(kc, pr.a_at(ir, pc), rs, cs, pb, ep,
+                                      pr.c + ir * pr.ldc + jc, pr.ldc, n_);
+          }
+          continue;
+        }
+      }
       for (int64_t ic = m0; ic < m1; ic += kMC) {
         const int64_t mc = std::min(kMC, m1 - ic);
         pack_a(pr.ta, pr.a_at(ic, pc), pr.lda, mc, kc, pa);

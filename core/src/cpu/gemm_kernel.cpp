@@ -72,9 +72,12 @@ inline void write_back(const Epilogue& ep, __m512 s, TC* c, float* w, __mmask16 
 
 // ---- the register tile -----------------------------------------------------------------------
 
+// A's element (i, p) is at pa[i * rs + p * cs]: rs = 1, cs = kMR for a packed panel (constants,
+// so the broadcasts use fixed offsets), or the strides of an unpacked float A.
 template <int M, int NV, class TC>
-void kernel(std::int64_t kc, const float* __restrict pa, const float* __restrict pb,
-            const Epilogue& ep, TC* c, std::int64_t ldc, float* w, std::int64_t ldw, int n) {
+inline void tile(std::int64_t kc, const float* __restrict pa, std::int64_t rs, std::int64_t cs,
+                 const float* __restrict pb, const Epilogue& ep, TC* c, std::int64_t ldc,
+                 float* w, std::int64_t ldw, int n) {
   __m512 acc[M][NV];
 #pragma GCC unroll 8
   for (int i = 0; i < M; ++i)
@@ -93,11 +96,11 @@ void kernel(std::int64_t kc, const float* __restrict pa, const float* __restrict
     for (int v = 0; v < NV; ++v) b[v] = _mm512_load_ps(pb + 16 * v);
 #pragma GCC unroll 8
     for (int i = 0; i < M; ++i) {
-      const __m512 a = _mm512_set1_ps(pa[i]);
+      const __m512 a = _mm512_set1_ps(pa[i * rs]);
 #pragma GCC unroll 4
       for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_fmadd_ps(a, b[v], acc[i][v]);
     }
-    pa += kMR;
+    pa += cs;
     pb += kNR;
   }
   const int last = n - 16 * (NV - 1);  // 1..16 columns in the last vector
@@ -111,9 +114,26 @@ void kernel(std::int64_t kc, const float* __restrict pa, const float* __restrict
                  v == NV - 1 ? last_mask : static_cast<__mmask16>(0xffff));
 }
 
+template <int M, int NV, class TC>
+void kernel(std::int64_t kc, const float* pa, const float* pb, const Epilogue& ep, TC* c,
+            std::int64_t ldc, float* w, std::int64_t ldw, int n) {
+  tile<M, NV, TC>(kc, pa, 1, kMR, pb, ep, c, ldc, w, ldw, n);
+}
+
+template <int M, int NV>
+void direct_kernel(std::int64_t kc, const float* a, std::int64_t rs, std::int64_t cs,
+                   const float* pb, const Epilogue& ep, float* c, std::int64_t ldc, int n) {
+  tile<M, NV, float>(kc, a, rs, cs, pb, ep, c, ldc, nullptr, 0, n);
+}
+
 template <class TC, int M, int... NVs>
 constexpr std::array<KernelFn<TC>, sizeof...(NVs)> row_of(std::integer_sequence<int, NVs...>) {
   return {&kernel<M, NVs + 1, TC>...};
+}
+template <int M, int... NVs>
+constexpr std::array<DirectKernelFn, sizeof...(NVs)> direct_row_of(
+    std::integer_sequence<int, NVs...>) {
+  return {&direct_kernel<M, NVs + 1>...};
 }
 
 template <class TC, int... Ms>
@@ -121,9 +141,15 @@ constexpr auto table_of(std::integer_sequence<int, Ms...>) {
   return std::array<std::array<KernelFn<TC>, kNR / 16>, kMR>{
       row_of<TC, Ms + 1>(std::make_integer_sequence<int, kNR / 16>{})...};
 }
+template <int... Ms>
+constexpr auto direct_table_of(std::integer_sequence<int, Ms...>) {
+  return std::array<std::array<DirectKernelFn, kNR / 16>, kMR>{
+      direct_row_of<Ms + 1>(std::make_integer_sequence<int, kNR / 16>{})...};
+}
 
 template <class TC>
 constexpr auto kTable = table_of<TC>(std::make_integer_sequence<int, kMR>{});
+constexpr auto kDirectTable = direct_table_of(std::make_integer_sequence<int, kMR>{});
 
 #else  // portable
 
@@ -176,6 +202,16 @@ KernelFn<TC> kernel_for(int m, int n) noexcept {
 #else
   (void)n;
   return kTable<TC>[m - 1];
+#endif
+}
+
+DirectKernelFn direct_kernel_for(int m, int n) noexcept {
+#if MANTISSA_GEMM_AVX512
+  return kDirectTable[m - 1][(n - 1) / 16];
+#else
+  (void)m;
+  (void)n;
+  return nullptr;
 #endif
 }
 

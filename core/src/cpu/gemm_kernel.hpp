@@ -69,6 +69,15 @@ using KernelFn = void (*)(std::int64_t kc, const float* pa, const float* pb, con
 template <class TC>
 KernelFn<TC> kernel_for(int m, int n) noexcept;
 
+// A float A read in place, element (i, p) at a[i * rs + p * cs], instead of a packed panel:
+// worth it when each panel of A would be used once (the thread's C is one panel wide), as in
+// the CNN's n = 64 products, where packing A costs as much as the FMAs. C is float.
+using DirectKernelFn = void (*)(std::int64_t kc, const float* a, std::int64_t rs, std::int64_t cs,
+                                const float* pb, const Epilogue& ep, float* c, std::int64_t ldc,
+                                int n);
+inline constexpr bool kHasDirectKernel = MANTISSA_GEMM_AVX512 != 0;
+DirectKernelFn direct_kernel_for(int m, int n) noexcept;  // null without kHasDirectKernel
+
 // Which micro-kernel this build uses: "avx512-6x64" or "portable".
 const char* kernel_isa() noexcept;
 

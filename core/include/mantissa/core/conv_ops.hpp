@@ -37,7 +37,13 @@ struct Size2D {
   constexpr Size2D(std::int64_t s) : h(s), w(s) {}  // NOLINT(google-explicit-constructor)
   constexpr Size2D(std::int64_t height, std::int64_t width) : h(height), w(width) {}
   friend constexpr bool operator==(const Size2D&, const Size2D&) = default;
-  std::string str() const { return "(" + std::to_string(h) + ", " + std::to_string(w) + ")"; }
+  std::string str() const {  // "(3, 5)"; appended piecewise: GCC 12's -Wrestrict misfires on
+    std::string s = "(";     // "(" + std::to_string(h) (GCC bug 105329)
+    s += std::to_string(h);
+    s += ", ";
+    s += std::to_string(w);
+    return s += ")";
+  }
 };
 
 // TensorFlow's padding on one axis of size `in` for window k and stride s: `same` pads

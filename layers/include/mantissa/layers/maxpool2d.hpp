@@ -26,6 +26,10 @@ struct MaxPool2D {
 
   explicit MaxPool2D(Size2D p, Padding pad = valid) : pool(p), strides(p), padding(pad) {}
   explicit MaxPool2D(Size2D p, Size2D s, Padding pad = valid) : pool(p), strides(s), padding(pad) {}
+  // MaxPool2D({2, 3}): without this overload the braces would read as MaxPool2D(2, 3) too
+  // (pool 2, stride 3, through the copy constructor) and the call would be ambiguous.
+  explicit MaxPool2D(const std::int64_t (&p)[2], Padding pad = valid)
+      : MaxPool2D(Size2D(p[0], p[1]), pad) {}
 
   template <class P, class D>
   std::unique_ptr<Layer<P, D>> make() const {
