@@ -12,4 +12,12 @@ void throw_cast_range(std::string_view to, std::int64_t index, float value) {
   throw NumericsError(msg.str());
 }
 
+void throw_input_overflow(std::string_view to, std::int64_t index, float value, float limit) {
+  std::ostringstream msg;
+  msg << "input cast to " << to << ": element " << index << " is " << value
+      << ", outside " << to << "'s finite range (|x| <= " << limit
+      << "); scale or standardise the data first";
+  throw NumericsError(msg.str());
+}
+
 }  // namespace mantissa::detail

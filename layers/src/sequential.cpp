@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <map>
 
+#include "mantissa/core/cpu/numerics.hpp"
+
 namespace mantissa {
 
 namespace {
@@ -124,13 +126,14 @@ TensorView<const typename P::compute, D> Sequential<P, D>::forward(TensorView<co
   for (std::size_t i = 0; i < layers_.size(); ++i) {
     auto out = acts_[i].slice(0, n);
     layers_[i]->forward(out, in, mode);
+    if (check_numerics_) check_finite(i, "forward", "output", out);
     in = out;
   }
   return in;
 }
 
 template <Policy P, Device D>
-Gradients<P, D> Sequential<P, D>::backward(TensorView<const T, D> dy, Accumulate acc) {
+void Sequential<P, D>::backward(TensorView<const T, D> dy, Accumulate acc) {
   const std::int64_t n = batch_;
   if (layers_.empty() || n == 0)
     throw Error("Sequential::backward: call forward first");
@@ -142,22 +145,42 @@ Gradients<P, D> Sequential<P, D>::backward(TensorView<const T, D> dy, Accumulate
     TensorView<const T, D> x = i == 0 ? input_view_ : TensorView<const T, D>(acts_[i - 1].slice(0, n));
     TensorView<T, D> dx = i == 0 ? TensorView<T, D>() : grads_[i - 1].slice(0, n);
     layers_[i]->backward(dx, g, x, acts_[i].slice(0, n), acc);
+    if (check_numerics_) {
+      if (!dx.empty()) check_finite(i, "backward", "input gradient", dx);
+      for (auto* p : layers_[i]->parameters())
+        check_finite(i, "backward", ("gradient of " + p->name).c_str(), p->grad);
+    }
     g = dx;
   }
-  return Gradients<P, D>(parameters());
 }
 
 template <Policy P, Device D>
-Gradients<P, D> Sequential<P, D>::backward(const LossValue<D>& loss, Accumulate acc) {
+std::vector<Parameter<P, D>*> Sequential<P, D>::backward_from(TensorView<const float, D> grad,
+                                                              float scale, Accumulate acc) {
   const std::int64_t n = batch_;
   if (layers_.empty() || n == 0) throw Error("Sequential::backward: call forward first");
   auto dy = grads_.back().slice(0, n);
-  if (!(loss.grad.shape() == dy.shape()))
-    throw ShapeError("Sequential::backward: the loss gradient is " + loss.grad.shape().str() +
+  if (!(grad.shape() == dy.shape()))
+    throw ShapeError("Sequential::backward: the loss gradient is " + grad.shape().str() +
                      " but the last forward produced " + dy.shape().str());
-  if constexpr (std::same_as<T, float>) copy_bytes<D, D>(dy.data(), loss.grad.data(), dy.size_bytes());
-  else cpu::convert(loss.grad.data(), dy.data(), static_cast<std::size_t>(dy.numel()));
-  return backward(TensorView<const T, D>(dy), acc);
+  detail::require_cpu<D>();
+  cpu::convert_scaled(grad.data(), dy.data(), dy.numel(), scale);
+  backward(TensorView<const T, D>(dy), acc);
+  return parameters();
+}
+
+template <Policy P, Device D>
+template <class X>
+void Sequential<P, D>::check_finite(std::size_t i, const char* pass, const char* tensor,
+                                    const X& x) const {
+  detail::require_cpu<D>();
+  const auto bad = cpu::count_nonfinite(x.data(), x.numel());
+  if (bad.total() == 0) return;
+  throw NumericsError("check_numerics: layer " + std::to_string(i) + " '" + names_[i] + "' (" +
+                      std::string(layers_[i]->kind()) + "), " + pass + " pass: " + tensor +
+                      " " + x.shape().str() + " holds " + std::to_string(bad.total()) +
+                      " non-finite values (" + std::to_string(bad.inf) + " inf, " +
+                      std::to_string(bad.nan) + " NaN)");
 }
 
 template class Sequential<policy::float32, Cpu>;

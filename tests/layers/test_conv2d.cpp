@@ -234,7 +234,7 @@ TEST(Conv2D, ShapeErrorsSayWhatIsNeeded) {
             "got input shape (28, 28) but needs a 3-D input (height, width, channels) per "
             "sample; add a channels axis: input shape (28, 28, 1) for one channel");
   EXPECT_EQ(build_error<P>(mt::Conv2D(4, 3), Shape{784}),
-            "got input shape (784) but needs a 3-D input (height, width, channels) per sample "
+            "got input shape (784,) but needs a 3-D input (height, width, channels) per sample "
             "(images are NHWC)");
   EXPECT_EQ(build_error<P>(mt::Conv2D(4, 3), Shape{64, 28, 28, 1}),
             "got input shape (64, 28, 28, 1) but needs a 3-D input (height, width, channels) "

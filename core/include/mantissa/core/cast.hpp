@@ -12,11 +12,14 @@
 
 #include "mantissa/core/checks.hpp"
 #include "mantissa/core/cpu/convert.hpp"
+#include "mantissa/core/cpu/numerics.hpp"
 
 namespace mantissa {
 
 namespace detail {
 [[noreturn]] void throw_cast_range(std::string_view to, std::int64_t index, float value);
+[[noreturn]] void throw_input_overflow(std::string_view to, std::int64_t index, float value,
+                                       float limit);
 
 template <class To, class From>
 void cast_cpu(const From* src, To* dst, std::int64_t n) {
@@ -66,6 +69,24 @@ auto to(const X& x) {  // -> Tensor<dtype_of<X>, To>
     if (x.numel()) copy_bytes<To, device_of<X>>(out.data(), x.data(), x.view().size_bytes());
     return out;
   }
+}
+
+// checked_cast<To>(x): cast float32 data into a narrower floating dtype at an input boundary,
+// refusing any value that is NaN, infinite or beyond To's largest finite value (65504 for
+// half): such data would silently become inf. Throws NumericsError naming the element,
+// its value and the limit.
+template <FloatDtype To, TensorLike X>
+auto checked_cast(const X& x) {
+  static_assert(same_dtype<dtype_of<X>, float>,
+                "mantissa::checked_cast: the input must be float32 (note below); it checks float "
+                "data on its way into a narrower dtype");
+  detail::require_cpu<device_of<X>>();
+  const float limit = static_cast<float>(std::numeric_limits<To>::max());
+  if constexpr (same_dtype<dtype_of<X>, float>) {
+    const auto bad = cpu::first_out_of_range(x.data(), x.numel(), limit);
+    if (bad >= 0) detail::throw_input_overflow(dtype_name<To>, bad, x.data()[bad], limit);
+  }
+  return cast<To>(x);
 }
 
 }  // namespace mantissa

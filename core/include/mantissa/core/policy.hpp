@@ -51,4 +51,8 @@ concept Policy = requires {
   { P::name } -> std::convertible_to<std::string_view>;
 } && FloatDtype<typename P::compute> && std::same_as<typename P::param, float>;
 
+// Named for the compiler's note when a float16 set-up leaves out its loss scaler.
+template <class P>
+inline constexpr bool needs_loss_scaling_v = P::needs_loss_scaling;
+
 }  // namespace mantissa

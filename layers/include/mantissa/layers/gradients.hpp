@@ -1,13 +1,20 @@
-// mantissa/layers/gradients.hpp: what a backward pass hands to the optimizer, as types.
+// mantissa/layers/gradients.hpp: what flows from a loss to an optimizer, as types.
 //
-//   LossValue<D>        a loss's float32 value and its float32 gradient w.r.t. the logits
-//   Gradients<P, D>     the model's float32 parameter gradients, *unscaled*: the only type
-//                       clip_grad_norm and an optimizer's step accept
+//   LossValue<D>          a loss's float32 value and float32 gradient w.r.t. the outputs
+//   ScaledLoss<D>         the same, with the loss scale S that backward multiplies in
+//                         (made only by LossScaler::scale)
+//   ScaledGradients<P,D>  the model's float32 parameter gradients, still multiplied by S
+//                         (made only by backward(ScaledLoss)); nothing accepts them but
+//                         LossScaler::unscale
+//   Gradients<P,D>        unscaled float32 gradients: the only type clip_grad_norm and an
+//                         optimizer's step accept. Made by backward(LossValue) where the
+//                         policy needs no scaling, or by LossScaler::unscale, which also
+//                         records whether any gradient overflowed (the fused inf/NaN check).
 //
-// (The mixed-precision issue adds ScaledGradients, which only a LossScaler can turn into
-// Gradients: that is how "clipping before unscaling" becomes a compile error.)
+// So clipping before unscaling, or stepping on scaled gradients, does not compile.
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "mantissa/layers/parameter.hpp"
@@ -16,18 +23,58 @@ namespace mantissa {
 
 template <Device D>
 struct LossValue {
-  float value;                       // the batch mean, float32 by signature
-  TensorView<const float, D> grad;   // (N, ...) d(value)/d(logits), float32
+  float value;                      // the batch mean, float32 by signature
+  TensorView<const float, D> grad;  // (N, ...) d(value)/d(outputs), float32
 };
+
+template <Device D>
+struct ScaledLoss {
+  LossValue<D> loss;
+  float scale;  // S: backward starts from S * grad, rounded into the compute dtype
+};
+
+template <Policy P, Device D>
+class ScaledGradients {
+ public:
+  const std::vector<Parameter<P, D>*>& parameters() const noexcept { return params_; }
+  float scale() const noexcept { return scale_; }
+
+ private:
+  template <Policy, Device>
+  friend class Sequential;
+  ScaledGradients(std::vector<Parameter<P, D>*> params, float scale)
+      : params_(std::move(params)), scale_(scale) {}
+
+  std::vector<Parameter<P, D>*> params_;
+  float scale_;
+};
+
+class LossScaler;
 
 template <Policy P, Device D>
 class Gradients {
  public:
-  explicit Gradients(std::vector<Parameter<P, D>*> params) : params_(std::move(params)) {}
+  // Hand-made gradients (a custom loss filled Parameter::grad): only where the policy needs
+  // no loss scaling. Under mixed_float16 only LossScaler::unscale makes Gradients.
+  explicit Gradients(std::vector<Parameter<P, D>*> params)
+    requires(!P::needs_loss_scaling)
+      : params_(std::move(params)) {}
+
   const std::vector<Parameter<P, D>*>& parameters() const noexcept { return params_; }
 
+  // Set by LossScaler::unscale: whether any gradient held inf or NaN after unscaling, and
+  // where the first one was ("dense_1/kernel: 3 of 8192 non-finite").
+  bool overflowed() const noexcept { return !overflow_.empty(); }
+  const std::string& overflow_report() const noexcept { return overflow_; }
+  void mark_overflow(std::string report) { overflow_ = std::move(report); }
+
  private:
+  friend class LossScaler;
+  struct unscaled_tag {};
+  Gradients(unscaled_tag, std::vector<Parameter<P, D>*> params) : params_(std::move(params)) {}
+
   std::vector<Parameter<P, D>*> params_;  // grads live in each Parameter::grad (float32)
+  std::string overflow_;
 };
 
 }  // namespace mantissa

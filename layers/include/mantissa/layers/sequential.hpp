@@ -72,9 +72,34 @@ class Sequential {
   TensorView<const T, D> forward(TensorView<const T, D> x, Mode mode = Mode::train);
 
   // Backward from the loss's float32 gradient, which is rounded into the compute dtype once.
-  Gradients<P, D> backward(const LossValue<D>& loss, Accumulate acc = Accumulate::overwrite);
-  // Backward from a gradient already in the compute dtype (N, output...).
-  Gradients<P, D> backward(TensorView<const T, D> dy, Accumulate acc = Accumulate::overwrite);
+  // Under policy::mixed_float16 this does not compile: use backward(scaler.scale(loss)).
+  Gradients<P, D> backward(const LossValue<D>& loss, Accumulate acc = Accumulate::overwrite)
+    requires(!P::needs_loss_scaling)
+  {
+    return Gradients<P, D>(backward_from(loss.grad, 1.0f, acc));
+  }
+  template <class L>
+  void backward(const L&, Accumulate = Accumulate::overwrite)
+    requires(P::needs_loss_scaling && std::same_as<L, LossValue<D>>)
+  {
+    static_assert(!needs_loss_scaling_v<P>,
+                  "mantissa: this policy (note below) trains float16 gradients, which underflow "
+                  "without loss scaling: call model.backward(scaler.scale(loss)) with a "
+                  "mantissa::LossScaler, then scaler.unscale(...) before clipping or stepping");
+  }
+  // Backward from S * the loss gradient; the parameter gradients come back scaled by S.
+  ScaledGradients<P, D> backward(const ScaledLoss<D>& loss, Accumulate acc = Accumulate::overwrite) {
+    return ScaledGradients<P, D>(backward_from(loss.loss.grad, loss.scale, acc), loss.scale);
+  }
+
+  // Check every layer's output (forward) and input and parameter gradients (backward) for
+  // inf/NaN, and throw NumericsError naming the first layer, pass and tensor that held one.
+  // Off by default; when off it costs one branch per layer.
+  void check_numerics(bool on) noexcept { check_numerics_ = on; }
+  // Backward from a gradient already in the compute dtype (N, output...): fills every
+  // Parameter::grad. Returns no Gradients token on purpose: a loss decides whether they are
+  // scaled (use backward(LossValue) or backward(ScaledLoss) to get one).
+  void backward(TensorView<const T, D> dy, Accumulate acc = Accumulate::overwrite);
 
  private:
   template <class L>
@@ -100,6 +125,10 @@ class Sequential {
 
   void build();
   void check_batch(const Shape& x) const;
+  std::vector<Parameter<P, D>*> backward_from(TensorView<const float, D> grad, float scale,
+                                              Accumulate acc);
+  template <class X>
+  void check_finite(std::size_t layer, const char* pass, const char* tensor, const X& x) const;
 
   Shape input_;
   Generator gen_;
@@ -112,6 +141,7 @@ class Sequential {
   TensorView<const T, D> input_view_;    // (N, input...) of the last forward
   std::vector<Tensor<T, D>> acts_;       // acts_[i]: (max_batch, shapes_[i + 1]...)
   std::vector<Tensor<T, D>> grads_;      // grads_[i]: d loss / d acts_[i], same shape
+  bool check_numerics_ = false;
 };
 
 }  // namespace mantissa

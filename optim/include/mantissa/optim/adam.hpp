@@ -30,12 +30,15 @@ struct AdamWOptions {
 };
 
 template <Policy P, Device D, bool Decoupled>
-class AdamFamily : public OptimizerBase<P, D> {
+class AdamFamily : public OptimizerBase<P, D, AdamFamily<P, D, Decoupled>> {
+  using Base = OptimizerBase<P, D, AdamFamily<P, D, Decoupled>>;
+  friend Base;
+
  public:
   using Options = std::conditional_t<Decoupled, AdamWOptions, AdamOptions>;
 
   AdamFamily(Sequential<P, D>& model, Options o = {})
-      : OptimizerBase<P, D>(model.parameters(), o.lr, o.schedule), o_(o) {
+      : Base(model.parameters(), o.lr, o.schedule), o_(o) {
     if (!(o.beta1 >= 0.0f && o.beta1 < 1.0f && o.beta2 >= 0.0f && o.beta2 < 1.0f))
       throw Error("Adam: betas must be in [0, 1)");
     for (auto* p : this->params_) {
@@ -44,25 +47,22 @@ class AdamFamily : public OptimizerBase<P, D> {
     }
   }
 
-  template <Policy Q>
-  StepOutcome step(const Gradients<Q, D>& grads) {
-    this->check(grads);
-    detail::require_cpu<D>();
-    const float lr = this->lr();
-    const cpu::AdamParams ap{lr,         o_.beta1, o_.beta2,           o_.eps,
-                             o_.weight_decay, Decoupled, this->steps_ + 1};
+  const std::vector<Tensor<float, D>>& first_moments() const noexcept { return m_; }
+  const std::vector<Tensor<float, D>>& second_moments() const noexcept { return v_; }
+  std::vector<Tensor<float, D>>& first_moments() noexcept { return m_; }
+  std::vector<Tensor<float, D>>& second_moments() noexcept { return v_; }
+
+ private:
+  // One fused update of every master weight, both moments and the compute copy.
+  void apply(float lr, std::int64_t step) {
+    const cpu::AdamParams ap{lr, o_.beta1, o_.beta2, o_.eps, o_.weight_decay, Decoupled, step};
     for (std::size_t i = 0; i < this->params_.size(); ++i) {
       auto& p = *this->params_[i];
       cpu::adam_update(p.master.data(), p.grad.data(), m_[i].data(), v_[i].data(),
                        this->compute_ptr(p), p.numel(), ap);
     }
-    return {.applied = true, .step = ++this->steps_, .lr = lr};
   }
 
-  const std::vector<Tensor<float, D>>& first_moments() const noexcept { return m_; }
-  const std::vector<Tensor<float, D>>& second_moments() const noexcept { return v_; }
-
- private:
   Options o_;
   std::vector<Tensor<float, D>> m_, v_;  // per parameter, float32
 };

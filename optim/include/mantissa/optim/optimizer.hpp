@@ -1,6 +1,13 @@
 // mantissa/optim/optimizer.hpp: what SGD, Adam and AdamW share: the parameter list they
-// update, their applied-step count, the learning rate (fixed or scheduled), and the checks on
-// the gradients they are handed.
+// update, their applied-step count, the learning rate (fixed or scheduled), the checks on the
+// gradients they are handed, and the two forms of step:
+//
+//   opt.step(grads)           policies without loss scaling (float32, mixed_bfloat16)
+//   opt.step(grads, scaler)   any policy; required by mixed_float16: skips the step when the
+//                             gradients overflowed (weights and moments untouched, bit for
+//                             bit) and lets the scaler back off or grow
+//
+// Both return a [[nodiscard]] StepOutcome. Derived classes implement apply(lr, step).
 #pragma once
 
 #include <optional>
@@ -8,6 +15,7 @@
 #include <vector>
 
 #include "mantissa/layers/gradients.hpp"
+#include "mantissa/optim/loss_scaler.hpp"
 #include "mantissa/optim/schedule.hpp"
 #include "mantissa/optim/step.hpp"
 
@@ -16,7 +24,7 @@ namespace mantissa {
 template <class Q, class P>
 inline constexpr bool same_policy = std::same_as<Q, P>;
 
-template <Policy P, Device D>
+template <Policy P, Device D, class Derived>
 class OptimizerBase {
  public:
   using policy_type = P;
@@ -24,6 +32,32 @@ class OptimizerBase {
   float lr() const { return schedule_ ? (*schedule_)(steps_) : lr_; }
   void set_lr(float lr) { lr_ = lr, schedule_.reset(); }
   const std::vector<Parameter<P, D>*>& parameters() const noexcept { return params_; }
+  // Checkpoints restore the step count (schedules and Adam's bias correction depend on it).
+  void set_steps(std::int64_t s) noexcept { steps_ = s; }
+
+  template <Policy Q>
+  StepOutcome step(const Gradients<Q, D>& grads) {
+    static_assert(!needs_loss_scaling_v<Q>,
+                  "mantissa: under this policy (note below) an optimizer steps with its loss "
+                  "scaler: opt.step(grads, scaler), so overflowed steps are skipped and the "
+                  "scale adapts");
+    check(grads);
+    if (grads.overflowed()) return {.applied = false, .step = steps_, .lr = lr()};
+    return apply_step();
+  }
+
+  template <Policy Q>
+  StepOutcome step(const Gradients<Q, D>& grads, LossScaler& scaler) {
+    check(grads);
+    if (grads.overflowed()) {
+      scaler.update(true, grads.overflow_report());
+      return {.applied = false, .step = steps_, .lr = lr(), .scale = scaler.loss_scale()};
+    }
+    auto out = apply_step();
+    scaler.update(false);
+    out.scale = scaler.loss_scale();
+    return out;
+  }
 
  protected:
   OptimizerBase(std::vector<Parameter<P, D>*> params, float lr, std::optional<LrSchedule> s)
@@ -42,8 +76,8 @@ class OptimizerBase {
     if constexpr (same_policy<Q, P>)
       if (g.parameters() != params_)
         throw Error("optimizer step: the gradients belong to another model (" +
-                    std::to_string(g.parameters().size()) + " tensors, the optimizer has " +
-                    std::to_string(params_.size()) + " or others)");
+                    std::to_string(g.parameters().size()) + " tensors; the optimizer has " +
+                    std::to_string(params_.size()) + ")");
   }
 
   // Compute-copy pointer for the fused update: null when the policy computes in float32.
@@ -56,6 +90,14 @@ class OptimizerBase {
   std::int64_t steps_ = 0;
   float lr_;
   std::optional<LrSchedule> schedule_;
+
+ private:
+  StepOutcome apply_step() {
+    detail::require_cpu<D>();
+    const float lr = this->lr();
+    static_cast<Derived*>(this)->apply(lr, steps_ + 1);
+    return {.applied = true, .step = ++steps_, .lr = lr};
+  }
 };
 
 }  // namespace mantissa

@@ -19,22 +19,25 @@ struct SgdOptions {
 };
 
 template <Policy P, Device D>
-class SGD : public OptimizerBase<P, D> {
+class SGD : public OptimizerBase<P, D, SGD<P, D>> {
+  using Base = OptimizerBase<P, D, SGD<P, D>>;
+  friend Base;
+
  public:
   SGD(Sequential<P, D>& model, SgdOptions o = {})
-      : OptimizerBase<P, D>(model.parameters(), o.lr, o.schedule), o_(o) {
+      : Base(model.parameters(), o.lr, o.schedule), o_(o) {
     if (o.nesterov && o.momentum <= 0.0f)
       throw Error("SGD: Nesterov momentum needs momentum > 0");
     if (o.momentum != 0.0f)
       for (auto* p : this->params_) velocity_.emplace_back(p->shape());
   }
 
-  // One update of every master weight and its compute copy, from unscaled gradients.
-  template <Policy Q>
-  StepOutcome step(const Gradients<Q, D>& grads) {
-    this->check(grads);
-    detail::require_cpu<D>();
-    const float lr = this->lr();
+  const std::vector<Tensor<float, D>>& velocity() const noexcept { return velocity_; }
+  std::vector<Tensor<float, D>>& velocity() noexcept { return velocity_; }
+
+ private:
+  // One fused update of every master weight, momentum buffer and compute copy.
+  void apply(float lr, std::int64_t) {
     const cpu::SgdParams sp{lr, o_.momentum, o_.weight_decay, o_.nesterov};
     for (std::size_t i = 0; i < this->params_.size(); ++i) {
       auto& p = *this->params_[i];
@@ -42,12 +45,8 @@ class SGD : public OptimizerBase<P, D> {
                       velocity_.empty() ? nullptr : velocity_[i].data(), this->compute_ptr(p),
                       p.numel(), sp);
     }
-    return {.applied = true, .step = ++this->steps_, .lr = lr};
   }
 
-  const std::vector<Tensor<float, D>>& velocity() const noexcept { return velocity_; }
-
- private:
   SgdOptions o_;
   std::vector<Tensor<float, D>> velocity_;  // per parameter, float32 (empty: no momentum)
 };

@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <limits>
 
 #include "mantissa/core/cpu/optim.hpp"
 #include "mantissa/layers/gradients.hpp"
@@ -25,6 +26,7 @@ struct [[nodiscard]] StepOutcome {
 template <Policy P, Device D>
 float clip_grad_norm(Gradients<P, D>& grads, float max_norm) {
   detail::require_cpu<D>();
+  if (grads.overflowed()) return std::numeric_limits<float>::infinity();  // the step skips
   double sq = 0.0;
   for (auto* p : grads.parameters()) sq += cpu::sum_of_squares(p->grad.data(), p->numel());
   const auto norm = static_cast<float>(std::sqrt(sq));

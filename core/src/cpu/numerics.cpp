@@ -1,0 +1,63 @@
+// core/src/cpu/numerics.cpp: non-finite counting, fused unscale-and-check, scaled narrowing.
+#include "mantissa/core/cpu/numerics.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "block_float.hpp"
+#include "mantissa/core/cpu/convert.hpp"
+
+namespace mantissa::cpu {
+
+using detail::widen;
+
+template <FloatDtype T>
+NonFinite count_nonfinite(const T* x, std::int64_t n) {
+  NonFinite r;
+  for (std::int64_t i = 0; i < n; ++i) {
+    const float v = widen(x[i]);
+    r.inf += std::isinf(v);
+    r.nan += std::isnan(v);
+  }
+  return r;
+}
+
+std::int64_t unscale_and_check(float* g, std::int64_t n, float inv_scale) {
+  std::int64_t bad = 0;
+#pragma omp parallel for schedule(static) reduction(+ : bad) if (n > (1 << 16))
+  for (std::int64_t i = 0; i < n; ++i) {
+    const float v = g[i] * inv_scale;
+    g[i] = v;
+    bad += !std::isfinite(v);
+  }
+  return bad;
+}
+
+template <FloatDtype T>
+void convert_scaled(const float* src, T* dst, std::int64_t n, float scale) {
+  if constexpr (std::same_as<T, float>) {
+    for (std::int64_t i = 0; i < n; ++i) dst[i] = src[i] * scale;
+  } else {
+    alignas(64) float buf[detail::kWidenBlock];
+    for (std::int64_t i = 0; i < n; i += detail::kWidenBlock) {
+      const auto len = std::min(detail::kWidenBlock, n - i);
+      for (std::int64_t j = 0; j < len; ++j) buf[j] = src[i + j] * scale;
+      convert(buf, dst + i, static_cast<std::size_t>(len));
+    }
+  }
+}
+
+std::int64_t first_out_of_range(const float* x, std::int64_t n, float limit) {
+  for (std::int64_t i = 0; i < n; ++i)
+    if (!(std::abs(x[i]) <= limit)) return i;  // NaN fails the comparison too
+  return -1;
+}
+
+template NonFinite count_nonfinite<float>(const float*, std::int64_t);
+template NonFinite count_nonfinite<half>(const half*, std::int64_t);
+template NonFinite count_nonfinite<bfloat16>(const bfloat16*, std::int64_t);
+template void convert_scaled<float>(const float*, float*, std::int64_t, float);
+template void convert_scaled<half>(const float*, half*, std::int64_t, float);
+template void convert_scaled<bfloat16>(const float*, bfloat16*, std::int64_t, float);
+
+}  // namespace mantissa::cpu

@@ -1,0 +1,87 @@
+// mantissa/optim/loss_scaler.hpp: dynamic (or static) loss scaling for float16 training.
+//
+// What this object represents: the loss scale S and its history. Backward starts from
+// S * dL/dy so that float16 gradients stay above float16's smallest subnormal (6e-8); the
+// float32 parameter gradients come back multiplied by S, as ScaledGradients, and unscale()
+// divides by S and checks for inf/NaN in the same pass, giving Gradients.
+//
+// The state machine (PyTorch's GradScaler, whose defaults these are):
+//   a step whose gradients overflowed is skipped and S = max(S * backoff, ...);
+//   after `growth_interval` consecutive clean steps S = min(S * growth, max_scale).
+// Beyond PyTorch: S has a floor. Falling below min_scale means the gradients are not
+// finite at any scale (the model diverged, or a layer emits inf in forward): that throws
+// NumericsError naming the first tensor that overflowed, instead of a scale that decays to
+// zero while nothing trains. A static scaler keeps S fixed and still skips overflowed steps.
+// state() / load_state() carry S and both counters through checkpoints.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "mantissa/core/cpu/numerics.hpp"
+#include "mantissa/layers/gradients.hpp"
+
+namespace mantissa {
+
+struct LossScalerOptions {
+  float init_scale = 65536.0f;  // 2^16
+  float growth_factor = 2.0f;
+  float backoff_factor = 0.5f;
+  std::int64_t growth_interval = 2000;
+  float min_scale = 1.0f;          // the floor: below it, NumericsError
+  float max_scale = 16777216.0f;   // the ceiling, 2^24
+  bool dynamic = true;
+};
+
+class LossScaler {
+ public:
+  struct State {
+    float scale;
+    std::int64_t clean_steps;    // consecutive clean steps since the last change of S
+    std::int64_t skipped_steps;  // all overflowed steps so far
+    friend bool operator==(const State&, const State&) = default;
+  };
+
+  explicit LossScaler(LossScalerOptions o = {});
+  static LossScaler fixed(float scale);  // a static scale
+
+  float loss_scale() const noexcept { return s_.scale; }
+  std::int64_t clean_steps() const noexcept { return s_.clean_steps; }
+  std::int64_t skipped_steps() const noexcept { return s_.skipped_steps; }
+  const LossScalerOptions& options() const noexcept { return o_; }
+  State state() const noexcept { return s_; }
+  void load_state(const State& s);
+
+  // The loss, tagged with the current scale for backward.
+  template <Device D>
+  ScaledLoss<D> scale(const LossValue<D>& loss) const {
+    return {loss, s_.scale};
+  }
+
+  // Divide every gradient by the scale backward used and check it for inf/NaN, in one pass
+  // per tensor. The result says whether (and where first) a gradient overflowed.
+  template <Policy P, Device D>
+  Gradients<P, D> unscale(const ScaledGradients<P, D>& scaled) const {
+    detail::require_cpu<D>();
+    Gradients<P, D> g(typename Gradients<P, D>::unscaled_tag{}, scaled.parameters());
+    const float inv = 1.0f / scaled.scale();
+    for (auto* p : scaled.parameters()) {
+      const auto bad = cpu::unscale_and_check(p->grad.data(), p->numel(), inv);
+      if (bad && !g.overflowed())
+        g.mark_overflow(p->name + ": " + std::to_string(bad) + " of " +
+                        std::to_string(p->numel()) + " gradient values non-finite at scale " +
+                        std::to_string(scaled.scale()));
+    }
+    return g;
+  }
+
+  // Record a step's outcome: overflow backs off (or throws at the floor), clean steps grow.
+  // `where` names the first overflowed tensor, for the floor's error message.
+  void update(bool overflow, const std::string& where = {});
+
+ private:
+  LossScalerOptions o_;
+  State s_;
+};
+
+}  // namespace mantissa
