@@ -212,13 +212,16 @@ void maxpool_forward_blocks(T* y, std::int32_t* argmax, const T* x, const Window
             const float* v = widen_row(img + pos, buf, len);
             const auto p = static_cast<std::int32_t>(pos);
             if (first) {
+#pragma omp simd
               for (std::int64_t i = 0; i < len; ++i) best[i] = v[i], arg[i] = p + std::int32_t(i);
               first = false;
               continue;
             }
             // Strictly greater keeps the first maximum; a NaN replaces a number and stays.
+#pragma omp simd
             for (std::int64_t i = 0; i < len; ++i) {
-              const bool take = v[i] > best[i] || (v[i] != v[i] && best[i] == best[i]);
+              // Bitwise, not ||: no branch, so the loop stays a vector select.
+              const bool take = (v[i] > best[i]) | ((v[i] != v[i]) & (best[i] == best[i]));
               best[i] = take ? v[i] : best[i];
               arg[i] = take ? p + std::int32_t(i) : arg[i];
             }
