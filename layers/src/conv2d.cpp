@@ -26,12 +26,12 @@ void check_image_input(const Shape& input) {
 }
 
 void check_window_fits(const Shape& input, const char* window, Size2D k, Padding padding) {
-  if (padding == Padding::valid && (input[0] < k.h || input[1] < k.w))
-    throw ShapeError("got input shape " + input.str() + " but needs a height and width of at "
-                     "least the " + window + " size " + k.str() + " under valid padding (the " +
-                     window + " is larger than the " + std::to_string(input[0]) + " x " +
-                     std::to_string(input[1]) + " image); use same padding or a smaller " +
-                     window);
+  if (padding != Padding::valid || (input[0] >= k.h && input[1] >= k.w)) return;
+  const std::string w = window;
+  throw ShapeError("got input shape " + input.str() + " but needs a height and width of at " +
+                   "least the " + w + " size " + k.str() + " under valid padding (the " + w +
+                   " is larger than the " + std::to_string(input[0]) + " x " +
+                   std::to_string(input[1]) + " image); use same padding or a smaller " + w);
 }
 
 void check_spec_size(const char* layer, const char* what, Size2D v) {
@@ -61,7 +61,8 @@ Shape Conv2DLayer<P, D>::build(const Shape& input, Generator& gen) {
   direct_ = taps == 1 && spec_.options.strides == Size2D(1) && window_.pad_top == 0 &&
             window_.pad_left == 0;
 
-  kernel_ = std::make_unique<Parameter<P, D>>("kernel", Shape{spec_.kernel.h, spec_.kernel.w, c, f});
+  const Shape kernel{spec_.kernel.h, spec_.kernel.w, c, f};  // (KH, KW, C, F)
+  kernel_ = std::make_unique<Parameter<P, D>>("kernel", kernel);
   initialise(kernel_->master.view(), spec_.options.init, taps * c, taps * f, gen);
   kernel_->refresh_compute();
   bias_.reset();

@@ -165,6 +165,7 @@ void col2im_blocks(T* dx, const T* dcols, const Window2D& g) {
             const std::int64_t kw = iw + g.pad_left - p * g.sw;
             const T* src = dcols + ((n * g.oh + o) * g.ow + p) * K + (kh * g.kw + kw) * C + c0;
             const float* v = widen_row(src, buf, len);
+#pragma omp simd
             for (std::int64_t i = 0; i < len; ++i) acc[i] += v[i];
           }
         }
@@ -275,6 +276,7 @@ void maxpool_backward_gather(T* dx, const T* dy, const std::int32_t* argmax, con
             const std::int64_t off = ((n * g.oh + o) * g.ow + p) * C + c0;
             const float* d = widen_row(dy + off, buf, len);
             const std::int32_t* a = argmax + off;
+#pragma omp simd
             for (std::int64_t i = 0; i < len; ++i)
               acc[i] += a[i] == pos + std::int32_t(i) ? d[i] : 0.0f;
           }

@@ -29,7 +29,9 @@ namespace {
 using namespace gemm_detail;
 using std::int64_t;
 
-constexpr int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+constexpr int64_t ceil_div(int64_t a, int64_t b) {
+  return (a + b - 1) / b;
+}
 
 // ---- per-thread buffers ----------------------------------------------------------------------
 
@@ -100,8 +102,35 @@ int64_t k_block(int64_t k) {
   return std::min(k, ceil_div(ceil_div(k, blocks), 4) * 4);
 }
 
+// The packed form of a block: float panels, or bfloat16 pairs (gemm_kernel.hpp).
+template <class T>
+struct Packing {
+  static constexpr bool pairs = std::is_same_v<T, bfloat16> && kHasBf16Pairs;
+  static int64_t length(int64_t kc) { return pairs ? (kc + 1) / 2 : kc; }  // per panel row
+  static void a(Transpose ta, const T* a, int64_t lda, int64_t mc, int64_t kc, float* pa) {
+    if constexpr (pairs)
+      pack_a_pairs(ta, a, lda, mc, kc, pa);
+    else
+      pack_a(ta, a, lda, mc, kc, pa);
+  }
+  static void b(Transpose tb, const T* b, int64_t ldb, int64_t kc, int64_t nc, float* pb) {
+    if constexpr (pairs)
+      pack_b_pairs(tb, b, ldb, kc, nc, pb);
+    else
+      pack_b(tb, b, ldb, kc, nc, pb);
+  }
+  template <class TC>
+  static KernelFn<TC> kernel(int m, int n) {
+    if constexpr (pairs)
+      return bf16_pair_kernel_for<TC>(m, n);
+    else
+      return kernel_for<TC>(m, n);
+  }
+};
+
 template <class T, class TC>
 void run_rectangle(const Problem<T, TC>& pr, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+  using Pack = Packing<T>;
   constexpr bool narrow_c = !std::is_same_v<TC, float>;
   const int64_t k = pr.k;
   const bool split_k = pr.kc < k;
@@ -123,7 +152,8 @@ void run_rectangle(const Problem<T, TC>& pr, int64_t m0, int64_t m1, int64_t n0,
       } else if (!first) {
         ep.beta = 1.0f;  // C already holds alpha * (earlier blocks) + beta * C
       }
-      pack_b(pr.tb, pr.b_at(pc, jc), pr.ldb, kc, nc, pb);
+      const int64_t kl = Pack::length(kc);
+      Pack::b(pr.tb, pr.b_at(pc, jc), pr.ldb, kc, nc, pb);
       if constexpr (std::is_same_v<T, float> && kHasDirectKernel) {
         if (nc <= kNR) {  // each A panel would be used once: read A in place
           const int n_ = static_cast<int>(nc);
@@ -131,22 +161,23 @@ void run_rectangle(const Problem<T, TC>& pr, int64_t m0, int64_t m1, int64_t n0,
           const int64_t cs = pr.ta == Transpose::no ? 1 : pr.lda;
           for (int64_t ir = m0; ir < m1; ir += kMR) {
             const int mr = static_cast<int>(std::min<int64_t>(kMR, m1 - ir));
-            direct_kernel_for(mr, n_)(kc, pr.a_at(ir, pc), rs, cs, pb, ep,
-                                      pr.c + ir * pr.ldc + jc, pr.ldc, n_);
+            direct_kernel_for(mr, n_)(kc, pr.a_at(ir, pc), rs, cs, pb, ep, pr.c + ir * pr.ldc + jc,
+                                      pr.ldc, n_);
           }
           continue;
         }
       }
       for (int64_t ic = m0; ic < m1; ic += kMC) {
         const int64_t mc = std::min(kMC, m1 - ic);
-        pack_a(pr.ta, pr.a_at(ic, pc), pr.lda, mc, kc, pa);
+        Pack::a(pr.ta, pr.a_at(ic, pc), pr.lda, mc, kc, pa);
         for (int64_t jr = 0; jr < nc; jr += kNR) {
           const int nr = static_cast<int>(std::min<int64_t>(kNR, nc - jr));
           for (int64_t ir = 0; ir < mc; ir += kMR) {
             const int mr = static_cast<int>(std::min<int64_t>(kMR, mc - ir));
             float* wt = w != nullptr ? w + (ic - m0 + ir) * nc + jr : nullptr;
-            kernel_for<TC>(mr, nr)(kc, pa + ir * kc, pb + jr * kc, ep,
-                                   pr.c + (ic + ir) * pr.ldc + jc + jr, pr.ldc, wt, nc, nr);
+            Pack::template kernel<TC>(mr, nr)(kc, pa + ir * kl, pb + jr * kl, ep,
+                                              pr.c + (ic + ir) * pr.ldc + jc + jr, pr.ldc, wt, nc,
+                                              nr);
           }
         }
       }
@@ -174,9 +205,10 @@ Grid choose_grid(int threads, int64_t m, int64_t n, int64_t k) {
     const int tn = threads / tm;
     const double rows = static_cast<double>(ceil_div(ceil_div(m, kMR), tm) * kMR);
     const double cols = static_cast<double>(ceil_div(ceil_div(n, kNR), tn) * kNR);
-    const double packs = rows * static_cast<double>(ceil_div(static_cast<int64_t>(cols), kNC)) + cols;
-    const double cost = rows * cols * static_cast<double>(k) / 32.0 +
-                        packs * static_cast<double>(k) / 8.0;
+    const double packs =
+        rows * static_cast<double>(ceil_div(static_cast<int64_t>(cols), kNC)) + cols;
+    const double cost =
+        rows * cols * static_cast<double>(k) / 32.0 + packs * static_cast<double>(k) / 8.0;
     if (best_cost < 0.0 || cost < best_cost) {
       best_cost = cost;
       best = {tm, tn};
@@ -240,14 +272,17 @@ void gemm(Transpose ta, Transpose tb, int64_t m, int64_t n, int64_t k, float alp
 }
 
 template void gemm<float, float>(Transpose, Transpose, int64_t, int64_t, int64_t, float,
-                                const float*, int64_t, const float*, int64_t, float, float*, int64_t);
-template void gemm<half, half>(Transpose, Transpose, int64_t, int64_t, int64_t, float,
-                                const half*, int64_t, const half*, int64_t, float, half*, int64_t);
-template void gemm<half, float>(Transpose, Transpose, int64_t, int64_t, int64_t, float,
-                                const half*, int64_t, const half*, int64_t, float, float*, int64_t);
+                                 const float*, int64_t, const float*, int64_t, float, float*,
+                                 int64_t);
+template void gemm<half, half>(Transpose, Transpose, int64_t, int64_t, int64_t, float, const half*,
+                               int64_t, const half*, int64_t, float, half*, int64_t);
+template void gemm<half, float>(Transpose, Transpose, int64_t, int64_t, int64_t, float, const half*,
+                                int64_t, const half*, int64_t, float, float*, int64_t);
 template void gemm<bfloat16, bfloat16>(Transpose, Transpose, int64_t, int64_t, int64_t, float,
-                                const bfloat16*, int64_t, const bfloat16*, int64_t, float, bfloat16*, int64_t);
+                                       const bfloat16*, int64_t, const bfloat16*, int64_t, float,
+                                       bfloat16*, int64_t);
 template void gemm<bfloat16, float>(Transpose, Transpose, int64_t, int64_t, int64_t, float,
-                                const bfloat16*, int64_t, const bfloat16*, int64_t, float, float*, int64_t);
+                                    const bfloat16*, int64_t, const bfloat16*, int64_t, float,
+                                    float*, int64_t);
 
 }  // namespace mantissa::cpu

@@ -14,16 +14,7 @@
 #include "mantissa/core/dtype.hpp"
 
 #if MANTISSA_GEMM_AVX512
-// GCC 12's AVX-512 intrinsics start from `__m512i __Y = __Y;` (_mm512_undefined_*), which
-// -Wmaybe-uninitialized reports at every use (GCC bug 105593, fixed in GCC 13).
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-#include <immintrin.h>
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
+#include "gemm_avx512.hpp"
 #endif
 
 namespace mantissa::cpu::gemm_detail {
@@ -33,7 +24,9 @@ namespace {
 
 // ---- loading and storing 16 elements of C as float ------------------------------------------
 
-inline __m512 load_c(const float* c, __mmask16 m) { return _mm512_maskz_loadu_ps(m, c); }
+inline __m512 load_c(const float* c, __mmask16 m) {
+  return _mm512_maskz_loadu_ps(m, c);
+}
 inline __m512 load_c(const half* c, __mmask16 m) {
   return _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, c));
 }
@@ -42,7 +35,9 @@ inline __m512 load_c(const bfloat16* c, __mmask16 m) {
   return _mm512_castsi512_ps(_mm512_slli_epi32(x, 16));
 }
 
-inline void store_c(float* c, __mmask16 m, __m512 v) { _mm512_mask_storeu_ps(c, m, v); }
+inline void store_c(float* c, __mmask16 m, __m512 v) {
+  _mm512_mask_storeu_ps(c, m, v);
+}
 inline void store_c(half* c, __mmask16 m, __m512 v) {
   // vcvtps2ph with an explicit round-to-nearest-even: same bits as half(float) (convert.cpp).
   _mm256_mask_storeu_epi16(c, m, _mm512_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
@@ -52,7 +47,8 @@ inline void store_c(bfloat16* c, __mmask16 m, __m512 v) {
   // the lowest kept bit, keep the top 16 bits; NaN lanes become (x >> 16) | 0x40.
   const __m512i x = _mm512_castps_si512(v);
   const __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(x, 16), _mm512_set1_epi32(1));
-  __m512i r = _mm512_srli_epi32(_mm512_add_epi32(x, _mm512_add_epi32(lsb, _mm512_set1_epi32(0x7fff))), 16);
+  __m512i r =
+      _mm512_srli_epi32(_mm512_add_epi32(x, _mm512_add_epi32(lsb, _mm512_set1_epi32(0x7fff))), 16);
   const __mmask16 nan = _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
   r = _mm512_mask_or_epi32(r, nan, _mm512_srli_epi32(x, 16), _mm512_set1_epi32(0x40));
   _mm256_mask_storeu_epi16(c, m, _mm512_cvtepi32_epi16(r));
@@ -72,25 +68,35 @@ inline void write_back(const Epilogue& ep, __m512 s, TC* c, float* w, __mmask16 
 
 // ---- the register tile -----------------------------------------------------------------------
 
+// acc + a * b, lane by lane; with Pairs, acc + a.hi * b.hi + a.lo * b.lo on bfloat16 pairs.
+template <bool Pairs>
+inline __m512 multiply_add(__m512 acc, __m512 a, __m512 b) {
+#if MANTISSA_GEMM_BF16_PAIRS
+  if constexpr (Pairs) return _mm512_dpbf16_ps(acc, (__m512bh)a, (__m512bh)b);
+#endif
+  static_assert(!Pairs || kHasBf16Pairs);
+  return _mm512_fmadd_ps(a, b, acc);
+}
+
 // A's element (i, p) is at pa[i * rs + p * cs]: rs = 1, cs = kMR for a packed panel (constants,
-// so the broadcasts use fixed offsets), or the strides of an unpacked float A.
-template <int M, int NV, class TC>
+// so the broadcasts use fixed offsets), or the strides of an unpacked float A. With Pairs the
+// panels hold bfloat16 pairs (gemm_kernel.hpp) and each step covers two k.
+template <int M, int NV, class TC, bool Pairs = false>
 inline void tile(std::int64_t kc, const float* __restrict pa, std::int64_t rs, std::int64_t cs,
-                 const float* __restrict pb, const Epilogue& ep, TC* c, std::int64_t ldc,
-                 float* w, std::int64_t ldw, int n) {
+                 const float* __restrict pb, const Epilogue& ep, TC* c, std::int64_t ldc, float* w,
+                 std::int64_t ldw, int n) {
   __m512 acc[M][NV];
-#pragma GCC unroll 8
-  for (int i = 0; i < M; ++i)
-#pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_setzero_ps();
   // C's rows are far apart (ldc); ask for them now so the write-back does not wait on them.
 #pragma GCC unroll 8
   for (int i = 0; i < M; ++i) {
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_setzero_ps();
     _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
     _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + 16 * NV - 1), _MM_HINT_T0);
   }
+  const std::int64_t steps = Pairs ? (kc + 1) / 2 : kc;
 #pragma GCC unroll 4
-  for (std::int64_t p = 0; p < kc; ++p) {
+  for (std::int64_t p = 0; p < steps; ++p) {
     __m512 b[NV];
 #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) b[v] = _mm512_load_ps(pb + 16 * v);
@@ -98,7 +104,7 @@ inline void tile(std::int64_t kc, const float* __restrict pa, std::int64_t rs, s
     for (int i = 0; i < M; ++i) {
       const __m512 a = _mm512_set1_ps(pa[i * rs]);
 #pragma GCC unroll 4
-      for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_fmadd_ps(a, b[v], acc[i][v]);
+      for (int v = 0; v < NV; ++v) acc[i][v] = multiply_add<Pairs>(acc[i][v], a, b[v]);
     }
     pa += cs;
     pb += kNR;
@@ -107,11 +113,13 @@ inline void tile(std::int64_t kc, const float* __restrict pa, std::int64_t rs, s
   const auto last_mask = static_cast<__mmask16>(0xffffu >> (16 - last));
   const bool uses_w = ep.to_w || ep.add_w;  // w may be null otherwise
 #pragma GCC unroll 8
-  for (int i = 0; i < M; ++i)
+  for (int i = 0; i < M; ++i) {
 #pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v)
+    for (int v = 0; v < NV; ++v) {
       write_back(ep, acc[i][v], c + i * ldc + 16 * v, uses_w ? w + i * ldw + 16 * v : nullptr,
                  v == NV - 1 ? last_mask : static_cast<__mmask16>(0xffff));
+    }
+  }
 }
 
 template <int M, int NV, class TC>
@@ -120,15 +128,24 @@ void kernel(std::int64_t kc, const float* pa, const float* pb, const Epilogue& e
   tile<M, NV, TC>(kc, pa, 1, kMR, pb, ep, c, ldc, w, ldw, n);
 }
 
+template <int M, int NV, class TC>
+void pair_kernel(std::int64_t kc, const float* pa, const float* pb, const Epilogue& ep, TC* c,
+                 std::int64_t ldc, float* w, std::int64_t ldw, int n) {
+  tile<M, NV, TC, true>(kc, pa, 1, kMR, pb, ep, c, ldc, w, ldw, n);
+}
+
 template <int M, int NV>
 void direct_kernel(std::int64_t kc, const float* a, std::int64_t rs, std::int64_t cs,
                    const float* pb, const Epilogue& ep, float* c, std::int64_t ldc, int n) {
   tile<M, NV, float>(kc, a, rs, cs, pb, ep, c, ldc, nullptr, 0, n);
 }
 
-template <class TC, int M, int... NVs>
+template <class TC, bool Pairs, int M, int... NVs>
 constexpr std::array<KernelFn<TC>, sizeof...(NVs)> row_of(std::integer_sequence<int, NVs...>) {
-  return {&kernel<M, NVs + 1, TC>...};
+  if constexpr (Pairs)
+    return {&pair_kernel<M, NVs + 1, TC>...};
+  else
+    return {&kernel<M, NVs + 1, TC>...};
 }
 template <int M, int... NVs>
 constexpr std::array<DirectKernelFn, sizeof...(NVs)> direct_row_of(
@@ -136,10 +153,10 @@ constexpr std::array<DirectKernelFn, sizeof...(NVs)> direct_row_of(
   return {&direct_kernel<M, NVs + 1>...};
 }
 
-template <class TC, int... Ms>
+template <class TC, bool Pairs, int... Ms>
 constexpr auto table_of(std::integer_sequence<int, Ms...>) {
   return std::array<std::array<KernelFn<TC>, kNR / 16>, kMR>{
-      row_of<TC, Ms + 1>(std::make_integer_sequence<int, kNR / 16>{})...};
+      row_of<TC, Pairs, Ms + 1>(std::make_integer_sequence<int, kNR / 16>{})...};
 }
 template <int... Ms>
 constexpr auto direct_table_of(std::integer_sequence<int, Ms...>) {
@@ -148,7 +165,11 @@ constexpr auto direct_table_of(std::integer_sequence<int, Ms...>) {
 }
 
 template <class TC>
-constexpr auto kTable = table_of<TC>(std::make_integer_sequence<int, kMR>{});
+constexpr auto kTable = table_of<TC, false>(std::make_integer_sequence<int, kMR>{});
+#if MANTISSA_GEMM_BF16_PAIRS
+template <class TC>
+constexpr auto kPairTable = table_of<TC, true>(std::make_integer_sequence<int, kMR>{});
+#endif
 constexpr auto kDirectTable = direct_table_of(std::make_integer_sequence<int, kMR>{});
 
 #else  // portable
@@ -215,10 +236,26 @@ DirectKernelFn direct_kernel_for(int m, int n) noexcept {
 #endif
 }
 
+template <class TC>
+KernelFn<TC> bf16_pair_kernel_for(int m, int n) noexcept {
+#if MANTISSA_GEMM_BF16_PAIRS
+  return kPairTable<TC>[m - 1][(n - 1) / 16];
+#else
+  (void)m;
+  (void)n;
+  return nullptr;
+#endif
+}
+
+template KernelFn<float> bf16_pair_kernel_for<float>(int, int) noexcept;
+template KernelFn<bfloat16> bf16_pair_kernel_for<bfloat16>(int, int) noexcept;
 template KernelFn<float> kernel_for<float>(int, int) noexcept;
 template KernelFn<half> kernel_for<half>(int, int) noexcept;
 template KernelFn<bfloat16> kernel_for<bfloat16>(int, int) noexcept;
 
-const char* kernel_isa() noexcept { return MANTISSA_GEMM_AVX512 ? "avx512-6x64" : "portable"; }
+const char* kernel_isa() noexcept {
+  if (kHasBf16Pairs) return "avx512-6x64 (bfloat16: avx512-bf16 pairs)";
+  return MANTISSA_GEMM_AVX512 ? "avx512-6x64" : "portable";
+}
 
 }  // namespace mantissa::cpu::gemm_detail

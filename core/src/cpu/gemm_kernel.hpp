@@ -9,7 +9,8 @@
 // A micro-kernel multiplies one A panel by one B panel over kc and writes an (m x n) tile,
 // m <= kMR, n <= kNR, through an Epilogue.
 //
-// Why 6 x 64 and these block sizes (measured on the 2-core Zen 5 machine, see benchmarks/README.md):
+// Why 6 x 64 and these block sizes (measured on the 2-core Zen 5 machine, see
+// benchmarks/README.md):
 //   - 6 x 64 = 24 zmm accumulators + 4 zmm of B + 1 broadcast of A: 29 of 32 registers, 24 FMAs
 //     per k step against 4 loads and 6 broadcasts, ~95 % of FMA peak on hot data. 14 x 32
 //     (28 accumulators) measured the same; 6 x 64 wins because the reference CNN's products
@@ -25,6 +26,7 @@
 
 #include <cstdint>
 
+#include "mantissa/core/cpu/gemm.hpp"
 #include "mantissa/core/half.hpp"
 
 #if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__)
@@ -32,13 +34,18 @@
 #else
 #define MANTISSA_GEMM_AVX512 0
 #endif
+#if MANTISSA_GEMM_AVX512 && defined(__AVX512BF16__)
+#define MANTISSA_GEMM_BF16_PAIRS 1
+#else
+#define MANTISSA_GEMM_BF16_PAIRS 0
+#endif
 
 namespace mantissa::cpu::gemm_detail {
 
 inline constexpr int kMR = 6;
 inline constexpr int kNR = 64;
 inline constexpr std::int64_t kMC = 96;
-inline constexpr std::int64_t kKC = 384;
+inline constexpr std::int64_t kKC = 512;
 inline constexpr std::int64_t kNC = 1024;
 static_assert(kNR % 16 == 0 && kNR / 16 <= 4, "B panel is 1..4 zmm wide");
 static_assert(kMC % kMR == 0 && kNC % kNR == 0, "blocks hold whole panels");
@@ -77,6 +84,23 @@ using DirectKernelFn = void (*)(std::int64_t kc, const float* a, std::int64_t rs
                                 int n);
 inline constexpr bool kHasDirectKernel = MANTISSA_GEMM_AVX512 != 0;
 DirectKernelFn direct_kernel_for(int m, int n) noexcept;  // null without kHasDirectKernel
+
+// ---- bfloat16 pairs (AVX512-BF16) ----------------------------------------------------------
+// With bfloat16 A and B, vdpbf16ps multiplies pairs of k values in 32-bit lanes at twice the
+// rate of vfmadd231ps. It adds the product of the high halves, then that of the low halves,
+// each rounded once (checked on Zen 5 on 10^5 random cases), so with k in the high half and
+// k + 1 in the low half it computes exactly the two FMAs of the float kernel, in k order: the
+// results are the float path's, bit for bit, except that it treats subnormal inputs and
+// results as zero (below 1.2e-38, far under any value bfloat16 training produces).
+// Panels hold ceil(kc / 2) pairs where the float ones hold kc floats (same kMR / kNR layout,
+// one 32-bit word per pair; an odd kc is padded with zero pairs).
+inline constexpr bool kHasBf16Pairs = MANTISSA_GEMM_BF16_PAIRS != 0;
+template <class TC>
+KernelFn<TC> bf16_pair_kernel_for(int m, int n) noexcept;  // TC float or bfloat16
+void pack_a_pairs(Transpose ta, const bfloat16* a, std::int64_t lda, std::int64_t mc,
+                  std::int64_t kc, float* pa) noexcept;
+void pack_b_pairs(Transpose tb, const bfloat16* b, std::int64_t ldb, std::int64_t kc,
+                  std::int64_t nc, float* pb) noexcept;
 
 // Which micro-kernel this build uses: "avx512-6x64" or "portable".
 const char* kernel_isa() noexcept;

@@ -13,19 +13,11 @@
 #include "gemm_pack.hpp"
 
 #include <algorithm>
-#include <array>
 
 #include "gemm_kernel.hpp"
 
 #if MANTISSA_GEMM_AVX512
-#if defined(__GNUC__) && !defined(__clang__)  // GCC bug 105593, see gemm_kernel.cpp
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-#include <immintrin.h>
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
+#include "gemm_avx512.hpp"
 #endif
 
 namespace mantissa::cpu::gemm_detail {
@@ -35,13 +27,10 @@ using std::int64_t;
 
 #if MANTISSA_GEMM_AVX512
 
-inline __mmask16 first_n(int64_t n) {  // lanes [0, n), n clamped to [0, 16]
-  return n >= 16 ? static_cast<__mmask16>(0xffff)
-                 : static_cast<__mmask16>((1u << std::max<int64_t>(n, 0)) - 1u);
-}
-
 // 16 elements (the lanes in m; the others are 0) widened to float.
-inline __m512 load16(const float* p, __mmask16 m) { return _mm512_maskz_loadu_ps(m, p); }
+inline __m512 load16(const float* p, __mmask16 m) {
+  return _mm512_maskz_loadu_ps(m, p);
+}
 inline __m512 load16(const half* p, __mmask16 m) {
   return _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, p));
 }
@@ -49,52 +38,6 @@ inline __m512 load16(const bfloat16* p, __mmask16 m) {
   const __m512i x = _mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(m, p));
   return _mm512_castsi512_ps(_mm512_slli_epi32(x, 16));
 }
-
-// In-register transpose of 16 x 16 floats: x[r] lane c  ->  x[c] lane r.
-inline void transpose16(__m512 (&x)[16]) {
-  __m512 u[16];
-  for (int q = 0; q < 8; ++q) {  // interleave row pairs, 32-bit
-    u[2 * q] = _mm512_unpacklo_ps(x[2 * q], x[2 * q + 1]);
-    u[2 * q + 1] = _mm512_unpackhi_ps(x[2 * q], x[2 * q + 1]);
-  }
-  __m512 s[16];  // s[4q + c], 128-bit lane l: rows 4q..4q+3 of column 4l + c
-  for (int q = 0; q < 4; ++q) {
-    s[4 * q + 0] = _mm512_shuffle_ps(u[4 * q], u[4 * q + 2], 0x44);
-    s[4 * q + 1] = _mm512_shuffle_ps(u[4 * q], u[4 * q + 2], 0xee);
-    s[4 * q + 2] = _mm512_shuffle_ps(u[4 * q + 1], u[4 * q + 3], 0x44);
-    s[4 * q + 3] = _mm512_shuffle_ps(u[4 * q + 1], u[4 * q + 3], 0xee);
-  }
-  for (int c = 0; c < 4; ++c) {  // gather lane l of s[c], s[4+c], s[8+c], s[12+c]
-    const __m512 v0 = _mm512_shuffle_f32x4(s[c], s[4 + c], 0x44);
-    const __m512 v1 = _mm512_shuffle_f32x4(s[c], s[4 + c], 0xee);
-    const __m512 v2 = _mm512_shuffle_f32x4(s[8 + c], s[12 + c], 0x44);
-    const __m512 v3 = _mm512_shuffle_f32x4(s[8 + c], s[12 + c], 0xee);
-    x[c] = _mm512_shuffle_f32x4(v0, v2, 0x88);
-    x[4 + c] = _mm512_shuffle_f32x4(v0, v2, 0xdd);
-    x[8 + c] = _mm512_shuffle_f32x4(v1, v3, 0x88);
-    x[12 + c] = _mm512_shuffle_f32x4(v1, v3, 0xdd);
-  }
-}
-
-// Rearranging kMR rows of 16 k-values into 16 groups of kMR (the A panel order): output float
-// f = 16 o + e comes from row f % kMR, lane f / kMR. Row pair q = (2q, 2q + 1) feeds it through
-// vpermt2ps with index (row & 1) * 16 + lane; a blend keeps the lanes whose row is in pair q.
-static_assert(kMR % 2 == 0 && kMR <= 16, "A panels are packed by row pairs");
-inline constexpr int kPairs = kMR / 2;
-struct ARearrange {
-  std::array<std::array<std::int32_t, 16>, kMR * kPairs> index{};
-  std::array<std::uint16_t, kMR * kPairs> mask{};
-};
-inline constexpr ARearrange kARearrange = [] {
-  ARearrange r;
-  for (int o = 0; o < kMR; ++o)
-    for (int e = 0; e < 16; ++e) {
-      const int f = 16 * o + e, row = f % kMR, lane = f / kMR, q = row / 2;
-      r.index[o * kPairs + q][e] = (row % 2) * 16 + lane;
-      r.mask[o * kPairs + q] = static_cast<std::uint16_t>(r.mask[o * kPairs + q] | (1u << e));
-    }
-  return r;
-}();
 
 template <class T>
 void pack_a_rows(const T* a, int64_t lda, int64_t mc, int64_t kc, float* pa) {
@@ -107,20 +50,12 @@ void pack_a_rows(const T* a, int64_t lda, int64_t mc, int64_t kc, float* pa) {
       for (int i = 0; i < kMR; ++i) {
         const T* row = a + (i0 + i) * lda + p0;
         // The next panel's rows, same columns: 6 short strided streams defeat the hardware
-        // prefetcher, and an im2col A comes from L3 or DRAM (measured 12 -> 40 GB/s).
-        if (i0 + kMR + i < mc) _mm_prefetch(reinterpret_cast<const char*>(row + kMR * lda), _MM_HINT_T0);
+        // prefetcher, and an im2col A comes from L3 or DRAM (measured 12 -> 28 GB/s).
+        if (i0 + kMR + i < mc)
+          _mm_prefetch(reinterpret_cast<const char*>(row + kMR * lda), _MM_HINT_T0);
         x[i] = i < mr ? load16(row, km) : _mm512_setzero_ps();
       }
-      float* dst = pa + p0 * kMR;
-      for (int o = 0; o < kMR; ++o) {
-        __m512 out = _mm512_setzero_ps();
-        for (int q = 0; q < kPairs; ++q) {
-          const __m512i idx = _mm512_loadu_si512(kARearrange.index[o * kPairs + q].data());
-          out = _mm512_mask_mov_ps(out, kARearrange.mask[o * kPairs + q],
-                                   _mm512_permutex2var_ps(x[2 * q], idx, x[2 * q + 1]));
-        }
-        _mm512_mask_storeu_ps(dst + 16 * o, first_n(kk * kMR - 16 * o), out);
-      }
+      store_rows_as_groups(x, pa + p0 * kMR, kk * kMR);
     }
   }
 }
@@ -210,20 +145,23 @@ void pack_b_cols(const T* b, int64_t ldb, int64_t kc, int64_t nc, float* pb) {
 
 template <class T>
 void pack_a_any(Transpose ta, const T* a, int64_t lda, int64_t mc, int64_t kc, float* pa) {
-  if (ta == Transpose::no) pack_a_rows(a, lda, mc, kc, pa);
-  else pack_a_cols(a, lda, mc, kc, pa);
+  if (ta == Transpose::no)
+    pack_a_rows(a, lda, mc, kc, pa);
+  else
+    pack_a_cols(a, lda, mc, kc, pa);
 }
 
 template <class T>
 void pack_b_any(Transpose tb, const T* b, int64_t ldb, int64_t kc, int64_t nc, float* pb) {
-  if (tb == Transpose::no) pack_b_rows(b, ldb, kc, nc, pb);
-  else pack_b_cols(b, ldb, kc, nc, pb);
+  if (tb == Transpose::no)
+    pack_b_rows(b, ldb, kc, nc, pb);
+  else
+    pack_b_cols(b, ldb, kc, nc, pb);
 }
 
 }  // namespace
 
-void pack_a(Transpose ta, const float* a, int64_t lda, int64_t mc, int64_t kc,
-            float* pa) noexcept {
+void pack_a(Transpose ta, const float* a, int64_t lda, int64_t mc, int64_t kc, float* pa) noexcept {
   pack_a_any(ta, a, lda, mc, kc, pa);
 }
 void pack_a(Transpose ta, const half* a, int64_t lda, int64_t mc, int64_t kc, float* pa) noexcept {
@@ -234,8 +172,7 @@ void pack_a(Transpose ta, const bfloat16* a, int64_t lda, int64_t mc, int64_t kc
   pack_a_any(ta, a, lda, mc, kc, pa);
 }
 
-void pack_b(Transpose tb, const float* b, int64_t ldb, int64_t kc, int64_t nc,
-            float* pb) noexcept {
+void pack_b(Transpose tb, const float* b, int64_t ldb, int64_t kc, int64_t nc, float* pb) noexcept {
   pack_b_any(tb, b, ldb, kc, nc, pb);
 }
 void pack_b(Transpose tb, const half* b, int64_t ldb, int64_t kc, int64_t nc, float* pb) noexcept {

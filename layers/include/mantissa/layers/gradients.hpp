@@ -21,10 +21,26 @@
 
 namespace mantissa {
 
+template <class T>
+inline constexpr bool is_float32 = std::same_as<T, float>;
+
 template <Device D>
 struct LossValue {
   float value;                      // the batch mean, float32 by signature
   TensorView<const float, D> grad;  // (N, ...) d(value)/d(outputs), float32
+
+  template <class V, class G>
+    requires(is_float32<V> && is_float32<std::remove_const_t<G>>)
+  LossValue(V v, TensorView<G, D> g) : value(v), grad(g.data(), g.shape()) {}
+
+  // A loss is float32 by signature: a 16-bit value or gradient is a compile error.
+  template <class V, class G>
+    requires(!(is_float32<V> && is_float32<std::remove_const_t<G>>))
+  LossValue(V, TensorView<G, D>) {
+    static_assert(is_float32<V> && is_float32<std::remove_const_t<G>>,
+                  "mantissa::LossValue: a loss's value and gradient are float32 (the offending "
+                  "type is in the note below); compute the loss in float and return float");
+  }
 };
 
 template <Device D>

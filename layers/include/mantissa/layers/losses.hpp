@@ -41,20 +41,24 @@ class SoftmaxCrossEntropy {
     static_assert(same_device<device_of<Y>, D>, "mantissa::SoftmaxCrossEntropy: logits and "
                                                 "labels live on different devices (note below)");
     detail::require_cpu<D>();
-    const auto logits = cview(logits_);
-    const auto labels = cview(labels_);
-    if (logits.rank() != 2 || labels.rank() != 1 || labels.shape()[0] != logits.shape()[0])
-      throw ShapeError("SoftmaxCrossEntropy: needs logits (N, C) and labels (N,), got " +
-                       logits.shape().str() + " and " + labels.shape().str());
-    auto grad = detail::loss_buffer(grad_, logits.shape());
-    std::int64_t bad = -1;
-    const float v = cpu::softmax_cross_entropy(logits.data(), labels.data(), logits.shape()[0],
-                                               logits.shape()[1], 1.0f, grad.data(), &bad);
-    if (bad >= 0)
-      throw DataError("SoftmaxCrossEntropy: label " + std::to_string(labels.data()[bad]) +
-                      " at row " + std::to_string(bad) + " is outside [0, " +
-                      std::to_string(logits.shape()[1]) + ")");
-    return {v, grad};
+    if constexpr (!(is_int32_labels<dtype_of<Y>> && same_device<device_of<Y>, D> && FloatDtype<dtype_of<L>>)) {
+      return {0.0f, TensorView<const float, D>()};
+    } else {
+      const auto logits = cview(logits_);
+      const auto labels = cview(labels_);
+      if (logits.rank() != 2 || labels.rank() != 1 || labels.shape()[0] != logits.shape()[0])
+        throw ShapeError("SoftmaxCrossEntropy: needs logits (N, C) and labels (N,), got " +
+                         logits.shape().str() + " and " + labels.shape().str());
+      auto grad = detail::loss_buffer(grad_, logits.shape());
+      std::int64_t bad = -1;
+      const float v = cpu::softmax_cross_entropy(logits.data(), labels.data(), logits.shape()[0],
+                                                 logits.shape()[1], 1.0f, grad.data(), &bad);
+      if (bad >= 0)
+        throw DataError("SoftmaxCrossEntropy: label " + std::to_string(labels.data()[bad]) +
+                        " at row " + std::to_string(bad) + " is outside [0, " +
+                        std::to_string(logits.shape()[1]) + ")");
+      return {v, grad};
+    }
   }
 
  private:
@@ -73,16 +77,20 @@ class BinaryCrossEntropy {
     static_assert(same_device<device_of<Y>, D>, "mantissa::BinaryCrossEntropy: logits and "
                                                 "targets live on different devices (note below)");
     detail::require_cpu<D>();
-    const auto logits = cview(logits_);
-    const auto targets = cview(targets_);
-    if (logits.numel() != targets.numel() || logits.rank() < 1 ||
-        logits.numel() != logits.shape()[0])
-      throw ShapeError("BinaryCrossEntropy: needs logits (N,) or (N, 1) and targets (N,), got " +
-                       logits.shape().str() + " and " + targets.shape().str());
-    auto grad = detail::loss_buffer(grad_, logits.shape());
-    const float v = cpu::binary_cross_entropy(logits.data(), targets.data(), logits.numel(),
-                                              1.0f, grad.data());
-    return {v, grad};
+    if constexpr (!(is_float_targets<dtype_of<Y>> && same_device<device_of<Y>, D> && FloatDtype<dtype_of<L>>)) {
+      return {0.0f, TensorView<const float, D>()};
+    } else {
+      const auto logits = cview(logits_);
+      const auto targets = cview(targets_);
+      if (logits.numel() != targets.numel() || logits.rank() < 1 ||
+          logits.numel() != logits.shape()[0])
+        throw ShapeError("BinaryCrossEntropy: needs logits (N,) or (N, 1) and targets (N,), got " +
+                         logits.shape().str() + " and " + targets.shape().str());
+      auto grad = detail::loss_buffer(grad_, logits.shape());
+      const float v = cpu::binary_cross_entropy(logits.data(), targets.data(), logits.numel(),
+                                                1.0f, grad.data());
+      return {v, grad};
+    }
   }
 
  private:
@@ -101,14 +109,18 @@ class MeanSquaredError {
     static_assert(same_device<device_of<Y>, D>, "mantissa::MeanSquaredError: outputs and "
                                                 "targets live on different devices (note below)");
     detail::require_cpu<D>();
-    const auto y = cview(y_);
-    const auto targets = cview(targets_);
-    if (y.numel() != targets.numel())
-      throw ShapeError("MeanSquaredError: outputs " + y.shape().str() + " and targets " +
-                       targets.shape().str() + " differ in size");
-    auto grad = detail::loss_buffer(grad_, y.shape());
-    const float v = cpu::mean_squared_error(y.data(), targets.data(), y.numel(), 1.0f, grad.data());
-    return {v, grad};
+    if constexpr (!(is_float_targets<dtype_of<Y>> && same_device<device_of<Y>, D> && FloatDtype<dtype_of<L>>)) {
+      return {0.0f, TensorView<const float, D>()};
+    } else {
+      const auto y = cview(y_);
+      const auto targets = cview(targets_);
+      if (y.numel() != targets.numel())
+        throw ShapeError("MeanSquaredError: outputs " + y.shape().str() + " and targets " +
+                         targets.shape().str() + " differ in size");
+      auto grad = detail::loss_buffer(grad_, y.shape());
+      const float v = cpu::mean_squared_error(y.data(), targets.data(), y.numel(), 1.0f, grad.data());
+      return {v, grad};
+    }
   }
 
  private:

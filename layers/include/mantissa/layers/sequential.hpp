@@ -68,8 +68,23 @@ class Sequential {
   void reserve(std::int64_t max_batch);
   std::int64_t reserved_batch() const noexcept { return max_batch_; }
 
-  // y = model(x). x is (N, input...) and must stay alive and unchanged until backward.
+  // y = model(x). x is (N, input...) in the policy's compute dtype and must stay alive and
+  // unchanged until backward.
   TensorView<const T, D> forward(TensorView<const T, D> x, Mode mode = Mode::train);
+  template <TensorLike X>
+  TensorView<const T, D> forward(const X& x, Mode mode = Mode::train) {
+    static_assert(same_dtype<dtype_of<X>, T>,
+                  "mantissa: the input's dtype is not the model's compute dtype (input first, "
+                  "model second in the note below); convert at the boundary, e.g. "
+                  "checked_cast<half>(x) for float data into a mixed_float16 model");
+    static_assert(same_device<device_of<X>, D>,
+                  "mantissa: the input lives on another device than the model (note below); "
+                  "move it explicitly with to<D>(x)");
+    if constexpr (same_dtype<dtype_of<X>, T> && same_device<device_of<X>, D>)
+      return forward(TensorView<const T, D>(x.data(), x.shape()), mode);
+    else
+      return {};
+  }
 
   // Backward from the loss's float32 gradient, which is rounded into the compute dtype once.
   // Under policy::mixed_float16 this does not compile: use backward(scaler.scale(loss)).

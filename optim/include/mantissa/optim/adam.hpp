@@ -47,6 +47,15 @@ class AdamFamily : public OptimizerBase<P, D, AdamFamily<P, D, Decoupled>> {
     }
   }
 
+  // An optimizer of one policy cannot be built on a model of another.
+  template <Policy Q>
+    requires(!std::same_as<Q, P>)
+  AdamFamily(Sequential<Q, D>&, Options = {}) : Base({}, 1.0f, std::nullopt) {
+    static_assert(same_policy<Q, P>,
+                  "mantissa: the optimizer's policy differs from the model's (model first in "
+                  "the note below); let the model choose: Adam opt(model, ...) deduces it");
+  }
+
   const std::vector<Tensor<float, D>>& first_moments() const noexcept { return m_; }
   const std::vector<Tensor<float, D>>& second_moments() const noexcept { return v_; }
   std::vector<Tensor<float, D>>& first_moments() noexcept { return m_; }

@@ -46,6 +46,15 @@ class OptimizerBase {
     return apply_step();
   }
 
+  // Stepping on gradients that still carry the loss scale does not compile.
+  template <Policy Q, class... Rest>
+  StepOutcome step(const ScaledGradients<Q, D>&, Rest&&...) {
+    static_assert(!std::same_as<Q, Q>,
+                  "mantissa: an optimizer steps on unscaled gradients; unscale first: "
+                  "opt.step(scaler.unscale(scaled), scaler)");
+    return {};
+  }
+
   template <Policy Q>
   StepOutcome step(const Gradients<Q, D>& grads, LossScaler& scaler) {
     check(grads);

@@ -32,6 +32,15 @@ class SGD : public OptimizerBase<P, D, SGD<P, D>> {
       for (auto* p : this->params_) velocity_.emplace_back(p->shape());
   }
 
+  // An optimizer of one policy cannot be built on a model of another.
+  template <Policy Q>
+    requires(!std::same_as<Q, P>)
+  SGD(Sequential<Q, D>&, SgdOptions = {}) : Base({}, 1.0f, std::nullopt) {
+    static_assert(same_policy<Q, P>,
+                  "mantissa: the optimizer's policy differs from the model's (model first in "
+                  "the note below); let the model choose: Adam opt(model, ...) deduces it");
+  }
+
   const std::vector<Tensor<float, D>>& velocity() const noexcept { return velocity_; }
   std::vector<Tensor<float, D>>& velocity() noexcept { return velocity_; }
 

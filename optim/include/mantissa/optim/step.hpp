@@ -37,4 +37,14 @@ float clip_grad_norm(Gradients<P, D>& grads, float max_norm) {
   return norm;
 }
 
+// Clipping scaled gradients would clip S times the real norm: it does not compile.
+template <Policy P, Device D>
+float clip_grad_norm(ScaledGradients<P, D>&, float) {
+  static_assert(!std::same_as<P, P>,
+                "mantissa::clip_grad_norm: these gradients are still multiplied by the loss "
+                "scale; unscale first: auto grads = scaler.unscale(scaled); "
+                "clip_grad_norm(grads, max_norm)");
+  return 0.0f;
+}
+
 }  // namespace mantissa
