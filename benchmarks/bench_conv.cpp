@@ -63,8 +63,10 @@ void BM_Conv2D(benchmark::State& state, ConvCase cc) {
   }
   const double m = double(kBatch * out[1] * out[2]), k = 9.0 * double(cc.c), n = double(cc.filters);
   const double flops = 2.0 * m * k * n * (cc.dx ? 3.0 : 2.0);
-  state.counters["GFLOP/s"] = benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
-  state.counters["images/s"] = benchmark::Counter(double(kBatch), benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["GFLOP/s"] =
+      benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["images/s"] =
+      benchmark::Counter(double(kBatch), benchmark::Counter::kIsIterationInvariantRate);
 }
 
 template <class P>
@@ -85,8 +87,10 @@ void BM_MaxPool2D(benchmark::State& state, PoolCase pc) {
   }
   // forward reads x, writes y and argmax; backward reads dy and argmax, writes dx.
   const double bytes = double(x.numel()) * 2 * sizeof(T) + double(y.numel()) * 2 * (sizeof(T) + 4);
-  state.counters["GB/s"] = benchmark::Counter(bytes * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
-  state.counters["images/s"] = benchmark::Counter(double(kBatch), benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["GB/s"] =
+      benchmark::Counter(bytes * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["images/s"] =
+      benchmark::Counter(double(kBatch), benchmark::Counter::kIsIterationInvariantRate);
 }
 
 // ---- the data-movement kernels alone ----------------------------------------------------------
@@ -104,7 +108,8 @@ void BM_Im2col(benchmark::State& state, ConvCase cc) {
     benchmark::ClobberMemory();
   }
   const double bytes = double(x.numel() + cols.numel()) * sizeof(T);
-  state.counters["GB/s"] = benchmark::Counter(bytes * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["GB/s"] =
+      benchmark::Counter(bytes * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
 }
 
 template <class P>
@@ -120,7 +125,8 @@ void BM_Col2im(benchmark::State& state, ConvCase cc) {
     benchmark::ClobberMemory();
   }
   const double bytes = double(dx.numel() + dcols.numel()) * sizeof(T);
-  state.counters["GB/s"] = benchmark::Counter(bytes * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["GB/s"] =
+      benchmark::Counter(bytes * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
 }
 
 // One batch per iteration, wall-clock time, on 1 and 2 threads.
@@ -132,13 +138,13 @@ template <class P>
 void register_all() {
   const std::string dt = dtype_name<P>();
   for (const auto& cc : kConv) {
-    configure(benchmark::RegisterBenchmark(("Conv2D/" + dt + "/" + cc.name).c_str(),
-                                           BM_Conv2D<P>, cc));
-    configure(benchmark::RegisterBenchmark(("im2col/" + dt + "/" + cc.name).c_str(),
-                                           BM_Im2col<P>, cc));
+    configure(
+        benchmark::RegisterBenchmark(("Conv2D/" + dt + "/" + cc.name).c_str(), BM_Conv2D<P>, cc));
+    configure(
+        benchmark::RegisterBenchmark(("im2col/" + dt + "/" + cc.name).c_str(), BM_Im2col<P>, cc));
     if (cc.dx)
-      configure(benchmark::RegisterBenchmark(("col2im/" + dt + "/" + cc.name).c_str(),
-                                             BM_Col2im<P>, cc));
+      configure(
+          benchmark::RegisterBenchmark(("col2im/" + dt + "/" + cc.name).c_str(), BM_Col2im<P>, cc));
   }
   for (const auto& pc : kPool)
     configure(benchmark::RegisterBenchmark(("MaxPool2D/" + dt + "/" + pc.name).c_str(),

@@ -142,10 +142,14 @@ void bm_eigen(benchmark::State& state, Shape s) {
   const Map b(op.b32.data(), s.tb == Transpose::no ? s.k : s.n, s.tb == Transpose::no ? s.n : s.k);
   RowMajor c(s.m, s.n);
   for (auto _ : state) {
-    if (s.ta == Transpose::no && s.tb == Transpose::no) c.noalias() = a * b;
-    else if (s.ta == Transpose::yes && s.tb == Transpose::no) c.noalias() = a.transpose() * b;
-    else if (s.ta == Transpose::no) c.noalias() = a * b.transpose();
-    else c.noalias() = a.transpose() * b.transpose();
+    if (s.ta == Transpose::no && s.tb == Transpose::no)
+      c.noalias() = a * b;
+    else if (s.ta == Transpose::yes && s.tb == Transpose::no)
+      c.noalias() = a.transpose() * b;
+    else if (s.ta == Transpose::no)
+      c.noalias() = a * b.transpose();
+    else
+      c.noalias() = a.transpose() * b.transpose();
     benchmark::ClobberMemory();
   }
   report(state, op.flops());
@@ -176,7 +180,8 @@ int main(int argc, char** argv) {
       const std::string suffix = std::string("/") + s.name;
       std::vector<benchmark::internal::Benchmark*> all = {
           benchmark::RegisterBenchmark(("mantissa_f32" + suffix).c_str(), bm_mantissa<float>, s),
-          benchmark::RegisterBenchmark(("mantissa_f16" + suffix).c_str(), bm_mantissa<mantissa::half>, s),
+          benchmark::RegisterBenchmark(("mantissa_f16" + suffix).c_str(),
+                                       bm_mantissa<mantissa::half>, s),
           benchmark::RegisterBenchmark(("mantissa_bf16" + suffix).c_str(),
                                        bm_mantissa<mantissa::bfloat16>, s),
           benchmark::RegisterBenchmark(("eigen_f32" + suffix).c_str(), bm_eigen, s),

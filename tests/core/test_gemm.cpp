@@ -47,9 +47,12 @@ bool same_bits(T x, T y) {
 
 template <class TC>
 double rounding_unit() {
-  if constexpr (std::is_same_v<TC, float>) return 0.0;
-  else if constexpr (std::is_same_v<TC, half>) return 0x1p-11;
-  else return 0x1p-8;
+  if constexpr (std::is_same_v<TC, float>)
+    return 0.0;
+  else if constexpr (std::is_same_v<TC, half>)
+    return 0x1p-11;
+  else
+    return 0x1p-8;
 }
 
 template <class TC>
@@ -100,8 +103,8 @@ void check(const Case& cs, std::uint32_t seed, float lo = -1.0f, float hi = 1.0f
   }
   const Stored<TC> c0 = c;
 
-  gemm<T, TC>(cs.ta, cs.tb, cs.m, cs.n, cs.k, cs.alpha, a.v.data(), a.ld, b.v.data(), b.ld,
-              cs.beta, c.v.data(), c.ld);
+  gemm<T, TC>(cs.ta, cs.tb, cs.m, cs.n, cs.k, cs.alpha, a.v.data(), a.ld, b.v.data(), b.ld, cs.beta,
+              c.v.data(), c.ld);
 
   const double u = rounding_unit<TC>();
   int failures = 0;
@@ -129,8 +132,8 @@ void check(const Case& cs, std::uint32_t seed, float lo = -1.0f, float hi = 1.0f
         mag += std::fabs(cs.beta * c0.at(i, j));
       }
       const double float_bound = static_cast<double>(cs.k + 8) * 0x1p-24 * mag;
-      const double tol = float_bound + u * (std::fabs(ref) + float_bound) +
-                         0.5 * smallest_subnormal<TC>();
+      const double tol =
+          float_bound + u * (std::fabs(ref) + float_bound) + 0.5 * smallest_subnormal<TC>();
       const double g = static_cast<float>(got);
       if (!(std::fabs(g - ref) <= tol)) {  // NaN fails too
         ++failures;
@@ -168,16 +171,15 @@ TYPED_TEST_SUITE(Gemm, Pairs, PairNames);
 TYPED_TEST(Gemm, ShapesTransposesAlphaBeta) {
   using T = typename TypeParam::A;
   using TC = typename TypeParam::C;
-  const int64_t shapes[][3] = {{1, 1, 1},  {7, 7, 7},     {33, 33, 33}, {129, 65, 7},
-                               {7, 129, 33}, {13, 1, 129}, {1, 100, 20}, {97, 70, 385},
+  const int64_t shapes[][3] = {{1, 1, 1},     {7, 7, 7},     {33, 33, 33}, {129, 65, 7},
+                               {7, 129, 33},  {13, 1, 129},  {1, 100, 20}, {97, 70, 385},
                                {193, 64, 40}, {20, 1030, 9}, {6, 64, 800}};
   const float ab[][2] = {{1.0f, 0.0f}, {1.0f, 1.0f}, {-0.75f, 0.5f}};
   std::uint32_t seed = 1;
   for (const auto& s : shapes)
     for (Transpose ta : {kNo, kYes})
       for (Transpose tb : {kNo, kYes})
-        for (const auto& x : ab)
-          check<T, TC>({s[0], s[1], s[2], ta, tb, x[0], x[1]}, seed++);
+        for (const auto& x : ab) check<T, TC>({s[0], s[1], s[2], ta, tb, x[0], x[1]}, seed++);
 }
 
 // Every edge tile: 1..13 rows (two 6-row panels and a remainder) against columns that end
@@ -279,8 +281,8 @@ TYPED_TEST(Gemm, BitIdenticalAcrossThreadCounts) {
       results.push_back(c.v);
     }
     for (std::size_t r = 1; r < results.size(); ++r)
-      EXPECT_EQ(0, std::memcmp(results[0].data(), results[r].data(),
-                               results[0].size() * sizeof(TC)))
+      EXPECT_EQ(0,
+                std::memcmp(results[0].data(), results[r].data(), results[0].size() * sizeof(TC)))
           << "1 thread and " << r + 1 << " threads differ";
   }
   omp_set_num_threads(saved);

@@ -29,9 +29,12 @@ double d(T v) {
 //             compute dtype (the GEMM's result, then + bias), each within 2^-11 / 2^-8 of it.
 template <class T>
 double forward_tolerance() {
-  if constexpr (std::is_same_v<T, float>) return 1e-5;
-  else if constexpr (std::is_same_v<T, mt::half>) return 2.5 * std::ldexp(1.0, -11);
-  else return 2.5 * std::ldexp(1.0, -8);
+  if constexpr (std::is_same_v<T, float>)
+    return 1e-5;
+  else if constexpr (std::is_same_v<T, mt::half>)
+    return 2.5 * std::ldexp(1.0, -11);
+  else
+    return 2.5 * std::ldexp(1.0, -8);
 }
 
 // TensorFlow's padding, written out again independently of mt::window_2d.
@@ -61,7 +64,8 @@ std::vector<double> naive_conv(const std::vector<double>& x, const std::vector<d
               for (std::int64_t c = 0; c < C; ++c) {
                 const std::int64_t ih = oh * s.h - ah.pad + kh, iw = ow * s.w - aw.pad + kw;
                 if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
-                const double t = x[((n * H + ih) * W + iw) * C + c] * w[((kh * k.w + kw) * C + c) * F + f];
+                const double t =
+                    x[((n * H + ih) * W + iw) * C + c] * w[((kh * k.w + kw) * C + c) * F + f];
                 acc += t, mag += std::abs(t);
               }
           const auto i = ((n * ah.out + oh) * aw.out + ow) * F + f;
@@ -94,8 +98,8 @@ std::string build_error(const mt::Conv2D& spec, const Shape& input) {
 
 template <class P>
 class Conv2DTyped : public ::testing::Test {};
-using Policies = ::testing::Types<mt::policy::float32, mt::policy::mixed_float16,
-                                  mt::policy::mixed_bfloat16>;
+using Policies =
+    ::testing::Types<mt::policy::float32, mt::policy::mixed_float16, mt::policy::mixed_bfloat16>;
 TYPED_TEST_SUITE(Conv2DTyped, Policies);
 
 // ---- forward against the naive convolution ------------------------------------------------
@@ -127,16 +131,15 @@ TYPED_TEST(Conv2DTyped, ForwardMatchesNaiveConvolution) {
                 conv.forward(y.view(), x.view(), mt::Mode::train);
 
                 std::vector<double> scale(static_cast<std::size_t>(y.numel()));
-                const auto ref = naive_conv(to_doubles<T>(x.view()),
-                                            to_doubles<T>(conv.parameters()[0]->value()),
-                                            to_doubles<T>(bias->value()), N, H, W, C, F, k, s,
-                                            pad, scale.data());
+                const auto ref = naive_conv(
+                    to_doubles<T>(x.view()), to_doubles<T>(conv.parameters()[0]->value()),
+                    to_doubles<T>(bias->value()), N, H, W, C, F, k, s, pad, scale.data());
                 ASSERT_EQ(ref.size(), static_cast<std::size_t>(y.numel()));
                 for (std::int64_t i = 0; i < y.numel(); ++i)
                   ASSERT_NEAR(d(y[i]), ref[i], forward_tolerance<T>() * scale[i])
-                      << "padding " << mt::to_string(pad) << ", input (" << H << ", " << W
-                      << ", " << C << "), filters " << F << ", kernel " << k.str()
-                      << ", strides " << s.str() << ", element " << i;
+                      << "padding " << mt::to_string(pad) << ", input (" << H << ", " << W << ", "
+                      << C << "), filters " << F << ", kernel " << k.str() << ", strides "
+                      << s.str() << ", element " << i;
                 ++cases;
               }
   EXPECT_GT(cases, 1000);
@@ -154,7 +157,8 @@ TYPED_TEST(Conv2DTyped, Gradients) {
       {mt::Conv2D(2, 3, mt::same), Shape{5, 4, 3}},
       {mt::Conv2D(3, {2, 3}, mt::valid, {.strides = 2}), Shape{5, 7, 2}},
       {mt::Conv2D(2, 3, mt::same, {.strides = {2, 1}, .bias = false}), Shape{6, 5, 2}},
-      {mt::Conv2D(3, 1), Shape{3, 4, 2}},  // 1 x 1: the direct path without im2col
+      {mt::Conv2D(3, 1), Shape{3, 4, 2}},             // 1 x 1: the direct path without im2col
+      {mt::Conv2D(2, 3, mt::same), Shape{4, 3, 16}},  // col2im in 16-channel blocks
   };
   for (const auto& c : cases) {
     auto r = mt::check_gradients<P>(c.spec, c.input);
@@ -307,18 +311,19 @@ TEST(Conv2DOps, Col2imIsTheAdjointOfIm2col) {
   mt::Generator gen(11);
   for (auto pad : {mt::valid, mt::same})
     for (mt::Size2D k : {mt::Size2D(1), mt::Size2D(3), mt::Size2D(2, 3), mt::Size2D(4)})
-      for (mt::Size2D s : {mt::Size2D(1), mt::Size2D(2), mt::Size2D(3, 1)}) {
-        const auto g = mt::window_2d(2, 7, 6, 3, k, s, pad);
-        auto x = mt::normal<float>(Shape{2, 7, 6, 3}, 0.0f, 1.0f, gen);
-        auto c = mt::normal<float>(Shape{2 * g.oh * g.ow, k.h * k.w * 3}, 0.0f, 1.0f, gen);
-        Tensor<float> cols(c.shape()), dx(x.shape());
-        mt::ops::im2col(cols, x, g);
-        mt::ops::col2im(dx, c, g);
-        double lhs = 0, rhs = 0;
-        for (std::int64_t i = 0; i < c.numel(); ++i) lhs += double(cols[i]) * c[i];
-        for (std::int64_t i = 0; i < x.numel(); ++i) rhs += double(x[i]) * dx[i];
-        EXPECT_NEAR(lhs, rhs, 1e-4 * (1 + std::abs(lhs))) << k.str() << s.str();
-      }
+      for (mt::Size2D s : {mt::Size2D(1), mt::Size2D(2), mt::Size2D(3, 1)})
+        for (std::int64_t C : {3, 16}) {  // 16: the 16-channel-block path
+          const auto g = mt::window_2d(2, 7, 6, C, k, s, pad);
+          auto x = mt::normal<float>(Shape{2, 7, 6, C}, 0.0f, 1.0f, gen);
+          auto c = mt::normal<float>(Shape{2 * g.oh * g.ow, k.h * k.w * C}, 0.0f, 1.0f, gen);
+          Tensor<float> cols(c.shape()), dx(x.shape());
+          mt::ops::im2col(cols, x, g);
+          mt::ops::col2im(dx, c, g);
+          double lhs = 0, rhs = 0;
+          for (std::int64_t i = 0; i < c.numel(); ++i) lhs += double(cols[i]) * c[i];
+          for (std::int64_t i = 0; i < x.numel(); ++i) rhs += double(x[i]) * dx[i];
+          EXPECT_NEAR(lhs, rhs, 1e-4 * (1 + std::abs(lhs))) << k.str() << s.str() << C;
+        }
 }
 
 TEST(Conv2DOps, ShapeChecksNameTheOperand) {
@@ -355,4 +360,27 @@ TEST(Conv2D, ReserveThenForwardAndBackwardAllocateNothing) {
     }
     EXPECT_EQ(mt::cpu_allocation_stats().allocations, before);
   }
+}
+
+// ---- in a model -------------------------------------------------------------------------------
+
+TEST(Conv2D, ReferenceCnnBuildsRunsAndCountsLikeKeras) {
+  using P = mt::policy::float32;
+  mt::Sequential<P> model(Shape{28, 28, 1}, mt::Seed{1}, mt::Conv2D(32, 3, mt::same), mt::ReLU(),
+                          mt::MaxPool2D(2), mt::Conv2D(64, 3, mt::same), mt::ReLU(),
+                          mt::MaxPool2D(2), mt::Flatten(), mt::Dense(128), mt::ReLU(),
+                          mt::Dense(10));
+  EXPECT_EQ(model.output_shape(), (Shape{10}));
+  // Keras's summary: 320 + 18,496 + 401,536 + 1,290.
+  EXPECT_EQ(model.parameter_count(), 421642);
+  model.reserve(4);
+  mt::Generator gen(2);
+  auto x = mt::normal<float>(Shape{4, 28, 28, 1}, 0.0f, 1.0f, gen);
+  auto y = model.forward(x.view());
+  ASSERT_EQ(y.shape(), (Shape{4, 10}));
+  auto dy = mt::normal<float>(Shape{4, 10}, 0.0f, 1.0f, gen);
+  model.backward(dy.view());
+  double norm = 0;
+  for (float g : model.parameters()[0]->grad) norm += double(g) * g;
+  EXPECT_GT(norm, 0.0);  // the gradient reached the first layer's kernel
 }

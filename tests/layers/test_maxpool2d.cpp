@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <vector>
 
 #include "mantissa/layers/maxpool2d.hpp"
 #include "mantissa/mantissa.hpp"
@@ -68,21 +69,22 @@ std::string build_error(const mt::MaxPool2D& spec, const Shape& input) {
 }
 
 // Finite differences of a max are exact while no perturbation reorders a window, so the step
-// is small, 1e-4: with 1e-3, float32 draws put two values of a window within the step about
-// one seed in seven. Under a 16-bit policy the numeric side comes from a float32 twin fed the
-// same rounded inputs, which resolves that step. But rounding to 16 bits makes exact ties
-// likely (bfloat16 keeps 256 values per octave: one seed in seven of these cases has one),
-// and a tie splits the numeric derivative between the tied inputs while backward routes all
-// of it to the first. Seed 1 draws no tie in any case below under any policy.
-constexpr float kPoolEpsilon = 1e-4f;
-constexpr std::uint64_t kPoolSeed = 1;
+// is small, 1e-5 (at 1e-4, float32 draws put two values of one window within the step for
+// about one seed in ten). Under a 16-bit policy the numeric side comes from a float32 twin
+// fed the same rounded inputs, which resolves that step. But rounding to 16 bits makes exact
+// ties likely (bfloat16 keeps 256 values per octave; with 16 channels of 9-element windows
+// most seeds draw one), and a tie splits the numeric derivative between the tied inputs while
+// backward routes all of it to the first. Seed 2 draws no tie in any case below under any
+// policy; BackwardRoutesToTheSavedWinners checks the routing itself on any data.
+constexpr float kPoolEpsilon = 1e-5f;
+constexpr std::uint64_t kPoolSeed = 2;
 
 }  // namespace
 
 template <class P>
 class MaxPool2DTyped : public ::testing::Test {};
-using Policies = ::testing::Types<mt::policy::float32, mt::policy::mixed_float16,
-                                  mt::policy::mixed_bfloat16>;
+using Policies =
+    ::testing::Types<mt::policy::float32, mt::policy::mixed_float16, mt::policy::mixed_bfloat16>;
 TYPED_TEST_SUITE(MaxPool2DTyped, Policies);
 
 TYPED_TEST(MaxPool2DTyped, ForwardMatchesNaiveLoopExactly) {
@@ -95,7 +97,7 @@ TYPED_TEST(MaxPool2DTyped, ForwardMatchesNaiveLoopExactly) {
   for (auto pad : {mt::valid, mt::same})
     for (std::int64_t H : {1, 4, 5, 7})
       for (std::int64_t W : {1, 4, 6})
-        for (std::int64_t C : {1, 3, 300})  // 300: more channels than one kernel block
+        for (std::int64_t C : {1, 3, 32, 300})  // 32: 16-channel blocks; 300: > 256 per block
           for (auto k : pools)
             for (auto s : strides) {
               if (pad == mt::valid && (H < k.h || W < k.w)) continue;
@@ -135,13 +137,47 @@ TYPED_TEST(MaxPool2DTyped, Gradients) {
       {mt::MaxPool2D(3, 2, mt::same), Shape{5, 6, 2}},
       {mt::MaxPool2D(2, 1), Shape{4, 5, 2}},  // overlapping windows: dx sums
       {mt::MaxPool2D({2, 3}, mt::same), Shape{5, 5, 2}},
+      {mt::MaxPool2D(3, 2), Shape{5, 5, 16}},  // overlapping, in 16-channel blocks
   };
   for (const auto& c : cases) {
-    auto r =
-        mt::check_gradients<P>(c.spec, c.input, {.epsilon = kPoolEpsilon, .seed = kPoolSeed});
+    auto r = mt::check_gradients<P>(c.spec, c.input, {.epsilon = kPoolEpsilon, .seed = kPoolSeed});
     EXPECT_TRUE(r.passed) << c.input.str() << ": " << r.report();
     EXPECT_EQ(r.checked, 2 * c.input.numel());
   }
+}
+
+// The backward kernels (the scatter for disjoint windows, the gather for overlapping ones)
+// against a naive scatter-add in double at the saved winners, in every dtype.
+TYPED_TEST(MaxPool2DTyped, BackwardRoutesToTheSavedWinners) {
+  using T = typename TypeParam::compute;
+  mt::Generator gen(5);
+  for (auto pad : {mt::valid, mt::same})
+    for (mt::Size2D k : {mt::Size2D(2), mt::Size2D(3), mt::Size2D(2, 3)})
+      for (mt::Size2D s : {mt::Size2D(1), mt::Size2D(2), mt::Size2D(3)})
+        for (std::int64_t C : {3, 16, 300}) {
+          const auto g = mt::window_2d(2, 7, 6, C, k, s, pad);
+          auto x = mt::normal<T>(Shape{2, 7, 6, C}, 0.0f, 1.0f, gen);
+          Tensor<T> y(Shape{2, g.oh, g.ow, C}), dx(x.shape());
+          Tensor<std::int32_t> arg(y.shape());
+          mt::ops::maxpool2d(y, arg, x, g);
+          auto dy = mt::normal<T>(y.shape(), 0.0f, 1.0f, gen);
+          std::vector<double> ref(static_cast<std::size_t>(x.numel()), 0.0);
+          const std::int64_t per_in = 7 * 6 * C, per_out = g.oh * g.ow * C;
+          for (std::int64_t n = 0; n < 2; ++n)
+            for (std::int64_t i = 0; i < per_out; ++i)
+              ref[static_cast<std::size_t>(n * per_in + arg[n * per_out + i])] +=
+                  static_cast<float>(dy[n * per_out + i]);
+          mt::ops::maxpool2d_backward(dx, dy, arg, g);
+          for (std::int64_t i = 0; i < dx.numel(); ++i) {
+            // Each element is its float32 sum rounded once into T: within half an ulp of T.
+            const double r = ref[static_cast<std::size_t>(i)];
+            const double tol = std::is_same_v<T, float>      ? 1e-6
+                               : std::is_same_v<T, mt::half> ? 1e-3
+                                                             : 8e-3;
+            ASSERT_NEAR(static_cast<float>(dx[i]), r, tol * (1 + std::abs(r)))
+                << k.str() << " " << s.str() << " C " << C << " element " << i;
+          }
+        }
 }
 
 TEST(MaxPool2D, OutputShapes) {
@@ -196,7 +232,7 @@ TEST(MaxPool2D, NanPropagates) {
   (void)pool.build(Shape{2, 2, 2}, gen);
   Tensor<float> x(Shape{1, 2, 2, 2}), y(Shape{1, 1, 1, 2});
   x[0] = 1.0f, x[2] = std::numeric_limits<float>::quiet_NaN(), x[4] = 5.0f;  // channel 0
-  x[1] = 1.0f, x[3] = 2.0f, x[5] = 3.0f, x[7] = -1.0f;                        // channel 1
+  x[1] = 1.0f, x[3] = 2.0f, x[5] = 3.0f, x[7] = -1.0f;                       // channel 1
   pool.forward(y.view(), x.view(), mt::Mode::infer);
   EXPECT_TRUE(std::isnan(y[0]));
   EXPECT_EQ(y[1], 3.0f);

@@ -2,6 +2,8 @@
 #pragma once
 
 #include "mantissa/core/cast.hpp"
+#include "mantissa/core/data/idx.hpp"
+#include "mantissa/core/data/loader.hpp"
 #include "mantissa/core/checks.hpp"
 #include "mantissa/core/conv_ops.hpp"
 #include "mantissa/core/device.hpp"

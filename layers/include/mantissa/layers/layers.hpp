@@ -3,6 +3,7 @@
 
 #include "mantissa/layers/activation.hpp"
 #include "mantissa/layers/batchnorm.hpp"
+#include "mantissa/layers/conv2d.hpp"
 #include "mantissa/layers/dense.hpp"
 #include "mantissa/layers/dropout.hpp"
 #include "mantissa/layers/flatten.hpp"
@@ -11,6 +12,7 @@
 #include "mantissa/layers/init.hpp"
 #include "mantissa/layers/layer.hpp"
 #include "mantissa/layers/losses.hpp"
+#include "mantissa/layers/maxpool2d.hpp"
 #include "mantissa/layers/metrics.hpp"
 #include "mantissa/layers/parameter.hpp"
 #include "mantissa/layers/sequential.hpp"

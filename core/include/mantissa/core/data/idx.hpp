@@ -1,0 +1,34 @@
+// mantissa/core/data/idx.hpp: the IDX format of MNIST and Fashion-MNIST, gzip'd or plain.
+//
+// Layout: two zero bytes, a dtype code (0x08 = unsigned byte, the only one these data sets
+// use and the only one read here), the rank, then `rank` big-endian uint32 dimensions, then
+// the data. Every field is checked: a wrong magic, dtype code or rank, dimensions whose
+// product overflows, and a file shorter or longer than its header says are DataErrors naming
+// the file and what was wrong; a missing or unreadable file is an IoError. Nothing crashes.
+#pragma once
+
+#include <filesystem>
+#include <string_view>
+
+#include "mantissa/core/tensor.hpp"
+
+namespace mantissa::data {
+
+// The whole file as a uint8 tensor of the header's shape. expected_rank < 0: any rank.
+Tensor<std::uint8_t> read_idx(const std::filesystem::path& file, int expected_rank = -1);
+
+// Images (N, 28, 28, 1) as uint8 pixels and labels (N,) as int32 class indices 0..9.
+struct ImageDataset {
+  Tensor<std::uint8_t> images;  // (N, H, W, 1)
+  Tensor<std::int32_t> labels;  // (N,)
+};
+
+// Where Debian's dataset-fashion-mnist package installs the files.
+inline const std::filesystem::path fashion_mnist_dir = "/usr/share/datasets/fashion-mnist";
+
+// split: "train" (60,000 images) or "test" (10,000). Checks that images and labels agree in
+// count and that every label is in 0..9.
+ImageDataset fashion_mnist(std::string_view split,
+                           const std::filesystem::path& dir = fashion_mnist_dir);
+
+}  // namespace mantissa::data

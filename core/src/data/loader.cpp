@@ -1,0 +1,93 @@
+// core/src/data/loader.cpp: shuffling (Philox-keyed Fisher-Yates), normalise-and-cast.
+#include "mantissa/core/data/loader.hpp"
+
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <string>
+
+#include "mantissa/core/error.hpp"
+#include "mantissa/core/random.hpp"
+
+namespace mantissa::data {
+
+template <FloatDtype T>
+ImageLoader<T>::ImageLoader(const ImageDataset& data, LoaderOptions o)
+    : data_(data), o_(o), n_(data.images.shape()[0]) {
+  if (o.batch < 1) throw Error("ImageLoader: batch must be >= 1, got " + std::to_string(o.batch));
+  if (!(o.std > 0.0f)) throw Error("ImageLoader: std must be positive");
+  if (data.labels.numel() != n_)
+    throw DataError("ImageLoader: " + std::to_string(data.labels.numel()) + " labels for " +
+                    std::to_string(n_) + " images");
+  // The largest value a pixel can map to must fit the compute dtype (half: 65504).
+  const float worst = std::max(std::abs((0.0f - o.mean) / o.std), std::abs((1.0f - o.mean) / o.std));
+  if (!(worst <= static_cast<float>(std::numeric_limits<T>::max())))
+    throw NumericsError("ImageLoader: normalised pixels reach " + std::to_string(worst) +
+                        ", beyond " + std::string(dtype_name<T>) + "'s range");
+  order_.resize(static_cast<std::size_t>(n_));
+  x_ = Tensor<T, Cpu>::empty(data.images.shape().with(0, std::min(o.batch, std::max<std::int64_t>(n_, 1))));
+  y_ = Tensor<std::int32_t, Cpu>::empty(Shape{x_.shape()[0]});
+  shuffle();
+}
+
+template <FloatDtype T>
+std::int64_t ImageLoader<T>::batches() const noexcept {
+  return o_.drop_last ? n_ / o_.batch : (n_ + o_.batch - 1) / o_.batch;
+}
+
+template <FloatDtype T>
+void ImageLoader<T>::shuffle() {
+  std::iota(order_.begin(), order_.end(), std::int64_t{0});
+  if (!o_.shuffle) return;
+  // Fisher-Yates with one Philox draw per swap, keyed by (seed, epoch): reproducible.
+  Generator g(o_.seed, static_cast<std::uint64_t>(epoch_) << 40);
+  for (std::int64_t i = n_ - 1; i > 0; --i) {
+    const auto r = g.block(static_cast<std::uint64_t>(i));
+    const std::uint64_t wide = (std::uint64_t{r[0]} << 32) | r[1];
+    const auto j = static_cast<std::int64_t>(wide % static_cast<std::uint64_t>(i + 1));
+    std::swap(order_[static_cast<std::size_t>(i)], order_[static_cast<std::size_t>(j)]);
+  }
+}
+
+template <FloatDtype T>
+void ImageLoader<T>::next_epoch() {
+  ++epoch_;
+  shuffle();
+}
+
+template <FloatDtype T>
+void ImageLoader<T>::set_epoch(std::int64_t e) {
+  epoch_ = e;
+  shuffle();
+}
+
+template <FloatDtype T>
+typename ImageLoader<T>::Batch ImageLoader<T>::batch(std::int64_t index) {
+  if (index < 0 || index >= batches())
+    throw Error("ImageLoader: batch " + std::to_string(index) + " of " +
+                std::to_string(batches()));
+  const std::int64_t first = index * o_.batch;
+  const std::int64_t n = std::min(o_.batch, n_ - first);
+  const std::int64_t per = data_.images.numel() / std::max<std::int64_t>(n_, 1);
+  const float scale = 1.0f / (255.0f * o_.std), shift = -o_.mean / o_.std;
+  T* x = x_.data();
+#pragma omp parallel for schedule(static) if (n * per > (1 << 15))
+  for (std::int64_t i = 0; i < n; ++i) {
+    const std::int64_t src = order_[static_cast<std::size_t>(first + i)];
+    const std::uint8_t* p = data_.images.data() + src * per;
+    T* dst = x + i * per;
+    for (std::int64_t k = 0; k < per; ++k) {
+      const float v = static_cast<float>(p[k]) * scale + shift;
+      if constexpr (std::same_as<T, float>) dst[k] = v;
+      else dst[k] = T(v);
+    }
+    y_[i] = data_.labels[src];
+  }
+  return {x_.view().slice(0, n), y_.view().slice(0, n)};
+}
+
+template class ImageLoader<float>;
+template class ImageLoader<half>;
+template class ImageLoader<bfloat16>;
+
+}  // namespace mantissa::data
