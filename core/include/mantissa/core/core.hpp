@@ -2,6 +2,7 @@
 #pragma once
 
 #include "mantissa/core/cast.hpp"
+#include "mantissa/core/data/csv.hpp"
 #include "mantissa/core/data/idx.hpp"
 #include "mantissa/core/data/loader.hpp"
 #include "mantissa/core/checks.hpp"

@@ -1,0 +1,45 @@
+// mantissa/core/data/csv.hpp: CSV files read against a typed schema.
+//
+//   auto ds = data::read_csv<std::int32_t>("breast_cancer.csv", {.label = "benign"});
+//   // ds.features: Tensor<float> (N, F); ds.labels: Tensor<int32_t> (N,)
+//
+// The file: one header row of column names, comma-separated cells, one row per line. Every
+// cell but the label's is a float32 feature; the label's type is the template argument
+// (int32_t for classes, float for regression / binary targets). Accepted: "\r\n" line ends,
+// a UTF-8 byte-order mark, surrounding spaces, cells in double quotes ("1.5"), a final line
+// without "\n", blank lines at the end.
+// Every other irregularity is a DataError that quotes the file, line and column (1-based)
+// and the text: `train.csv:17:3: '1.0x' is not a number`; a row with the wrong number of
+// cells, an empty file, a header without the label column, a value outside float32's range,
+// and NaN or inf cells unless the schema allows them.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "mantissa/core/tensor.hpp"
+
+namespace mantissa::data {
+
+struct CsvSchema {
+  std::string label;              // the name of the label column (required)
+  bool allow_nonfinite = false;   // accept nan / inf feature cells
+};
+
+template <class L>
+struct TabularDataset {
+  Tensor<float> features;                   // (N, F)
+  Tensor<L> labels;                         // (N,)
+  std::vector<std::string> feature_names;   // F names, in column order
+};
+
+template <class L>
+TabularDataset<L> read_csv(const std::filesystem::path& file, const CsvSchema& schema);
+
+// The same, from text already in memory (`name` is used in error messages).
+template <class L>
+TabularDataset<L> parse_csv(std::string_view text, const std::string& name,
+                            const CsvSchema& schema);
+
+}  // namespace mantissa::data
