@@ -5,6 +5,7 @@
 #include "mantissa/core/data/csv.hpp"
 #include "mantissa/core/data/idx.hpp"
 #include "mantissa/core/data/loader.hpp"
+#include "mantissa/core/data/tabular.hpp"
 #include "mantissa/core/checks.hpp"
 #include "mantissa/core/conv_ops.hpp"
 #include "mantissa/core/device.hpp"

@@ -1,0 +1,18 @@
+# bad_cell_test.cmake: corrupt one cell of a copy of the CSV (line 17, column 3 becomes
+# '1.0x'), run the example on it, and require the file:line:column error and a failure.
+file(STRINGS ${GOOD} lines)
+list(GET lines 16 row)
+string(REGEX REPLACE "^([^,]*,[^,]*,)[^,]*" "\\11.0x" bad_row "${row}")
+list(REMOVE_AT lines 16)
+list(INSERT lines 16 "${bad_row}")
+list(JOIN lines "\n" text)
+file(WRITE ${BAD} "${text}\n")
+execute_process(COMMAND ${EXE} --csv ${BAD} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(rc EQUAL 0)
+  message(FATAL_ERROR "the example accepted a malformed CSV:\n${out}")
+endif()
+get_filename_component(name ${BAD} NAME)
+if(NOT err MATCHES "${name}:17:3: '1\\.0x' is not a number")
+  message(FATAL_ERROR "unexpected error text:\n${err}")
+endif()
+message(STATUS "${err}")
