@@ -7,7 +7,8 @@
 //
 // Data is synthetic (N(0, 1) images, random labels): the speed of a step does not depend on
 // the values. Counters: images/s (items_per_second), tensor_MiB (peak bytes held in tensors,
-// from the allocator's counters), rss_MiB (the process's peak resident set).
+// from the allocator's counters), activation_MiB (the forward activations and their
+// gradients, which the policy's compute dtype sizes), rss_MiB (the process's peak RSS).
 //   bench_train --benchmark_filter=CNN
 #include <benchmark/benchmark.h>
 #include <sys/resource.h>
@@ -44,24 +45,32 @@ double rss_mib() {
 template <class P, class Make>
 void train_steps(benchmark::State& state, Make make) {
   mt::set_num_threads(static_cast<int>(state.range(0)));
+  const auto live_before = mt::cpu_allocation_stats().live_bytes;
   auto model = make();
   model->reserve(kBatch);
   mt::Adam opt(*model);
   mt::SoftmaxCrossEntropy loss_fn;
+  mt::LossScaler scaler;
   mt::Generator gen(7);
   auto x = mt::normal<typename P::compute>(model->input_shape().prepend(kBatch), 0.0f, 1.0f, gen);
   mt::Tensor<std::int32_t> y(mt::Shape{kBatch});
   for (std::int64_t i = 0; i < kBatch; ++i) y[i] = static_cast<std::int32_t>(i % 10);
-  const auto live_before = mt::cpu_allocation_stats().live_bytes;
   for (auto _ : state) {
     auto logits = model->forward(x.view());
     auto loss = loss_fn(logits, y.view());
-    auto outcome = opt.step(model->backward(loss));
+    mt::StepOutcome outcome;
+    if constexpr (P::needs_loss_scaling)
+      outcome = opt.step(scaler.unscale(model->backward(scaler.scale(loss))), scaler);
+    else
+      outcome = opt.step(model->backward(loss));
     benchmark::DoNotOptimize(outcome);
   }
   state.SetItemsProcessed(state.iterations() * kBatch);
+  // Everything the step holds in tensors: parameters, gradients, optimizer moments, the
+  // activation buffers and the batch; and the activation buffers alone (per policy).
   state.counters["tensor_MiB"] =
-      static_cast<double>(mt::cpu_allocation_stats().peak_bytes - live_before) / (1 << 20);
+      static_cast<double>(mt::cpu_allocation_stats().live_bytes - live_before) / (1 << 20);
+  state.counters["activation_MiB"] = static_cast<double>(model->activation_bytes()) / (1 << 20);
   state.counters["rss_MiB"] = rss_mib();
 }
 

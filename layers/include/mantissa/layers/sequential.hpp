@@ -67,6 +67,13 @@ class Sequential {
   // ---- running ----
   void reserve(std::int64_t max_batch);
   std::int64_t reserved_batch() const noexcept { return max_batch_; }
+  // Bytes of the activation and activation-gradient buffers (max_batch rows each).
+  std::size_t activation_bytes() const noexcept {
+    std::size_t b = 0;
+    for (auto& t : acts_) b += t.size_bytes();
+    for (auto& t : grads_) b += t.size_bytes();
+    return b;
+  }
 
   // y = model(x). x is (N, input...) in the policy's compute dtype and must stay alive and
   // unchanged until backward.
