@@ -12,6 +12,7 @@
 #include "mantissa/core/dtype.hpp"
 #include "mantissa/core/error.hpp"
 #include "mantissa/core/half.hpp"
+#include "mantissa/core/io/safetensors.hpp"
 #include "mantissa/core/linalg.hpp"
 #include "mantissa/core/nn_ops.hpp"
 #include "mantissa/core/ops.hpp"

@@ -35,6 +35,9 @@ class BatchNormLayer final : public Layer<P, D> {
   }
 
   std::vector<Parameter<P, D>*> parameters() override { return {gamma_.get(), beta_.get()}; }
+  std::vector<std::pair<std::string, Tensor<float, D>*>> buffers() override {
+    return {{"running_mean", &running_mean_}, {"running_var", &running_var_}};
+  }
 
   void forward(View y, CView x, Mode mode) override {
     ops::batchnorm_forward(y, x, state(), mode == Mode::train);

@@ -55,6 +55,10 @@ class Layer {
   // The trainable tensors, in a fixed order (checkpoints and optimizers rely on it).
   virtual std::vector<Parameter<P, D>*> parameters() { return {}; }
 
+  // Non-trainable state a checkpoint must carry (BatchNorm's running statistics), float32,
+  // named within the layer ("running_mean").
+  virtual std::vector<std::pair<std::string, Tensor<float, D>*>> buffers() { return {}; }
+
   // ---- forward and backward, side by side: outputs first, then inputs ----
 
   // requires: x is (N, input...), y is (N, output...), N <= max_batch.

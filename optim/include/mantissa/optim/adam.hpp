@@ -61,6 +61,17 @@ class AdamFamily : public OptimizerBase<P, D, AdamFamily<P, D, Decoupled>> {
   std::vector<Tensor<float, D>>& first_moments() noexcept { return m_; }
   std::vector<Tensor<float, D>>& second_moments() noexcept { return v_; }
 
+  // Optimizer state for checkpoints: "<param>/exp_avg" and "<param>/exp_avg_sq" (PyTorch's
+  // names) per parameter.
+  std::vector<std::pair<std::string, Tensor<float, D>*>> state_tensors() {
+    std::vector<std::pair<std::string, Tensor<float, D>*>> s;
+    for (std::size_t i = 0; i < m_.size(); ++i) {
+      s.emplace_back(this->params_[i]->name + "/exp_avg", &m_[i]);
+      s.emplace_back(this->params_[i]->name + "/exp_avg_sq", &v_[i]);
+    }
+    return s;
+  }
+
  private:
   // One fused update of every master weight, both moments and the compute copy.
   void apply(float lr, std::int64_t step) {

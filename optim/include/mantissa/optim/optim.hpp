@@ -2,6 +2,7 @@
 #pragma once
 
 #include "mantissa/optim/adam.hpp"
+#include "mantissa/optim/checkpoint.hpp"
 #include "mantissa/optim/loss_scaler.hpp"
 #include "mantissa/optim/optimizer.hpp"
 #include "mantissa/optim/schedule.hpp"

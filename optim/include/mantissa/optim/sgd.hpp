@@ -44,6 +44,14 @@ class SGD : public OptimizerBase<P, D, SGD<P, D>> {
   const std::vector<Tensor<float, D>>& velocity() const noexcept { return velocity_; }
   std::vector<Tensor<float, D>>& velocity() noexcept { return velocity_; }
 
+  // Optimizer state for checkpoints: "<param>/momentum" per parameter.
+  std::vector<std::pair<std::string, Tensor<float, D>*>> state_tensors() {
+    std::vector<std::pair<std::string, Tensor<float, D>*>> s;
+    for (std::size_t i = 0; i < velocity_.size(); ++i)
+      s.emplace_back(this->params_[i]->name + "/momentum", &velocity_[i]);
+    return s;
+  }
+
  private:
   // One fused update of every master weight, momentum buffer and compute copy.
   void apply(float lr, std::int64_t) {

@@ -1,0 +1,93 @@
+// optim/src/checkpoint.cpp: metadata parsing and load_weights.
+#include "mantissa/optim/checkpoint.hpp"
+
+#include <charconv>
+#include <cstdio>
+#include <cstdlib>
+
+namespace mantissa {
+
+namespace detail {
+
+void check_checkpoint_format(const io::SafetensorsFile& f, std::string_view policy,
+                             const std::filesystem::path& file) {
+  const auto& m = f.metadata();
+  const auto fmt = m.find("format");
+  if (fmt == m.end() || fmt->second != "mantissa-checkpoint-1")
+    throw DataError(file.string() + ": not a mantissa checkpoint (no \"format\": "
+                    "\"mantissa-checkpoint-1\" in __metadata__); load_weights reads weights only");
+  const auto pol = m.find("policy");
+  if (pol == m.end() || pol->second != policy)
+    throw DataError(file.string() + ": saved under policy " +
+                    (pol == m.end() ? std::string("(none)") : pol->second) +
+                    ", loading into a model of policy " + std::string(policy));
+}
+
+std::int64_t metadata_int(const io::SafetensorsFile& f, const std::string& key,
+                          const std::filesystem::path& file) {
+  const auto it = f.metadata().find(key);
+  if (it == f.metadata().end()) throw DataError(file.string() + ": metadata '" + key + "' is missing");
+  std::int64_t v = 0;
+  const auto& s = it->second;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size())
+    throw DataError(file.string() + ": metadata '" + key + "' = '" + s + "' is not an integer");
+  return v;
+}
+
+float metadata_float(const io::SafetensorsFile& f, const std::string& key,
+                     const std::filesystem::path& file) {
+  const auto it = f.metadata().find(key);
+  if (it == f.metadata().end()) throw DataError(file.string() + ": metadata '" + key + "' is missing");
+  char* end = nullptr;
+  const float v = std::strtof(it->second.c_str(), &end);
+  if (end == it->second.c_str() || *end != '\0')
+    throw DataError(file.string() + ": metadata '" + key + "' = '" + it->second + "' is not a number");
+  return v;
+}
+
+std::string format_float(float v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%a", static_cast<double>(v));  // hex float: exact round trip
+  return buf;
+}
+
+}  // namespace detail
+
+template <Policy P>
+void load_weights(const std::filesystem::path& file, Sequential<P, Cpu>& model) {
+  io::SafetensorsFile f(file);
+  std::string problems;
+  std::vector<const io::SafetensorsFile::Entry*> found;
+  for (auto* p : model.parameters()) {
+    const auto* e = f.find("model/" + p->name);
+    if (!e) e = f.find(p->name);
+    if (!e) {
+      problems += "\n  " + p->name + ": missing";
+    } else if (!(e->shape == p->shape())) {
+      problems += "\n  " + p->name + ": shape " + e->shape.str() + " in the file, " +
+                  p->shape().str() + " in the model";
+    } else if (e->dtype != "F32" && e->dtype != "F16" && e->dtype != "BF16") {
+      problems += "\n  " + p->name + ": dtype " + e->dtype + " is not a floating dtype";
+    }
+    found.push_back(e);
+  }
+  if (!problems.empty())
+    throw DataError(file.string() + ": the weights do not match the model:" + problems);
+  auto params = model.parameters();
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    auto& p = *params[i];
+    const auto* e = found[i];
+    const auto n = static_cast<std::size_t>(p.numel());
+    if (e->dtype == "F32") copy_bytes<Cpu, Cpu>(p.master.data(), f.bytes(*e), n * 4);
+    else if (e->dtype == "F16") cpu::convert(reinterpret_cast<const half*>(f.bytes(*e)), p.master.data(), n);
+    else cpu::convert(reinterpret_cast<const bfloat16*>(f.bytes(*e)), p.master.data(), n);
+    p.refresh_compute();
+  }
+}
+
+template void load_weights<policy::float32>(const std::filesystem::path&, Sequential<policy::float32, Cpu>&);
+template void load_weights<policy::mixed_float16>(const std::filesystem::path&, Sequential<policy::mixed_float16, Cpu>&);
+template void load_weights<policy::mixed_bfloat16>(const std::filesystem::path&, Sequential<policy::mixed_bfloat16, Cpu>&);
+
+}  // namespace mantissa
