@@ -3,13 +3,13 @@
 //
 //   fashion_mnist [--precision float32|mixed_float16|mixed_bfloat16] [--epochs 5]
 //                 [--batch-size 64] [--lr 1e-3] [--threads N] [--limit N] [--seed S]
+//                 [--out DIR] [--resume]
 //
 // The model: Conv2D(32, 3x3, same)+ReLU, MaxPool 2, Conv2D(64, 3x3, same)+ReLU, MaxPool 2,
 // Flatten, Dense(128)+ReLU, Dense(10); Adam; softmax cross-entropy. The data comes from
 // Debian's dataset-fashion-mnist package. The precision flag is read once, here at the
 // program's edge, and picks which instantiation runs: inside, the policy is a type.
 #include <CLI/CLI.hpp>
-#include <chrono>
 #include <cstdio>
 #include <mantissa/mantissa.hpp>
 
@@ -26,6 +26,8 @@ struct Flags {
   int threads = 0;
   std::int64_t limit = 0;  // 0: all 60,000 training images
   std::uint64_t seed = 1;
+  std::string out = "runs/fashion_mnist";
+  bool resume = false;
 };
 
 template <class P>
@@ -60,41 +62,23 @@ int run(const Flags& f) {
                           mt::Dense(10));
   model.summary(std::cout);
   mt::Adam opt(model, {.lr = f.lr});
-  mt::LossScaler scaler;  // used by mixed_float16; the other policies step without it
-  mt::SoftmaxCrossEntropy loss_fn;
   std::printf("training on %lld images, testing on %lld, policy %s, %d threads\n",
               static_cast<long long>(train.size()), static_cast<long long>(test.size()),
               std::string(P::name).c_str(), mt::num_threads());
-
-  float accuracy = 0.0f;
-  for (int epoch = 1; epoch <= f.epochs; ++epoch) {
-    const auto t0 = std::chrono::steady_clock::now();
-    double loss_sum = 0.0;
-    std::int64_t skipped = 0;
-    for (std::int64_t b = 0; b < train.batches(); ++b) {
-      auto [x, y] = train.batch(b);
-      auto loss = loss_fn(model.forward(x), y);
-      loss_sum += loss.value;
-      mt::StepOutcome out;
-      if constexpr (P::needs_loss_scaling) {
-        out = opt.step(scaler.unscale(model.backward(scaler.scale(loss))), scaler);
-      } else {
-        out = opt.step(model.backward(loss));
-      }
-      skipped += !out.applied;
-    }
-    const std::chrono::duration<double> dt = std::chrono::steady_clock::now() - t0;
-    train.next_epoch();
-    accuracy = evaluate(model, test);
-    std::printf("epoch %d/%d  loss %.4f  test accuracy %.4f  %.0f images/s", epoch, f.epochs,
-                loss_sum / static_cast<double>(train.batches()), accuracy,
-                static_cast<double>(train.size()) / dt.count());
-    if constexpr (P::needs_loss_scaling)
-      std::printf("  loss scale %g  skipped steps %lld", scaler.loss_scale(),
-                  static_cast<long long>(skipped));
-    std::printf("\n");
-    std::fflush(stdout);
+  std::fflush(stdout);
+  const mt::FitOptions<mt::data::ImageLoader<T>> options{
+      .epochs = f.epochs, .validation = &test, .out = f.out, .resume = f.resume};
+  mt::History history;
+  if constexpr (P::needs_loss_scaling) {
+    mt::LossScaler scaler;  // float16 training does not compile without one
+    history = mt::fit(model, opt, scaler, mt::SoftmaxCrossEntropy{}, train, options);
+  } else {
+    history = mt::fit(model, opt, mt::SoftmaxCrossEntropy{}, train, options);
   }
+  const float accuracy = history.epochs.empty()
+                             ? evaluate(model, test)
+                             : static_cast<float>(history.epochs.back().val_accuracy);
+  if (!f.out.empty()) std::printf("history and checkpoint in %s\n", f.out.c_str());
   std::printf("test accuracy: %.4f\n", accuracy);
   return 0;
 }
@@ -113,6 +97,8 @@ int main(int argc, char** argv) {
   app.add_option("--threads", f.threads, "CPU threads (default: all cores)");
   app.add_option("--limit", f.limit, "train on the first N images only (0: all)");
   app.add_option("--seed", f.seed, "seed for initialisation and shuffling");
+  app.add_option("--out", f.out, "directory for history.csv, history.svg and the checkpoint");
+  app.add_flag("--resume", f.resume, "continue from <out>/checkpoint.safetensors");
   CLI11_PARSE(app, argc, argv);
   if (f.threads > 0) mt::set_num_threads(f.threads);
   if (f.device == "cuda") {

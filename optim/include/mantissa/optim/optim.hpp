@@ -3,6 +3,7 @@
 
 #include "mantissa/optim/adam.hpp"
 #include "mantissa/optim/checkpoint.hpp"
+#include "mantissa/optim/fit.hpp"
 #include "mantissa/optim/loss_scaler.hpp"
 #include "mantissa/optim/optimizer.hpp"
 #include "mantissa/optim/schedule.hpp"
