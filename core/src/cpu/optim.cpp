@@ -1,27 +1,43 @@
 // core/src/cpu/optim.cpp: fused SGD / Adam / AdamW updates and the gradient-norm helpers.
 #include "mantissa/core/cpu/optim.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "block_float.hpp"
+#include "mantissa/core/cpu/convert.hpp"
 
 namespace mantissa::cpu {
 
-using detail::narrow;
+
+// The updates run in blocks: the float32 update of a block, then one vectorised narrowing
+// of that block into the compute copy (still one pass over memory: the block is in L1).
+template <class T, class F>
+void blocked(std::int64_t n, const float* w, T* compute, F update) {
+  const std::int64_t blocks = (n + detail::kWidenBlock - 1) / detail::kWidenBlock;
+#pragma omp parallel for schedule(static) if (n > (1 << 16))
+  for (std::int64_t b = 0; b < blocks; ++b) {
+    const std::int64_t begin = b * detail::kWidenBlock;
+    const std::int64_t end = std::min(n, begin + detail::kWidenBlock);
+    update(begin, end);
+    if constexpr (!std::same_as<T, float>)
+      convert(w + begin, compute + begin, static_cast<std::size_t>(end - begin));
+  }
+}
 
 template <FloatDtype T>
 void sgd_update(float* w, const float* grad, float* buf, T* compute, std::int64_t n,
                 const SgdParams& p) {
-#pragma omp parallel for schedule(static) if (n > (1 << 16))
-  for (std::int64_t i = 0; i < n; ++i) {
-    float g = grad[i] + p.weight_decay * w[i];
-    if (p.momentum != 0.0f) {
-      buf[i] = p.momentum * buf[i] + g;
-      g = p.nesterov ? g + p.momentum * buf[i] : buf[i];
+  blocked(n, w, compute, [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t i = begin; i < end; ++i) {
+      float g = grad[i] + p.weight_decay * w[i];
+      if (p.momentum != 0.0f) {
+        buf[i] = p.momentum * buf[i] + g;
+        g = p.nesterov ? g + p.momentum * buf[i] : buf[i];
+      }
+      w[i] -= p.lr * g;
     }
-    w[i] -= p.lr * g;
-    if constexpr (!std::same_as<T, float>) compute[i] = narrow<T>(w[i]);
-  }
+  });
 }
 
 template <FloatDtype T>
@@ -32,17 +48,17 @@ void adam_update(float* w, const float* grad, float* m, float* v, T* compute, st
   const auto c2 = static_cast<float>(1.0 - std::pow(static_cast<double>(p.beta2), t));
   const float step_size = p.lr / c1;
   const float inv_sqrt_c2 = 1.0f / std::sqrt(c2);
-#pragma omp parallel for schedule(static) if (n > (1 << 16))
-  for (std::int64_t i = 0; i < n; ++i) {
-    float g = grad[i];
-    if (p.decoupled) w[i] -= p.lr * p.weight_decay * w[i];
-    else g += p.weight_decay * w[i];
-    m[i] = p.beta1 * m[i] + (1.0f - p.beta1) * g;
-    v[i] = p.beta2 * v[i] + (1.0f - p.beta2) * g * g;
-    // PyTorch's form: denom = sqrt(v) / sqrt(c2) + eps; w -= (lr / c1) m / denom
-    w[i] -= step_size * m[i] / (std::sqrt(v[i]) * inv_sqrt_c2 + p.eps);
-    if constexpr (!std::same_as<T, float>) compute[i] = narrow<T>(w[i]);
-  }
+  blocked(n, w, compute, [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t i = begin; i < end; ++i) {
+      float g = grad[i];
+      if (p.decoupled) w[i] -= p.lr * p.weight_decay * w[i];
+      else g += p.weight_decay * w[i];
+      m[i] = p.beta1 * m[i] + (1.0f - p.beta1) * g;
+      v[i] = p.beta2 * v[i] + (1.0f - p.beta2) * g * g;
+      // PyTorch's form: denom = sqrt(v) / sqrt(c2) + eps; w -= (lr / c1) m / denom
+      w[i] -= step_size * m[i] / (std::sqrt(v[i]) * inv_sqrt_c2 + p.eps);
+    }
+  });
 }
 
 double sum_of_squares(const float* x, std::int64_t n) {
