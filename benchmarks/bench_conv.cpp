@@ -10,10 +10,15 @@
 //
 // Run:  ./bench_conv                                  everything
 //       ./bench_conv --benchmark_filter='conv2'       one layer
+//       ./bench_conv --benchmark_min_time=0.05 --benchmark_repetitions=15
+//           --benchmark_report_aggregates_only=true | grep -E '_min|_max'   (one line) on a
+//           busy machine: time from the _min rows, GFLOP/s, GB/s and images/s from _max
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "mantissa/layers/conv2d.hpp"
 #include "mantissa/layers/maxpool2d.hpp"
@@ -24,6 +29,12 @@ using std::int64_t;
 namespace {
 
 constexpr int64_t kBatch = 64;
+
+// kWarmup: every benchmark runs its step once before timing. The first touch of a fresh
+// buffer (a layer's workspace, the GEMM's packing buffers) page-faults, about 20 us a page on
+// this VM: 80 ms for conv2's two 14 MiB im2col buffers, which a short run (one iteration of
+// --benchmark_min_time=0.05) would otherwise report as the layer's speed. Training pays it
+// once, at its first step.
 
 struct ConvCase {
   const char* name;
@@ -56,9 +67,13 @@ void BM_Conv2D(benchmark::State& state, ConvCase cc) {
   auto x = mt::normal<T>(mt::Shape{kBatch, cc.h, cc.w, cc.c}, 0.0f, 1.0f, gen);
   auto dy = mt::normal<T>(out, 0.0f, 0.1f, gen);
   mt::Tensor<T> y(out), dx(cc.dx ? x.shape() : mt::Shape{0});
-  for (auto _ : state) {
+  auto step = [&] {
     conv.forward(y.view(), x.view(), mt::Mode::train);
     conv.backward(dx.view(), dy.view(), x.view(), y.view(), mt::Accumulate::overwrite);
+  };
+  step();  // warm-up: see kWarmup
+  for (auto _ : state) {
+    step();
     benchmark::ClobberMemory();
   }
   const double m = double(kBatch * out[1] * out[2]), k = 9.0 * double(cc.c), n = double(cc.filters);
@@ -80,9 +95,13 @@ void BM_MaxPool2D(benchmark::State& state, PoolCase pc) {
   auto x = mt::normal<T>(mt::Shape{kBatch, pc.h, pc.w, pc.c}, 0.0f, 1.0f, gen);
   auto dy = mt::normal<T>(out, 0.0f, 1.0f, gen);
   mt::Tensor<T> y(out), dx(x.shape());
-  for (auto _ : state) {
+  auto step = [&] {
     pool.forward(y.view(), x.view(), mt::Mode::train);
     pool.backward(dx.view(), dy.view(), x.view(), y.view(), mt::Accumulate::overwrite);
+  };
+  step();  // warm-up: see kWarmup
+  for (auto _ : state) {
+    step();
     benchmark::ClobberMemory();
   }
   // forward reads x, writes y and argmax; backward reads dy and argmax, writes dx.
@@ -103,6 +122,7 @@ void BM_Im2col(benchmark::State& state, ConvCase cc) {
   mt::Generator gen(1);
   auto x = mt::normal<T>(mt::Shape{kBatch, cc.h, cc.w, cc.c}, 0.0f, 1.0f, gen);
   auto cols = mt::Tensor<T>::empty(mt::Shape{kBatch * g.oh * g.ow, 9 * cc.c});
+  mt::ops::im2col(cols, x, g);  // warm-up: see kWarmup
   for (auto _ : state) {
     mt::ops::im2col(cols, x, g);
     benchmark::ClobberMemory();
@@ -120,6 +140,7 @@ void BM_Col2im(benchmark::State& state, ConvCase cc) {
   mt::Generator gen(1);
   auto dcols = mt::normal<T>(mt::Shape{kBatch * g.oh * g.ow, 9 * cc.c}, 0.0f, 1.0f, gen);
   auto dx = mt::Tensor<T>::empty(mt::Shape{kBatch, cc.h, cc.w, cc.c});
+  mt::ops::col2im(dx, dcols, g);  // warm-up: see kWarmup
   for (auto _ : state) {
     mt::ops::col2im(dx, dcols, g);
     benchmark::ClobberMemory();
@@ -129,9 +150,16 @@ void BM_Col2im(benchmark::State& state, ConvCase cc) {
       benchmark::Counter(bytes * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
 }
 
-// One batch per iteration, wall-clock time, on 1 and 2 threads.
+// One batch per iteration, wall-clock time, on 1 and 2 threads. With repetitions, "min" and
+// "max" rows too: on a machine shared with other jobs the fastest repetition is the one that
+// ran alone (a 2-thread run that shares a core with a compiler waits whole time slices). A
+// statistic applies to every column: read the time in the _min row, the rates in _max.
 void configure(benchmark::internal::Benchmark* b) {
   b->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
+  b->ComputeStatistics(
+      "min", [](const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); });
+  b->ComputeStatistics(
+      "max", [](const std::vector<double>& v) { return *std::max_element(v.begin(), v.end()); });
 }
 
 template <class P>

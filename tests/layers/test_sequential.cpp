@@ -37,6 +37,30 @@ TEST(Sequential, DenseFedAnImageWithoutFlattenNamesTheLayer) {
             "Sequential: layer 5 'dense_2' (Dense): units must be at least 1, got 0");
 }
 
+TEST(Sequential, ConvKernelLargerThanItsValidInputNamesBothSizes) {
+  EXPECT_EQ(shape_error_of([] {
+              mt::Sequential<P32> m(Shape{28, 28, 1}, mt::Conv2D(8, 3), mt::MaxPool2D(2),
+                                    mt::Conv2D(8, 3), mt::MaxPool2D(2), mt::Conv2D(8, 7));
+            }),
+            "Sequential: layer 4 'conv2d_2' (Conv2D): got input shape (5, 5, 8) but needs a "
+            "height and width of at least the kernel size (7, 7) under valid padding (the "
+            "kernel is larger than the 5 x 5 image); use same padding or a smaller kernel");
+}
+
+TEST(Sequential, ReferenceCnnHas421642Parameters) {
+  mt::Sequential<mt::policy::mixed_float16> m(
+      Shape{28, 28, 1}, mt::Conv2D(32, 3, mt::same), mt::ReLU(), mt::MaxPool2D(2),
+      mt::Conv2D(64, 3, mt::same), mt::ReLU(), mt::MaxPool2D(2), mt::Flatten(), mt::Dense(128),
+      mt::ReLU(), mt::Dense(10));
+  EXPECT_EQ(m.parameter_count(), 421642);
+  std::ostringstream os;
+  m.summary(os);
+  EXPECT_NE(os.str().find("Total params: 421,642"), std::string::npos) << os.str();
+  EXPECT_NE(os.str().find(" conv2d_1 (Conv2D)              (None, 14, 14, 64)               18,496"),
+            std::string::npos) << os.str();
+  EXPECT_EQ(m.output_shape(), (Shape{10}));
+}
+
 TEST(Sequential, ForwardWithTheWrongSampleShapeSaysWhatItWasBuiltFor) {
   mt::Sequential<P32> m(Shape{28, 28, 1}, mt::Flatten(), mt::Dense(10));
   Tensor<float> x(Shape{8, 28, 28, 3});
