@@ -26,15 +26,18 @@ void bias_add(T* y, const T* bias, std::int64_t n, std::int64_t c) {
     for (std::int64_t r = 0; r < n; ++r)
       for (std::int64_t j = 0; j < c; ++j) y[r * c + j] += bias[j];
   } else {
-    std::vector<float> fb(static_cast<std::size_t>(c));
-    convert(bias, fb.data(), fb.size());
+    thread_local std::vector<float> fb_storage;  // the caller's, grown once
+    fb_storage.resize(static_cast<std::size_t>(c));
+    convert(bias, fb_storage.data(), fb_storage.size());
+    const float* fb = fb_storage.data();  // shared with the worker threads
 #pragma omp parallel if (n * c > (1 << 16))
     {
-      std::vector<float> row(static_cast<std::size_t>(c));
+      thread_local std::vector<float> row;  // per thread, grown once
+      row.resize(static_cast<std::size_t>(c));
 #pragma omp for schedule(static)
       for (std::int64_t r = 0; r < n; ++r) {
         convert(y + r * c, row.data(), row.size());
-        for (std::int64_t j = 0; j < c; ++j) row[static_cast<std::size_t>(j)] += fb[static_cast<std::size_t>(j)];
+        for (std::int64_t j = 0; j < c; ++j) row[static_cast<std::size_t>(j)] += fb[j];
         convert(row.data(), y + r * c, row.size());
       }
     }
@@ -43,18 +46,35 @@ void bias_add(T* y, const T* bias, std::int64_t n, std::int64_t c) {
 
 template <FloatDtype T>
 void bias_grad(float* dbias, const T* dy, std::int64_t n, std::int64_t c, bool accumulate) {
-  // Rows summed in order into float accumulators: fixed order, thread-independent.
-  if (!accumulate) std::fill(dbias, dbias + c, 0.0f);
-  if constexpr (std::same_as<T, float>) {
-    for (std::int64_t r = 0; r < n; ++r)
-      for (std::int64_t j = 0; j < c; ++j) dbias[j] += dy[r * c + j];
-  } else {
-    std::vector<float> row(static_cast<std::size_t>(c));
-    for (std::int64_t r = 0; r < n; ++r) {
-      convert(dy + r * c, row.data(), row.size());
-      for (std::int64_t j = 0; j < c; ++j) dbias[j] += row[static_cast<std::size_t>(j)];
+  // Fixed chunks of rows, each summed into its own float partial, then the partials added in
+  // chunk order: parallel, yet the same additions in the same order for any thread count.
+  constexpr std::int64_t kRows = 512;
+  const std::int64_t chunks = (n + kRows - 1) / kRows;
+  thread_local std::vector<float> partial;  // grows once, then reused: no allocation per step
+  partial.assign(static_cast<std::size_t>(chunks * c), 0.0f);
+  float* part = partial.data();
+#pragma omp parallel if (n * c > (1 << 15))
+  {
+    thread_local std::vector<float> row;  // per thread, grown once
+    if constexpr (!std::same_as<T, float>) row.resize(static_cast<std::size_t>(c));
+#pragma omp for schedule(static)
+    for (std::int64_t k = 0; k < chunks; ++k) {
+      float* acc = part + k * c;
+      for (std::int64_t r = k * kRows; r < std::min(n, (k + 1) * kRows); ++r) {
+        const float* v;
+        if constexpr (std::same_as<T, float>) {
+          v = dy + r * c;
+        } else {
+          convert(dy + r * c, row.data(), row.size());
+          v = row.data();
+        }
+        for (std::int64_t j = 0; j < c; ++j) acc[j] += v[j];
+      }
     }
   }
+  if (!accumulate) std::fill(dbias, dbias + c, 0.0f);
+  for (std::int64_t k = 0; k < chunks; ++k)
+    for (std::int64_t j = 0; j < c; ++j) dbias[j] += part[k * c + j];
 }
 
 template <FloatDtype T>

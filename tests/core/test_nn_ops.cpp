@@ -1,0 +1,97 @@
+// tests/core/test_nn_ops.cpp: the kernels under the layers (bias, activation derivatives,
+// softmax) against naive references, at sizes on both sides of the threading thresholds, for
+// float, half and bfloat16, on 1 and 2 threads.
+#include <gtest/gtest.h>
+#include <omp.h>
+
+#include <cmath>
+
+#include "mantissa/core/core.hpp"
+
+namespace mt = mantissa;
+using mt::Shape;
+using mt::Tensor;
+
+template <class T>
+class NnOpsTyped : public ::testing::Test {};
+using FloatTypes = ::testing::Types<float, mt::half, mt::bfloat16>;
+TYPED_TEST_SUITE(NnOpsTyped, FloatTypes);
+
+namespace {
+template <class T>
+double tol() {
+  if constexpr (std::is_same_v<T, float>) return 1e-5;
+  else if constexpr (std::is_same_v<T, mt::half>) return 2.0 / 1024;
+  else return 2.0 / 128;
+}
+const std::int64_t kRows[] = {1, 7, 129, 3000};  // 3000 x 33 crosses the parallel thresholds
+}  // namespace
+
+TYPED_TEST(NnOpsTyped, BiasAddAndBiasGradMatchNaiveOnAnyThreadCount) {
+  using T = TypeParam;
+  const int saved = omp_get_max_threads();
+  for (int threads : {1, 2}) {
+    mt::set_num_threads(threads);
+    for (auto n : kRows) {
+      const std::int64_t c = 33;
+      mt::Generator g(static_cast<std::uint64_t>(n));
+      auto y = mt::normal<T>(Shape{n, c}, 0.0f, 1.0f, g);
+      auto b = mt::normal<T>(Shape{c}, 0.0f, 1.0f, g);
+      auto before = y.clone();
+      mt::ops::bias_add(y, b);
+      for (std::int64_t r = 0; r < n; ++r)
+        for (std::int64_t j = 0; j < c; ++j) {
+          const double want = double(float(before(r, j))) + float(b[j]);
+          ASSERT_NEAR(float(y(r, j)), want, tol<T>() * std::max(1.0, std::abs(want)))
+              << n << "x" << c << " at " << r << "," << j << " threads " << threads;
+        }
+      Tensor<float> db(Shape{c});
+      mt::ops::bias_grad(db, y, false);
+      for (std::int64_t j = 0; j < c; ++j) {
+        double want = 0;
+        for (std::int64_t r = 0; r < n; ++r) want += float(y(r, j));
+        ASSERT_NEAR(db[j], want, 1e-4 * double(n)) << n << " col " << j;
+      }
+      auto db2 = db.clone();
+      mt::ops::bias_grad(db2, y, true);  // accumulate: twice the sum
+      for (std::int64_t j = 0; j < c; ++j) ASSERT_NEAR(db2[j], 2 * db[j], 1e-4 * double(n));
+    }
+  }
+  mt::set_num_threads(saved);
+}
+
+TYPED_TEST(NnOpsTyped, ActivationBackwardMatchesNaive) {
+  using T = TypeParam;
+  for (auto n : kRows) {
+    mt::Generator g(3);
+    auto dy = mt::normal<T>(Shape{n * 33}, 0.0f, 1.0f, g);
+    auto x = mt::normal<T>(Shape{n * 33}, 0.0f, 2.0f, g);
+    for (auto f : {mt::cpu::Activation::relu, mt::cpu::Activation::sigmoid, mt::cpu::Activation::tanh}) {
+      Tensor<T> y = f == mt::cpu::Activation::relu ? mt::relu(x)
+                    : f == mt::cpu::Activation::sigmoid ? mt::sigmoid(x) : mt::tanh(x);
+      Tensor<T> dx(y.shape());
+      mt::ops::activation_backward(f, dx, dy, y);
+      for (std::int64_t i = 0; i < y.numel(); ++i) {
+        const double v = float(y[i]), d = float(dy[i]);
+        const double want = f == mt::cpu::Activation::relu ? (v > 0 ? d : 0.0)
+                            : f == mt::cpu::Activation::sigmoid ? d * v * (1 - v) : d * (1 - v * v);
+        ASSERT_NEAR(float(dx[i]), want, tol<T>() * std::max(1.0, std::abs(want))) << i;
+      }
+    }
+  }
+}
+
+TYPED_TEST(NnOpsTyped, SoftmaxRowsSumToOneAndMatchNaive) {
+  using T = TypeParam;
+  mt::Generator g(4);
+  auto x = mt::normal<T>(Shape{129, 10}, 0.0f, 3.0f, g);
+  Tensor<T> y(x.shape());
+  mt::ops::softmax(y, x);
+  for (std::int64_t r = 0; r < 129; ++r) {
+    double z = 0, m = -1e30;
+    for (int j = 0; j < 10; ++j) m = std::max(m, double(float(x(r, j))));
+    for (int j = 0; j < 10; ++j) z += std::exp(double(float(x(r, j))) - m);
+    for (int j = 0; j < 10; ++j)
+      ASSERT_NEAR(float(y(r, j)), std::exp(double(float(x(r, j))) - m) / z, tol<T>());
+  }
+}
