@@ -5,12 +5,16 @@
 //   conv_fw  12544 x 288 x 64    im2col forward of a 3x3 conv 32->64 on 14x14
 //   conv_dw  288 x 12544 x 64    its weight gradient (A transposed)
 //   conv_dx  12544 x 64 x 288    its input gradient (B transposed)
-// each on 1 and 2 threads (real time). Every mantissa run is checked once against OpenBLAS on
-// the same (widened) inputs; the counter max_rel_err is max |C - C_ref| / max |C_ref|.
+// each on 1 thread (CPU time) and 2 threads (real time). mantissa_f16 / mantissa_bf16 take 16-bit
+// A, B and C; Eigen and OpenBLAS take the same values as float. Every mantissa run is checked once
+// against OpenBLAS on those inputs; the counter max_rel_err is max |C - C_ref| / max |C_ref|.
 //
 // Run (OpenBLAS at its best: the environment pins it to its Haswell kernels otherwise):
 //   env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE ./bench_gemm
-//   ... --benchmark_filter='1024' --benchmark_repetitions=5    a short run
+//   ... --benchmark_filter='/1024/'        a short run
+// The variants tried on the way to the kernel in core/ (tile shapes, block sizes, packing A or
+// reading it in place, FMA or vdpbf16ps for bfloat16) and their numbers are in README.md; the
+// tile and block sizes are the constants of core/src/cpu/gemm_kernel.hpp.
 #include <benchmark/benchmark.h>
 #include <omp.h>
 
@@ -89,7 +93,7 @@ void set_threads(int threads) {
 }
 
 void report(benchmark::State& state, double flops) {
-  state.counters["GFLOP/s"] =
+  state.counters["GFLOP"] =
       benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
 }
 
@@ -189,7 +193,12 @@ int main(int argc, char** argv) {
           benchmark::RegisterBenchmark(("openblas_f32" + suffix).c_str(), bm_openblas, s),
 #endif
       };
-      for (auto* b : all) b->ArgName("threads")->Arg(threads)->UseRealTime();
+      for (auto* b : all) {
+        b->ArgName("threads")->Arg(threads);
+        // One thread: CPU time, which a shared machine's other jobs do not inflate (all three
+        // libraries then run in the calling thread). Two: real time, the only honest clock.
+        if (threads > 1) b->UseRealTime();
+      }
     }
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;

@@ -193,11 +193,13 @@ TYPED_TEST(Gemm, EveryEdgeTile) {
       check<T, TC>({m, n, 17, kNo, kNo, 1.0f, 0.5f}, seed++);
 }
 
-// Products large enough to run on several threads, one split along M, one along N.
+// Products large enough to run on several threads, split along M (the second with n = 64 and
+// two K blocks: A read in place, a 16-bit C through the workspace) and along N.
 TYPED_TEST(Gemm, ThreadedShapes) {
   using T = typename TypeParam::A;
   using TC = typename TypeParam::C;
   check<T, TC>({300, 64, 200, kYes, kNo, 1.0f, 0.0f}, 7);
+  check<T, TC>({200, 64, 600, kNo, kNo, 1.0f, 0.5f}, 9);
   check<T, TC>({64, 640, 100, kNo, kYes, 0.5f, 1.0f}, 8);
 }
 
@@ -257,12 +259,42 @@ TYPED_TEST(Gemm, ExactOnSmallIntegers) {
     }
 }
 
+// 16-bit inputs are widened exactly and then multiplied like floats, so gemm<T, float> equals
+// gemm<float, float> on the widened values bit for bit. For bfloat16 on AVX512-BF16 this pins
+// the pair kernel's claim (gemm_kernel.hpp): vdpbf16ps with k in the high half is the float
+// kernel's two FMAs in k order. Odd k (a zero pad pair), all transposes, several K blocks.
+TYPED_TEST(Gemm, SixteenBitInputsMatchFloatPathExactly) {
+  using T = typename TypeParam::A;
+  if constexpr (!std::is_same_v<T, float>) {
+    const int64_t shapes[][3] = {{13, 70, 33}, {64, 130, 1031}, {7, 64, 8}};
+    for (const auto& s : shapes)
+      for (Transpose ta : {kNo, kYes})
+        for (Transpose tb : {kNo, kYes}) {
+          const int64_t m = s[0], n = s[1], k = s[2];
+          SCOPED_TRACE(describe({m, n, k, ta, tb}));
+          std::mt19937 rng(static_cast<std::uint32_t>(m + n + k));
+          const Stored<T> a(ta == kNo ? m : k, ta == kNo ? k : m, 1, rng, -2.0f, 2.0f);
+          const Stored<T> b(tb == kNo ? k : n, tb == kNo ? n : k, 1, rng, -2.0f, 2.0f);
+          std::vector<float> a32(a.v.size()), b32(b.v.size());
+          for (std::size_t i = 0; i < a.v.size(); ++i) a32[i] = static_cast<float>(a.v[i]);
+          for (std::size_t i = 0; i < b.v.size(); ++i) b32[i] = static_cast<float>(b.v[i]);
+          std::vector<float> c(static_cast<std::size_t>(m * n)), c32(c.size());
+          gemm<T, float>(ta, tb, m, n, k, 1.5f, a.v.data(), a.ld, b.v.data(), b.ld, 0.0f, c.data(),
+                         n);
+          gemm<float, float>(ta, tb, m, n, k, 1.5f, a32.data(), a.ld, b32.data(), b.ld, 0.0f,
+                             c32.data(), n);
+          EXPECT_EQ(0, std::memcmp(c.data(), c32.data(), c.size() * sizeof(float)));
+        }
+  }
+}
+
 // The thread count never changes a bit of C: 1, 2 and 3 threads, on products that split along
 // M, along N, and (16-bit C) across K blocks through the float workspace.
 TYPED_TEST(Gemm, BitIdenticalAcrossThreadCounts) {
   using T = typename TypeParam::A;
   using TC = typename TypeParam::C;
   const Case cases[] = {{300, 64, 200, kNo, kNo, 1.0f, 0.0f},
+                        {200, 64, 600, kYes, kNo, 1.0f, 0.5f},
                         {64, 640, 100, kYes, kYes, 0.5f, 1.0f},
                         {150, 130, 800, kNo, kYes, 1.0f, -1.0f}};
   const int saved = omp_get_max_threads();

@@ -1,11 +1,14 @@
 // core/src/cpu/gemm.cpp: the CPU GEMM driver (contract in mantissa/core/cpu/gemm.hpp).
 //
-// A BLIS-style loop nest around the micro-kernel of gemm_kernel.cpp:
+// A BLIS-style loop nest around the micro-kernels of gemm_kernel.cpp:
 //   threads:  C is cut into a grid of rectangles, one per OpenMP thread, along M and N only;
 //   jc (kNC): a block of columns of C;
-//   pc (kc):  a block of K; B's kc x nc block is packed (float) into a per-thread buffer;
+//   pc (kc):  a block of K; B's kc x nc block is packed into a per-thread buffer;
 //   ic (kMC): a block of rows; A's mc x kc block is packed likewise;
 //   jr, ir:   one micro-kernel call per 6 x 64 tile.
+// Two shortcuts: A is read in place when the thread's C is one panel wide (each A panel
+// would be packed for a single use), and bfloat16 A and B are packed as pairs for
+// vdpbf16ps where the CPU has AVX512-BF16 (same results, twice the rate; gemm_kernel.hpp).
 // Each thread packs the parts of A and B it needs itself (two cores each have a private L2,
 // so a shared packed B would only move the copy to L3) and never waits on another, and K is
 // never split, so every element of C is the same sum in the same order whatever the thread
@@ -96,7 +99,7 @@ struct Problem {
 };
 
 // K blocks of at most about kKC, of equal length (rounded up to 4 for the kernel's unrolled
-// loop), so that k = 400 runs as 2 x 200 rather than 384 + 16.
+// loop), so that k = 600 runs as 2 x 300 rather than 512 + 88.
 int64_t k_block(int64_t k) {
   const int64_t blocks = ceil_div(k, kKC);
   return std::min(k, ceil_div(ceil_div(k, blocks), 4) * 4);
@@ -107,13 +110,13 @@ template <class T>
 struct Packing {
   static constexpr bool pairs = std::is_same_v<T, bfloat16> && kHasBf16Pairs;
   static int64_t length(int64_t kc) { return pairs ? (kc + 1) / 2 : kc; }  // per panel row
-  static void a(Transpose ta, const T* a, int64_t lda, int64_t mc, int64_t kc, float* pa) {
+  static void a_block(Transpose ta, const T* a, int64_t lda, int64_t mc, int64_t kc, float* pa) {
     if constexpr (pairs)
       pack_a_pairs(ta, a, lda, mc, kc, pa);
     else
       pack_a(ta, a, lda, mc, kc, pa);
   }
-  static void b(Transpose tb, const T* b, int64_t ldb, int64_t kc, int64_t nc, float* pb) {
+  static void b_block(Transpose tb, const T* b, int64_t ldb, int64_t kc, int64_t nc, float* pb) {
     if constexpr (pairs)
       pack_b_pairs(tb, b, ldb, kc, nc, pb);
     else
@@ -153,23 +156,24 @@ void run_rectangle(const Problem<T, TC>& pr, int64_t m0, int64_t m1, int64_t n0,
         ep.beta = 1.0f;  // C already holds alpha * (earlier blocks) + beta * C
       }
       const int64_t kl = Pack::length(kc);
-      Pack::b(pr.tb, pr.b_at(pc, jc), pr.ldb, kc, nc, pb);
-      if constexpr (std::is_same_v<T, float> && kHasDirectKernel) {
+      Pack::b_block(pr.tb, pr.b_at(pc, jc), pr.ldb, kc, nc, pb);
+      if constexpr (kHasDirectKernel && !Pack::pairs) {
         if (nc <= kNR) {  // each A panel would be used once: read A in place
-          const int n_ = static_cast<int>(nc);
           const int64_t rs = pr.ta == Transpose::no ? pr.lda : 1;
           const int64_t cs = pr.ta == Transpose::no ? 1 : pr.lda;
           for (int64_t ir = m0; ir < m1; ir += kMR) {
             const int mr = static_cast<int>(std::min<int64_t>(kMR, m1 - ir));
-            direct_kernel_for(mr, n_)(kc, pr.a_at(ir, pc), rs, cs, pb, ep, pr.c + ir * pr.ldc + jc,
-                                      pr.ldc, n_);
+            float* wt = w != nullptr ? w + (ir - m0) * nc : nullptr;
+            direct_kernel_for<T, TC>(mr, static_cast<int>(nc))(kc, pr.a_at(ir, pc), rs, cs, pb, ep,
+                                                               pr.c + ir * pr.ldc + jc, pr.ldc, wt,
+                                                               nc, static_cast<int>(nc));
           }
           continue;
         }
       }
       for (int64_t ic = m0; ic < m1; ic += kMC) {
         const int64_t mc = std::min(kMC, m1 - ic);
-        Pack::a(pr.ta, pr.a_at(ic, pc), pr.lda, mc, kc, pa);
+        Pack::a_block(pr.ta, pr.a_at(ic, pc), pr.lda, mc, kc, pa);
         for (int64_t jr = 0; jr < nc; jr += kNR) {
           const int nr = static_cast<int>(std::min<int64_t>(kNR, nc - jr));
           for (int64_t ir = 0; ir < mc; ir += kMR) {

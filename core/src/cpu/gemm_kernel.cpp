@@ -9,6 +9,7 @@
 #include "gemm_kernel.hpp"
 
 #include <array>
+#include <cstdint>
 #include <utility>
 
 #include "mantissa/core/dtype.hpp"
@@ -78,16 +79,29 @@ inline __m512 multiply_add(__m512 acc, __m512 a, __m512 b) {
   return _mm512_fmadd_ps(a, b, acc);
 }
 
+// One element of A in all 16 lanes, widened (exactly) when A is read in place.
+inline __m512 broadcast(const float* p) {
+  return _mm512_set1_ps(*p);
+}
+inline __m512 broadcast(const half* p) {
+  return _mm512_cvtph_ps(_mm256_set1_epi16(static_cast<short>(p->bits)));
+}
+#if !MANTISSA_GEMM_BF16_PAIRS  // else bfloat16 A is always packed in pairs
+inline __m512 broadcast(const bfloat16* p) {
+  return _mm512_castsi512_ps(_mm512_set1_epi32(static_cast<int>(std::uint32_t{p->bits} << 16)));
+}
+#endif
+
 // A's element (i, p) is at pa[i * rs + p * cs]: rs = 1, cs = kMR for a packed panel (constants,
-// so the broadcasts use fixed offsets), or the strides of an unpacked float A. With Pairs the
+// so the broadcasts use fixed offsets), or the strides of an A read in place. With Pairs the
 // panels hold bfloat16 pairs (gemm_kernel.hpp) and each step covers two k.
-template <int M, int NV, class TC, bool Pairs = false>
-inline void tile(std::int64_t kc, const float* __restrict pa, std::int64_t rs, std::int64_t cs,
+template <int M, int NV, class TC, bool Pairs = false, class TA = float>
+inline void tile(std::int64_t kc, const TA* __restrict pa, std::int64_t rs, std::int64_t cs,
                  const float* __restrict pb, const Epilogue& ep, TC* c, std::int64_t ldc, float* w,
                  std::int64_t ldw, int n) {
   __m512 acc[M][NV];
   // C's rows are far apart (ldc); ask for them now so the write-back does not wait on them.
-#pragma GCC unroll 8
+#pragma GCC unroll 16
   for (int i = 0; i < M; ++i) {
 #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_setzero_ps();
@@ -100,9 +114,9 @@ inline void tile(std::int64_t kc, const float* __restrict pa, std::int64_t rs, s
     __m512 b[NV];
 #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) b[v] = _mm512_load_ps(pb + 16 * v);
-#pragma GCC unroll 8
+#pragma GCC unroll 16
     for (int i = 0; i < M; ++i) {
-      const __m512 a = _mm512_set1_ps(pa[i * rs]);
+      const __m512 a = broadcast(pa + i * rs);
 #pragma GCC unroll 4
       for (int v = 0; v < NV; ++v) acc[i][v] = multiply_add<Pairs>(acc[i][v], a, b[v]);
     }
@@ -112,7 +126,7 @@ inline void tile(std::int64_t kc, const float* __restrict pa, std::int64_t rs, s
   const int last = n - 16 * (NV - 1);  // 1..16 columns in the last vector
   const auto last_mask = static_cast<__mmask16>(0xffffu >> (16 - last));
   const bool uses_w = ep.to_w || ep.add_w;  // w may be null otherwise
-#pragma GCC unroll 8
+#pragma GCC unroll 16
   for (int i = 0; i < M; ++i) {
 #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) {
@@ -134,10 +148,10 @@ void pair_kernel(std::int64_t kc, const float* pa, const float* pb, const Epilog
   tile<M, NV, TC, true>(kc, pa, 1, kMR, pb, ep, c, ldc, w, ldw, n);
 }
 
-template <int M, int NV>
-void direct_kernel(std::int64_t kc, const float* a, std::int64_t rs, std::int64_t cs,
-                   const float* pb, const Epilogue& ep, float* c, std::int64_t ldc, int n) {
-  tile<M, NV, float>(kc, a, rs, cs, pb, ep, c, ldc, nullptr, 0, n);
+template <int M, int NV, class TA, class TC>
+void direct_kernel(std::int64_t kc, const TA* a, std::int64_t rs, std::int64_t cs, const float* pb,
+                   const Epilogue& ep, TC* c, std::int64_t ldc, float* w, std::int64_t ldw, int n) {
+  tile<M, NV, TC, false, TA>(kc, a, rs, cs, pb, ep, c, ldc, w, ldw, n);
 }
 
 template <class TC, bool Pairs, int M, int... NVs>
@@ -147,10 +161,10 @@ constexpr std::array<KernelFn<TC>, sizeof...(NVs)> row_of(std::integer_sequence<
   else
     return {&kernel<M, NVs + 1, TC>...};
 }
-template <int M, int... NVs>
-constexpr std::array<DirectKernelFn, sizeof...(NVs)> direct_row_of(
+template <class TA, class TC, int M, int... NVs>
+constexpr std::array<DirectKernelFn<TA, TC>, sizeof...(NVs)> direct_row_of(
     std::integer_sequence<int, NVs...>) {
-  return {&direct_kernel<M, NVs + 1>...};
+  return {&direct_kernel<M, NVs + 1, TA, TC>...};
 }
 
 template <class TC, bool Pairs, int... Ms>
@@ -158,10 +172,10 @@ constexpr auto table_of(std::integer_sequence<int, Ms...>) {
   return std::array<std::array<KernelFn<TC>, kNR / 16>, kMR>{
       row_of<TC, Pairs, Ms + 1>(std::make_integer_sequence<int, kNR / 16>{})...};
 }
-template <int... Ms>
+template <class TA, class TC, int... Ms>
 constexpr auto direct_table_of(std::integer_sequence<int, Ms...>) {
-  return std::array<std::array<DirectKernelFn, kNR / 16>, kMR>{
-      direct_row_of<Ms + 1>(std::make_integer_sequence<int, kNR / 16>{})...};
+  return std::array<std::array<DirectKernelFn<TA, TC>, kNR / 16>, kMR>{
+      direct_row_of<TA, TC, Ms + 1>(std::make_integer_sequence<int, kNR / 16>{})...};
 }
 
 template <class TC>
@@ -170,7 +184,8 @@ constexpr auto kTable = table_of<TC, false>(std::make_integer_sequence<int, kMR>
 template <class TC>
 constexpr auto kPairTable = table_of<TC, true>(std::make_integer_sequence<int, kMR>{});
 #endif
-constexpr auto kDirectTable = direct_table_of(std::make_integer_sequence<int, kMR>{});
+template <class TA, class TC>
+constexpr auto kDirectTable = direct_table_of<TA, TC>(std::make_integer_sequence<int, kMR>{});
 
 #else  // portable
 
@@ -226,15 +241,25 @@ KernelFn<TC> kernel_for(int m, int n) noexcept {
 #endif
 }
 
-DirectKernelFn direct_kernel_for(int m, int n) noexcept {
+template <class TA, class TC>
+DirectKernelFn<TA, TC> direct_kernel_for(int m, int n) noexcept {
 #if MANTISSA_GEMM_AVX512
-  return kDirectTable[m - 1][(n - 1) / 16];
+  return kDirectTable<TA, TC>[m - 1][(n - 1) / 16];
 #else
   (void)m;
   (void)n;
   return nullptr;
 #endif
 }
+
+template DirectKernelFn<float, float> direct_kernel_for<float, float>(int, int) noexcept;
+template DirectKernelFn<half, half> direct_kernel_for<half, half>(int, int) noexcept;
+template DirectKernelFn<half, float> direct_kernel_for<half, float>(int, int) noexcept;
+#if !MANTISSA_GEMM_BF16_PAIRS  // with pairs, bfloat16 always takes the pair kernels
+template DirectKernelFn<bfloat16, bfloat16> direct_kernel_for<bfloat16, bfloat16>(int,
+                                                                                  int) noexcept;
+template DirectKernelFn<bfloat16, float> direct_kernel_for<bfloat16, float>(int, int) noexcept;
+#endif
 
 template <class TC>
 KernelFn<TC> bf16_pair_kernel_for(int m, int n) noexcept {
@@ -252,10 +277,5 @@ template KernelFn<bfloat16> bf16_pair_kernel_for<bfloat16>(int, int) noexcept;
 template KernelFn<float> kernel_for<float>(int, int) noexcept;
 template KernelFn<half> kernel_for<half>(int, int) noexcept;
 template KernelFn<bfloat16> kernel_for<bfloat16>(int, int) noexcept;
-
-const char* kernel_isa() noexcept {
-  if (kHasBf16Pairs) return "avx512-6x64 (bfloat16: avx512-bf16 pairs)";
-  return MANTISSA_GEMM_AVX512 ? "avx512-6x64" : "portable";
-}
 
 }  // namespace mantissa::cpu::gemm_detail

@@ -1,7 +1,8 @@
-// core/src/cpu/gemm_kernel.hpp: internal to the CPU GEMM (gemm.cpp, gemm_pack.cpp,
-// gemm_kernel.cpp): the blocking constants, the packed-panel layout and the micro-kernel table.
+// core/src/cpu/gemm_kernel.hpp: internal to the CPU GEMM (gemm*.cpp): the blocking constants,
+// the packed-panel layout and the micro-kernel tables.
 //
-// Layout of the packed operands (all float32, 16-bit inputs widened while packing):
+// Layout of the packed operands (float32; 16-bit inputs widened while packing, except the
+// bfloat16 pairs below):
 //   A block (mc x kc) -> ceil(mc / kMR) panels of kMR rows; panel r at pa + r * kMR * kc holds
 //                        element (i, p) at [p * kMR + i]; rows past mc are zero.
 //   B block (kc x nc) -> ceil(nc / kNR) panels of kNR columns; panel s at pb + s * kNR * kc holds
@@ -9,19 +10,21 @@
 // A micro-kernel multiplies one A panel by one B panel over kc and writes an (m x n) tile,
 // m <= kMR, n <= kNR, through an Epilogue.
 //
-// Why 6 x 64 and these block sizes (measured on the 2-core Zen 5 machine, see
-// benchmarks/README.md):
+// Why 6 x 64 and these block sizes (2-core Zen 5, numbers in benchmarks/README.md):
 //   - 6 x 64 = 24 zmm accumulators + 4 zmm of B + 1 broadcast of A: 29 of 32 registers, 24 FMAs
 //     per k step against 4 loads and 6 broadcasts, ~95 % of FMA peak on hot data. 14 x 32
-//     (28 accumulators) measured the same; 6 x 64 wins because the reference CNN's products
-//     have n = 64 (conv forward, weight gradient), which it covers with one panel and no edge.
-//   - kKC = 384: the A panel (6 x 384 floats, 9 KiB) stays in the 48 KiB L1d while the B panel
-//     (384 x 64 floats, 96 KiB) streams from L2; longer K blocks mean fewer passes over C.
-//     256 and 512 were within noise of it; 192 was 5-10 % slower.
-//   - kMC = 96: the A block (96 x 384 floats, 144 KiB) plus one B panel sit in the 1 MiB L2.
-//   - kNC = 1024: the packed B block (1.5 MiB) is read from L3 once per A block.
-// Results never depend on the blocking except through kKC (the order of the float sums), and
-// that depends only on k: threads split M and N, never K.
+//     (28 accumulators) and 8 x 48 do as well at 1024^3 but not on the reference CNN's
+//     products, whose n = 64 (conv forward, weight gradient) 6 x 64 covers with one panel, so
+//     A is read in place (DirectKernelFn): conv forward 210 GFLOP/s against 120 for 14 x 32.
+//   - kKC = 512: the A panel (6 x 512 floats, 12 KiB) stays in the 48 KiB L1d while the B panel
+//     (512 x 64 floats, 128 KiB) streams from L2; longer K blocks mean fewer passes over C.
+//     512 beat 384 by 2-5 % at 1024^3 (one core), 256 lost 2-3 %.
+//   - kMC = 96: the A block (96 x 512 floats, 192 KiB) plus one B panel sit in the 1 MiB L2;
+//     48 and 192 measured the same.
+//   - kNC = 1024: the packed B block (2 MiB) is read from L3 once per A block; 512 and 2048
+//     measured the same.
+// Results never depend on the blocking except through the K block length (the order of the
+// float sums), and that depends only on k: threads split M and N, never K.
 #pragma once
 
 #include <cstdint>
@@ -76,14 +79,17 @@ using KernelFn = void (*)(std::int64_t kc, const float* pa, const float* pb, con
 template <class TC>
 KernelFn<TC> kernel_for(int m, int n) noexcept;
 
-// A float A read in place, element (i, p) at a[i * rs + p * cs], instead of a packed panel:
-// worth it when each panel of A would be used once (the thread's C is one panel wide), as in
-// the CNN's n = 64 products, where packing A costs as much as the FMAs. C is float.
-using DirectKernelFn = void (*)(std::int64_t kc, const float* a, std::int64_t rs, std::int64_t cs,
-                                const float* pb, const Epilogue& ep, float* c, std::int64_t ldc,
-                                int n);
+// A read in place, element (i, p) at a[i * rs + p * cs], instead of from a packed panel, and
+// widened in the broadcast: worth it when each panel of A would be used once (the thread's C
+// is one panel wide), as in the CNN's n = 64 products, where packing A costs as much as the
+// FMAs. Instantiated for (T, TC) of gemm.hpp; bfloat16 only where it has no pair kernels.
+template <class TA, class TC>
+using DirectKernelFn = void (*)(std::int64_t kc, const TA* a, std::int64_t rs, std::int64_t cs,
+                                const float* pb, const Epilogue& ep, TC* c, std::int64_t ldc,
+                                float* w, std::int64_t ldw, int n);
 inline constexpr bool kHasDirectKernel = MANTISSA_GEMM_AVX512 != 0;
-DirectKernelFn direct_kernel_for(int m, int n) noexcept;  // null without kHasDirectKernel
+template <class TA, class TC>
+DirectKernelFn<TA, TC> direct_kernel_for(int m, int n) noexcept;  // null without it
 
 // ---- bfloat16 pairs (AVX512-BF16) ----------------------------------------------------------
 // With bfloat16 A and B, vdpbf16ps multiplies pairs of k values in 32-bit lanes at twice the
@@ -101,8 +107,5 @@ void pack_a_pairs(Transpose ta, const bfloat16* a, std::int64_t lda, std::int64_
                   std::int64_t kc, float* pa) noexcept;
 void pack_b_pairs(Transpose tb, const bfloat16* b, std::int64_t ldb, std::int64_t kc,
                   std::int64_t nc, float* pb) noexcept;
-
-// Which micro-kernel this build uses: "avx512-6x64" or "portable".
-const char* kernel_isa() noexcept;
 
 }  // namespace mantissa::cpu::gemm_detail

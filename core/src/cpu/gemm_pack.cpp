@@ -1,8 +1,8 @@
 // core/src/cpu/gemm_pack.cpp: packing A and B blocks into float panels (see gemm_pack.hpp).
 //
 // Four cases, each vectorised on AVX-512 because packing is not free next to the kernel: a
-// panel of A is packed once per (k block, n block) and feeds only nc / kNR kernel calls, so for
-// the n = 64 products of the CNN a scalar gather of A would cost half as much as the FMAs.
+// panel of A is packed once per (k block, n block) and feeds only nc / kNR kernel calls (for nc <=
+// kNR, gemm.cpp reads A in place instead).
 //   A, rows of op(A) contiguous (ta == no): the 6 x 16 block is loaded as 6 rows of 16 and
 //     rearranged into 16 groups of 6 with vpermt2ps on row pairs and two blends.
 //   A, columns contiguous (ta == yes): one masked load and store of 6 per k.
