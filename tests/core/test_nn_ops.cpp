@@ -95,3 +95,24 @@ TYPED_TEST(NnOpsTyped, SoftmaxRowsSumToOneAndMatchNaive) {
       ASSERT_NEAR(float(y(r, j)), std::exp(double(float(x(r, j))) - m) / z, tol<T>());
   }
 }
+
+TYPED_TEST(NnOpsTyped, SoftmaxAndLogSumExpReturnFloat32BySignature) {
+  using T = TypeParam;
+  mt::Generator g(5);
+  auto x = mt::normal<T>(Shape{7, 3, 10}, 0.0f, 4.0f, g);
+  auto p = mt::softmax(x);
+  auto l = mt::log_sum_exp(x);
+  static_assert(std::is_same_v<decltype(p), Tensor<float>>);
+  static_assert(std::is_same_v<decltype(l), Tensor<float>>);
+  EXPECT_EQ(l.shape(), (Shape{7, 3}));
+  for (std::int64_t r = 0; r < 21; ++r) {
+    double z = 0, s = 0;
+    for (int j = 0; j < 10; ++j) z += std::exp(double(float(x[r * 10 + j])));
+    for (int j = 0; j < 10; ++j) s += p[r * 10 + j];
+    ASSERT_NEAR(s, 1.0, 1e-5);
+    ASSERT_NEAR(l[r], std::log(z), 1e-4 * std::max(1.0, std::abs(std::log(z))));
+  }
+  Tensor<T> big(Shape{1, 2});
+  big[0] = T(30000.0f), big[1] = T(30000.0f);  // exp(30000) overflows: max subtracted first
+  EXPECT_NEAR(mt::log_sum_exp(big)[0], float(big[0]) + std::log(2.0f), 1e-2f);
+}

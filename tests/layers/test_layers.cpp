@@ -127,3 +127,51 @@ TEST(BatchNorm, NormalisesPerChannelAndTracksRunningStats) {
   }
   EXPECT_NEAR(bn.running_mean()[1], 0.1f * 250.0f, 1e-3f);
 }
+
+// Every built-in loss against the finite differences of its own value.
+TEST(Losses, GradientsMatchFiniteDifferences) {
+  mt::Generator g(8);
+  auto logits = mt::normal<float>(Shape{5, 4}, 0.0f, 2.0f, g);
+  Tensor<std::int32_t> labels(Shape{5});
+  for (std::int64_t i = 0; i < 5; ++i) labels[i] = static_cast<std::int32_t>(i % 4);
+  mt::SoftmaxCrossEntropy ce;
+  auto r1 = mt::check_loss_gradients(ce, logits, labels);
+  EXPECT_TRUE(r1.passed) << r1.report();
+
+  auto z = mt::normal<float>(Shape{6, 1}, 0.0f, 3.0f, g);
+  auto t = mt::uniform<float>(Shape{6}, 0.0f, 1.0f, g);
+  mt::BinaryCrossEntropy bce;
+  auto r2 = mt::check_loss_gradients(bce, z, t);
+  EXPECT_TRUE(r2.passed) << r2.report();
+
+  auto y = mt::normal<float>(Shape{3, 4}, 0.0f, 1.0f, g);
+  auto target = mt::normal<float>(Shape{3, 4}, 0.0f, 1.0f, g);
+  mt::MeanSquaredError mse;
+  auto r3 = mt::check_loss_gradients(mse, y, target);
+  EXPECT_TRUE(r3.passed) << r3.report();
+}
+
+TEST(Losses, StableForExtremeLogitsAndNamedBadLabels) {
+  Tensor<float> logits(Shape{2, 3});
+  logits(0, 0) = 1e4f;   // exp would overflow without the max subtracted
+  logits(1, 2) = -1e4f;
+  Tensor<std::int32_t> labels(Shape{2});
+  labels[0] = 1;
+  mt::SoftmaxCrossEntropy ce;
+  auto l = ce(logits, labels);
+  EXPECT_TRUE(std::isfinite(l.value));
+  EXPECT_NEAR(l.value, (1e4 + std::log(1.0) + 0.0 + std::log(2.0)) / 2.0, 1.0);
+  labels[1] = 3;
+  try {
+    (void)ce(logits, labels);
+    FAIL();
+  } catch (const mt::DataError& e) {
+    EXPECT_STREQ(e.what(), "SoftmaxCrossEntropy: label 3 at row 1 is outside [0, 3)");
+  }
+  Tensor<float> z(Shape{2});
+  z[0] = 200.0f, z[1] = -200.0f;
+  auto t = mt::full<float>(Shape{2}, 1.0f);
+  mt::BinaryCrossEntropy bce;
+  auto b = bce(z, t);
+  EXPECT_NEAR(b.value, 100.0f, 1e-3f);  // log(1 + e^200) without overflow
+}

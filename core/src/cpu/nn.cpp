@@ -110,6 +110,18 @@ void softmax(const T* logits, std::int64_t n, std::int64_t c, float* probs) {
 }
 
 template <FloatDtype T>
+void log_sum_exp(const T* x, std::int64_t n, std::int64_t c, float* out) {
+  for (std::int64_t r = 0; r < n; ++r) {
+    const T* z = x + r * c;
+    float m = -std::numeric_limits<float>::infinity();
+    for (std::int64_t j = 0; j < c; ++j) m = std::max(m, widen(z[j]));
+    float s = 0.0f;
+    for (std::int64_t j = 0; j < c; ++j) s += std::exp(widen(z[j]) - m);
+    out[r] = m + std::log(s);
+  }
+}
+
+template <FloatDtype T>
 float softmax_cross_entropy(const T* logits, const std::int32_t* labels, std::int64_t n,
                             std::int64_t c, float grad_scale, float* dlogits,
                             std::int64_t* bad_label) {
@@ -170,6 +182,7 @@ float mean_squared_error(const T* y, const float* targets, std::int64_t n, float
   template void bias_grad<T>(float*, const T*, std::int64_t, std::int64_t, bool);              \
   template void activation_backward<T>(Activation, T*, const T*, const T*, std::int64_t);      \
   template void softmax<T>(const T*, std::int64_t, std::int64_t, float*);                      \
+  template void log_sum_exp<T>(const T*, std::int64_t, std::int64_t, float*);                  \
   template float softmax_cross_entropy<T>(const T*, const std::int32_t*, std::int64_t,         \
                                           std::int64_t, float, float*, std::int64_t*);         \
   template float binary_cross_entropy<T>(const T*, const float*, std::int64_t, float, float*); \

@@ -120,3 +120,33 @@ void batchnorm_backward(X&& dx, TensorView<float, Cpu> dgamma, TensorView<float,
 }
 
 }  // namespace mantissa::ops
+
+namespace mantissa {
+
+// Softmax over the last axis, returned in float32 whatever the input's dtype: precision by
+// signature (the probabilities of a half model are not rounded to half).
+template <TensorLike X>
+Tensor<float, device_of<X>> softmax(const X& x) {
+  detail::require_float_dtype<X>();
+  detail::require_cpu<device_of<X>>();
+  auto out = Tensor<float, device_of<X>>::empty(x.shape());
+  if constexpr (FloatDtype<dtype_of<X>>) {
+    const auto c = x.shape()[-1];
+    cpu::softmax(x.data(), x.numel() / c, c, out.data());
+  }
+  return out;
+}
+
+// log(sum(exp(x))) over the last axis, in float32, with the row max subtracted first so no
+// exp overflows: (..., C) -> (...).
+template <TensorLike X>
+Tensor<float, device_of<X>> log_sum_exp(const X& x) {
+  detail::require_float_dtype<X>();
+  detail::require_cpu<device_of<X>>();
+  const auto c = x.shape()[-1];
+  auto out = Tensor<float, device_of<X>>::empty(Shape::from_range(x.shape().begin(), x.shape().end() - 1));
+  if constexpr (FloatDtype<dtype_of<X>>) cpu::log_sum_exp(x.data(), x.numel() / c, c, out.data());
+  return out;
+}
+
+}  // namespace mantissa

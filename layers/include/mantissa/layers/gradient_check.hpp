@@ -18,8 +18,11 @@
 // Default tolerances: float 2e-2, half 5e-2, bfloat16 1e-1.
 #pragma once
 
+#include <algorithm>
+#include <cmath>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "mantissa/layers/layer.hpp"
 
@@ -63,6 +66,41 @@ GradCheckResult check_gradients(const Spec& spec, const Shape& input_shape,
     auto twin = spec.template make<policy::float32, Cpu>();
     return check_gradients<P>(*layer, input_shape, options, twin.get());
   }
+}
+
+// A loss's gradient w.r.t. its outputs, against central differences of its value (computed in
+// float32 from float32 outputs; the loss itself is float32 by signature). `outputs` is the
+// point to check at, `targets` what the loss compares it with. Reports the worst element as
+// check_gradients does.
+template <class LossFn, TensorLike Y>
+GradCheckResult check_loss_gradients(LossFn& loss_fn, Tensor<float, Cpu>& outputs, const Y& targets,
+                                     float epsilon = 1e-2f, float tolerance = 1e-2f) {
+  GradCheckResult r;
+  r.tolerance = tolerance;
+  auto analytic = loss_fn(outputs.view(), targets).grad;
+  std::vector<double> a(analytic.begin(), analytic.end());
+  double largest = 0.0;
+  for (double v : a) largest = std::max(largest, std::abs(v));
+  for (std::int64_t i = 0; i < outputs.numel(); ++i) {
+    const float saved = outputs[i];
+    outputs[i] = saved + epsilon;
+    const double up = outputs[i], lp = loss_fn(outputs.view(), targets).value;
+    outputs[i] = saved - epsilon;
+    const double down = outputs[i], lm = loss_fn(outputs.view(), targets).value;
+    outputs[i] = saved;
+    const double numeric = (lp - lm) / (up - down), an = a[static_cast<std::size_t>(i)];
+    const double denom = std::max({std::abs(an), std::abs(numeric), 1e-2 * largest, 1e-12});
+    const double err = std::abs(an - numeric) / denom;
+    ++r.checked;
+    if (err > r.worst_error || r.worst.empty()) {
+      r.worst_error = err;
+      r.worst = "output[" + std::to_string(i) + "]";
+      r.analytic = an;
+      r.numeric = numeric;
+    }
+  }
+  r.passed = r.worst_error <= r.tolerance;
+  return r;
 }
 
 }  // namespace mantissa

@@ -52,6 +52,10 @@ float mean_squared_error(const T* y, const float* targets, std::int64_t n, float
 template <FloatDtype T>
 void softmax(const T* logits, std::int64_t n, std::int64_t c, float* probs);
 
+// Row-wise log-sum-exp (N, C) -> (N) in float32, max-subtracted.
+template <FloatDtype T>
+void log_sum_exp(const T* x, std::int64_t n, std::int64_t c, float* out);
+
 // Softmax backward with the forward output y (N, C): dx = y * (dy - sum_j dy_j y_j), in float.
 template <FloatDtype T>
 void softmax_backward(T* dx, const T* dy, const T* y, std::int64_t n, std::int64_t c);
