@@ -156,3 +156,29 @@ TEST(ImageLoader, BatchesShufflesAndNormalises) {
   EXPECT_EQ(dropping.batches(), 2);
   EXPECT_THROW((mt::data::ImageLoader<mt::half>(ds, {.mean = 0.0f, .std = 1e-6f})), mt::NumericsError);
 }
+
+TEST(ImageLoader, PrefetchGivesTheSameBatchesAsSynchronousLoading) {
+  mt::data::ImageDataset ds{mt::Tensor<std::uint8_t>(mt::Shape{203, 3, 3, 1}),
+                            mt::Tensor<std::int32_t>(mt::Shape{203})};
+  for (std::int64_t i = 0; i < ds.images.numel(); ++i) ds.images[i] = static_cast<std::uint8_t>(i * 7);
+  for (std::int64_t i = 0; i < 203; ++i) ds.labels[i] = static_cast<std::int32_t>(i);
+  mt::data::ImageLoader<mt::bfloat16> fast(ds, {.batch = 16, .seed = 4, .prefetch = true});
+  mt::data::ImageLoader<mt::bfloat16> slow(ds, {.batch = 16, .seed = 4, .prefetch = false});
+  for (int epoch = 0; epoch < 3; ++epoch) {
+    for (std::int64_t b = 0; b < fast.batches(); ++b) {
+      auto [xf, yf] = fast.batch(b);
+      auto [xs, ys] = slow.batch(b);
+      ASSERT_EQ(xf.shape(), xs.shape());
+      for (std::int64_t i = 0; i < yf.numel(); ++i) ASSERT_EQ(yf[i], ys[i]) << epoch << "/" << b;
+      for (std::int64_t i = 0; i < xf.numel(); ++i) ASSERT_EQ(xf[i].bits, xs[i].bits);
+    }
+    fast.next_epoch();
+    slow.next_epoch();
+  }
+  auto [x3, y3] = fast.batch(3);  // out of order, then back: still right
+  auto [s3x, s3y] = slow.batch(3);
+  EXPECT_EQ(y3[0], s3y[0]);
+  auto [x1, y1] = fast.batch(1);
+  auto [s1x, s1y] = slow.batch(1);
+  EXPECT_EQ(y1[5], s1y[5]);
+}

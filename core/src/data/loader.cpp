@@ -25,9 +25,54 @@ ImageLoader<T>::ImageLoader(const ImageDataset& data, LoaderOptions o)
     throw NumericsError("ImageLoader: normalised pixels reach " + std::to_string(worst) +
                         ", beyond " + std::string(dtype_name<T>) + "'s range");
   order_.resize(static_cast<std::size_t>(n_));
-  x_ = Tensor<T, Cpu>::empty(data.images.shape().with(0, std::min(o.batch, std::max<std::int64_t>(n_, 1))));
-  y_ = Tensor<std::int32_t, Cpu>::empty(Shape{x_.shape()[0]});
+  const auto rows = std::min(o.batch, std::max<std::int64_t>(n_, 1));
+  for (int s = 0; s < 2; ++s) {
+    x_[s] = Tensor<T, Cpu>::empty(data.images.shape().with(0, rows));
+    y_[s] = Tensor<std::int32_t, Cpu>::empty(Shape{rows});
+  }
   shuffle();
+  if (o.prefetch) thread_ = std::thread([this] { worker(); });
+}
+
+template <FloatDtype T>
+ImageLoader<T>::~ImageLoader() {
+  if (thread_.joinable()) {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+}
+
+template <FloatDtype T>
+void ImageLoader<T>::worker() {
+  std::unique_lock lock(mutex_);
+  while (true) {
+    cv_.wait(lock, [&] { return stop_ || pending_ >= 0; });
+    if (stop_) return;
+    const std::int64_t index = pending_;
+    pending_ = -1;
+    busy_ = true;
+    lock.unlock();
+    // Serial fill: an OpenMP team here would compete with the training step's threads.
+    const std::int64_t n = fill(index, static_cast<int>(index % 2), false);
+    lock.lock();
+    busy_ = false;
+    ready_ = index;
+    ready_n_ = n;
+    cv_.notify_all();
+  }
+}
+
+template <FloatDtype T>
+void ImageLoader<T>::wait_idle() {
+  if (!thread_.joinable()) return;
+  std::unique_lock lock(mutex_);
+  pending_ = -1;
+  cv_.wait(lock, [&] { return !busy_; });
+  ready_ = -1;
 }
 
 template <FloatDtype T>
@@ -51,27 +96,27 @@ void ImageLoader<T>::shuffle() {
 
 template <FloatDtype T>
 void ImageLoader<T>::next_epoch() {
+  wait_idle();  // the order must not change under a fill in flight
   ++epoch_;
   shuffle();
 }
 
 template <FloatDtype T>
 void ImageLoader<T>::set_epoch(std::int64_t e) {
+  wait_idle();
   epoch_ = e;
   shuffle();
 }
 
 template <FloatDtype T>
-typename ImageLoader<T>::Batch ImageLoader<T>::batch(std::int64_t index) {
-  if (index < 0 || index >= batches())
-    throw Error("ImageLoader: batch " + std::to_string(index) + " of " +
-                std::to_string(batches()));
+std::int64_t ImageLoader<T>::fill(std::int64_t index, int slot, bool parallel) {
   const std::int64_t first = index * o_.batch;
   const std::int64_t n = std::min(o_.batch, n_ - first);
   const std::int64_t per = data_.images.numel() / std::max<std::int64_t>(n_, 1);
   const float scale = 1.0f / (255.0f * o_.std), shift = -o_.mean / o_.std;
-  T* x = x_.data();
-#pragma omp parallel for schedule(static) if (n * per > (1 << 15))
+  T* x = x_[slot].data();
+  std::int32_t* y = y_[slot].data();
+#pragma omp parallel for schedule(static) if (parallel && n * per > (1 << 15))
   for (std::int64_t i = 0; i < n; ++i) {
     const std::int64_t src = order_[static_cast<std::size_t>(first + i)];
     const std::uint8_t* p = data_.images.data() + src * per;
@@ -81,9 +126,34 @@ typename ImageLoader<T>::Batch ImageLoader<T>::batch(std::int64_t index) {
       if constexpr (std::same_as<T, float>) dst[k] = v;
       else dst[k] = T(v);
     }
-    y_[i] = data_.labels[src];
+    y[i] = data_.labels[src];
   }
-  return {x_.view().slice(0, n), y_.view().slice(0, n)};
+  return n;
+}
+
+template <FloatDtype T>
+typename ImageLoader<T>::Batch ImageLoader<T>::batch(std::int64_t index) {
+  if (index < 0 || index >= batches())
+    throw Error("ImageLoader: batch " + std::to_string(index) + " of " +
+                std::to_string(batches()));
+  const int slot = static_cast<int>(index % 2);
+  std::int64_t n = -1;
+  if (thread_.joinable()) {
+    std::unique_lock lock(mutex_);
+    if (pending_ == index || (busy_ && ready_ != index)) cv_.wait(lock, [&] { return !busy_ && pending_ != index; });
+    if (ready_ == index) n = ready_n_;
+    ready_ = -1;
+  }
+  if (n < 0) {
+    wait_idle();  // the other slot may be in use by a stale prefetch
+    n = fill(index, slot, true);
+  }
+  if (thread_.joinable() && index + 1 < batches()) {
+    std::lock_guard lock(mutex_);
+    pending_ = index + 1;  // fill the other slot while the caller trains on this one
+  }
+  cv_.notify_all();
+  return {x_[slot].view().slice(0, n), y_[slot].view().slice(0, n)};
 }
 
 template class ImageLoader<float>;

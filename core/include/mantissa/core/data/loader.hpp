@@ -9,9 +9,16 @@
 //
 // Pixels are mapped to (p / 255 - mean) / std (defaults 0 and 1: [0, 1]); the result is
 // checked against the compute dtype's range (checked_cast's rule) on the way in.
+//
+// Prefetch (on by default): while the caller trains on batch i, a background thread fills
+// batch i + 1 into the second of two buffers allocated once; batch(i + 1) then only waits
+// for it. Batches come out identical with and without prefetch.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
+#include <mutex>
+#include <thread>
 #include <vector>
 
 #include "mantissa/core/data/idx.hpp"
@@ -25,6 +32,7 @@ struct LoaderOptions {
   bool shuffle = true;
   std::uint64_t seed = 0;
   bool drop_last = false;  // keep the last partial batch by default (as PyTorch)
+  bool prefetch = true;    // fill the next batch in a background thread
   float mean = 0.0f;       // of pixel / 255
   float std = 1.0f;
 };
@@ -38,24 +46,40 @@ class ImageLoader {
   };
 
   ImageLoader(const ImageDataset& data, LoaderOptions o);
+  ~ImageLoader();
+  ImageLoader(const ImageLoader&) = delete;
+  ImageLoader& operator=(const ImageLoader&) = delete;
 
   std::int64_t size() const noexcept { return n_; }
   std::int64_t batches() const noexcept;
   std::int64_t epoch() const noexcept { return epoch_; }
-  Batch batch(std::int64_t index);  // views into the loader's buffers, valid until the next call
+  // Views into the loader's buffers, valid until the next call of batch().
+  Batch batch(std::int64_t index);
   void next_epoch();                // advance the epoch and reshuffle
   void set_epoch(std::int64_t e);   // for resuming: the permutation of epoch e
 
  private:
   void shuffle();
+  std::int64_t fill(std::int64_t index, int slot, bool parallel);  // returns the batch's n
+  void worker();
+  void wait_idle();
 
   const ImageDataset& data_;
   LoaderOptions o_;
   std::int64_t n_;
   std::int64_t epoch_ = 0;
   std::vector<std::int64_t> order_;
-  Tensor<T, Cpu> x_;             // (batch, H, W, C)
-  Tensor<std::int32_t, Cpu> y_;  // (batch,)
+  Tensor<T, Cpu> x_[2];             // (batch, H, W, C): double buffer
+  Tensor<std::int32_t, Cpu> y_[2];  // (batch,)
+
+  // Prefetch state, guarded by mutex_: the worker fills `pending_` into slot pending_ % 2.
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::int64_t pending_ = -1;  // requested, not yet filled
+  std::int64_t ready_ = -1;    // filled and waiting in its slot
+  std::int64_t ready_n_ = 0;
+  bool busy_ = false, stop_ = false;
+  std::thread thread_;
 };
 
 }  // namespace mantissa::data
