@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <sstream>
 #include <string>
 
 #include "mantissa/core/cpu/numerics.hpp"
@@ -67,10 +68,12 @@ class LossScaler {
     const float inv = 1.0f / scaled.scale();
     for (auto* p : scaled.parameters()) {
       const auto bad = cpu::unscale_and_check(p->grad.data(), p->numel(), inv);
-      if (bad && !g.overflowed())
-        g.mark_overflow(p->name + ": " + std::to_string(bad) + " of " +
-                        std::to_string(p->numel()) + " gradient values non-finite at scale " +
-                        std::to_string(scaled.scale()));
+      if (bad && !g.overflowed()) {
+        std::ostringstream msg;
+        msg << p->name << ": " << bad << " of " << p->numel()
+            << " gradient values non-finite at scale " << scaled.scale();
+        g.mark_overflow(msg.str());
+      }
     }
     return g;
   }
