@@ -6,7 +6,7 @@
 //                 [--out DIR] [--resume]
 //
 // The model: Conv2D(32, 3x3, same)+ReLU, MaxPool 2, Conv2D(64, 3x3, same)+ReLU, MaxPool 2,
-// Flatten, Dense(128)+ReLU, Dense(10); Adam; softmax cross-entropy. The data comes from
+// Flatten, Dense(128)+ReLU, Dense(10); Adam with cosine decay; softmax cross-entropy. The data comes from
 // Debian's dataset-fashion-mnist package. The precision flag is read once, here at the
 // program's edge, and picks which instantiation runs: inside, the policy is a type.
 #include <CLI/CLI.hpp>
@@ -61,7 +61,9 @@ int run(const Flags& f) {
                           mt::MaxPool2D(2), mt::Flatten(), mt::Dense(128), mt::ReLU(),
                           mt::Dense(10));
   model.summary(std::cout);
-  mt::Adam opt(model, {.lr = f.lr});
+  // Adam with cosine decay of the learning rate to zero over the run (counted in applied steps).
+  mt::Adam opt(model, {.lr = f.lr,
+                       .schedule = mt::schedule::cosine(f.lr, f.epochs * train.batches())});
   std::printf("training on %lld images, testing on %lld, policy %s, %d threads\n",
               static_cast<long long>(train.size()), static_cast<long long>(test.size()),
               std::string(P::name).c_str(), mt::num_threads());

@@ -46,6 +46,22 @@ float metadata_float(const io::SafetensorsFile& f, const std::string& key,
   return v;
 }
 
+Generator metadata_generator(const io::SafetensorsFile& f, const std::string& key,
+                             const std::filesystem::path& file) {
+  const auto it = f.metadata().find(key);
+  if (it == f.metadata().end()) throw DataError(file.string() + ": metadata '" + key + "' is missing");
+  const auto& s = it->second;
+  const auto colon = s.find(':');
+  std::uint64_t seed = 0, offset = 0;
+  const auto a = std::from_chars(s.data(), s.data() + (colon == std::string::npos ? 0 : colon), seed);
+  const auto b = colon == std::string::npos
+                     ? std::from_chars_result{s.data(), std::errc::invalid_argument}
+                     : std::from_chars(s.data() + colon + 1, s.data() + s.size(), offset);
+  if (a.ec != std::errc() || b.ec != std::errc() || b.ptr != s.data() + s.size())
+    throw DataError(file.string() + ": metadata '" + key + "' = '" + s + "' is not seed:offset");
+  return Generator(seed, offset);
+}
+
 std::string format_float(float v) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%a", static_cast<double>(v));  // hex float: exact round trip

@@ -41,6 +41,7 @@ class DropoutLayer final : public Layer<P, D> {
   }
 
   const Generator& generator() const noexcept { return gen_; }
+  std::vector<std::pair<std::string, Generator*>> generators() override { return {{"rng", &gen_}}; }
 
  private:
   float rate_;

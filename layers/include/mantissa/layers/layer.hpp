@@ -59,6 +59,9 @@ class Layer {
   // named within the layer ("running_mean").
   virtual std::vector<std::pair<std::string, Tensor<float, D>*>> buffers() { return {}; }
 
+  // Random generators whose position a checkpoint must carry (Dropout's), named in the layer.
+  virtual std::vector<std::pair<std::string, Generator*>> generators() { return {}; }
+
   // ---- forward and backward, side by side: outputs first, then inputs ----
 
   // requires: x is (N, input...), y is (N, output...), N <= max_batch.

@@ -61,6 +61,13 @@ class Sequential {
   Layer<P, D>& layer(std::size_t i) { return *layers_.at(i); }
   const std::string& layer_name(std::size_t i) const { return names_.at(i); }
   std::vector<Parameter<P, D>*> parameters();
+  // Every layer's generators, named "<layer>/<name>".
+  std::vector<std::pair<std::string, Generator*>> generators() {
+    std::vector<std::pair<std::string, Generator*>> all;
+    for (std::size_t i = 0; i < layers_.size(); ++i)
+      for (auto& [n, g] : layers_[i]->generators()) all.emplace_back(names_[i] + "/" + n, g);
+    return all;
+  }
   // Every layer's buffers, named "<layer>/<buffer>".
   std::vector<std::pair<std::string, Tensor<float, D>*>> buffers() {
     std::vector<std::pair<std::string, Tensor<float, D>*>> all;

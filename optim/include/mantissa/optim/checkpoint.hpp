@@ -7,8 +7,9 @@
 //   model/<layer>/<param>         float32 master weights ("model/dense_1/kernel")
 //   model/<layer>/<buffer>        float32 buffers (BatchNorm's running statistics)
 //   optimizer/<layer>/<param>/... float32 moments (exp_avg, exp_avg_sq, momentum)
-//   __metadata__                  format, policy, optimizer step, loss-scaler state, and the
-//                                 data-order position (epoch, batch, seed): with the
+//   __metadata__                  format, policy, optimizer step, loss-scaler state, each
+//                                 layer generator's (seed, offset) ("rng/dropout/rng"), and
+//                                 the data-order position (epoch, batch, seed): with
 //                                 counter-based generators that is all the RNG state there is
 // Written to a temporary file and renamed: a crash mid-save keeps the previous checkpoint.
 // Loading checks every name, dtype and shape and lists what differs; the compute copies are
@@ -40,6 +41,8 @@ std::int64_t metadata_int(const io::SafetensorsFile& f, const std::string& key,
 float metadata_float(const io::SafetensorsFile& f, const std::string& key,
                      const std::filesystem::path& file);
 std::string format_float(float v);  // exact: %a
+Generator metadata_generator(const io::SafetensorsFile& f, const std::string& key,
+                             const std::filesystem::path& file);  // "seed:offset"
 }  // namespace detail
 
 template <Policy P, class Opt>
@@ -58,6 +61,8 @@ void save_checkpoint(const std::filesystem::path& file, Sequential<P, Cpu>& mode
                     {"epoch", std::to_string(pos.epoch)},
                     {"batch", std::to_string(pos.batch)},
                     {"data_seed", std::to_string(pos.data_seed)}};
+  for (auto& [name, g] : model.generators())
+    meta["rng/" + name] = std::to_string(g->seed()) + ":" + std::to_string(g->offset());
   if (scaler) {
     const auto s = scaler->state();
     meta["loss_scale"] = detail::format_float(s.scale);
@@ -90,6 +95,7 @@ TrainingPosition load_checkpoint(const std::filesystem::path& file, Sequential<P
     auto src = f.get<float>("optimizer/" + name, t->shape());
     copy_bytes<Cpu, Cpu>(t->data(), src.data(), src.size_bytes());
   }
+  for (auto& [name, g] : model.generators()) *g = detail::metadata_generator(f, "rng/" + name, file);
   opt.set_steps(detail::metadata_int(f, "optimizer_step", file));
   if (scaler) {
     if (!f.metadata().count("loss_scale"))
