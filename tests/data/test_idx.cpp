@@ -182,3 +182,25 @@ TEST(ImageLoader, PrefetchGivesTheSameBatchesAsSynchronousLoading) {
   auto [s1x, s1y] = slow.batch(1);
   EXPECT_EQ(y1[5], s1y[5]);
 }
+
+TEST(ImageDataset, SplitAndPixelStatistics) {
+  mt::data::ImageDataset ds{mt::Tensor<std::uint8_t>(mt::Shape{100, 2, 2, 1}),
+                            mt::Tensor<std::int32_t>(mt::Shape{100})};
+  for (std::int64_t i = 0; i < 100; ++i) {
+    ds.labels[i] = static_cast<std::int32_t>(i);
+    for (int k = 0; k < 4; ++k) ds.images[i * 4 + k] = static_cast<std::uint8_t>(i);
+  }
+  auto [train, val] = mt::data::split(ds, 0.2f, 9);
+  EXPECT_EQ(train.labels.numel(), 80);
+  EXPECT_EQ(val.labels.numel(), 20);
+  std::set<int> all;
+  for (auto l : train.labels) all.insert(l);
+  for (auto l : val.labels) all.insert(l);
+  EXPECT_EQ(all.size(), 100u) << "a partition: nothing lost, nothing twice";
+  EXPECT_EQ(val.images(3, 1, 1, 0), val.labels[3]) << "images travel with their labels";
+  auto again = mt::data::split(ds, 0.2f, 9);
+  EXPECT_EQ(again.second.labels[0], val.labels[0]) << "seeded";
+  const auto st = mt::data::pixel_statistics(ds);
+  EXPECT_NEAR(st.mean, 49.5 / 255.0, 1e-6);
+  EXPECT_NEAR(st.std, std::sqrt((100.0 * 100.0 - 1.0) / 12.0) / 255.0, 1e-5);
+}

@@ -3,14 +3,18 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <array>
+#include <cmath>
 #include <cerrno>
 #include <cstring>
 #include <limits>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "mantissa/core/error.hpp"
+#include "mantissa/core/random.hpp"
 
 namespace mantissa::data {
 
@@ -127,6 +131,48 @@ ImageDataset fashion_mnist(std::string_view split, const std::filesystem::path& 
   }
   images.reshape_(Shape{images.shape()[0], images.shape()[1], images.shape()[2], 1});
   return {std::move(images), std::move(labels)};
+}
+
+std::pair<ImageDataset, ImageDataset> split(const ImageDataset& data, float fraction,
+                                            std::uint64_t seed) {
+  const std::int64_t n = data.images.shape()[0];
+  if (!(fraction > 0.0f && fraction < 1.0f))
+    throw Error("split: fraction must be in (0, 1), got " + std::to_string(fraction));
+  std::vector<std::int64_t> order(static_cast<std::size_t>(n));
+  for (std::int64_t i = 0; i < n; ++i) order[static_cast<std::size_t>(i)] = i;
+  Generator g(seed);
+  for (std::int64_t i = n - 1; i > 0; --i) {
+    const auto r = g.block(static_cast<std::uint64_t>(i));
+    const auto j = static_cast<std::int64_t>(((std::uint64_t{r[0]} << 32) | r[1]) %
+                                             static_cast<std::uint64_t>(i + 1));
+    std::swap(order[static_cast<std::size_t>(i)], order[static_cast<std::size_t>(j)]);
+  }
+  const auto second = static_cast<std::int64_t>(std::lround(double(n) * fraction));
+  const std::int64_t per = n ? data.images.numel() / n : 0;
+  auto take = [&](std::int64_t first, std::int64_t count) {
+    ImageDataset part{Tensor<std::uint8_t>::empty(data.images.shape().with(0, count)),
+                      Tensor<std::int32_t>::empty(Shape{count})};
+    for (std::int64_t i = 0; i < count; ++i) {
+      const auto src = order[static_cast<std::size_t>(first + i)];
+      std::memcpy(part.images.data() + i * per, data.images.data() + src * per,
+                  static_cast<std::size_t>(per));
+      part.labels[i] = data.labels[src];
+    }
+    return part;
+  };
+  return {take(0, n - second), take(n - second, second)};
+}
+
+PixelStatistics pixel_statistics(const ImageDataset& data) {
+  double s = 0, s2 = 0;
+  for (std::uint8_t p : data.images) {
+    const double v = p / 255.0;
+    s += v;
+    s2 += v * v;
+  }
+  const double n = static_cast<double>(std::max<std::int64_t>(data.images.numel(), 1));
+  const double mean = s / n;
+  return {static_cast<float>(mean), static_cast<float>(std::sqrt(std::max(s2 / n - mean * mean, 1e-12)))};
 }
 
 }  // namespace mantissa::data

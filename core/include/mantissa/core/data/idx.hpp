@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <string_view>
+#include <utility>
 
 #include "mantissa/core/tensor.hpp"
 
@@ -30,5 +31,17 @@ inline const std::filesystem::path fashion_mnist_dir = "/usr/share/datasets/fash
 // count and that every label is in 0..9.
 ImageDataset fashion_mnist(std::string_view split,
                            const std::filesystem::path& dir = fashion_mnist_dir);
+
+// A seeded train/validation split of an image data set: the last `fraction` of a shuffled
+// order becomes the second part.
+std::pair<ImageDataset, ImageDataset> split(const ImageDataset& data, float fraction,
+                                            std::uint64_t seed);
+
+// Mean and standard deviation of pixel / 255 over a (training) set: the statistics for
+// LoaderOptions' mean and std, fitted on the training split only.
+struct PixelStatistics {
+  float mean, std;
+};
+PixelStatistics pixel_statistics(const ImageDataset& data);
 
 }  // namespace mantissa::data
