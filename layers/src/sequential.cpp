@@ -49,23 +49,17 @@ void Sequential<P, D>::build() {
       throw ShapeError("Sequential: layer " + std::to_string(i) + " '" + names_.back() + "' (" +
                        std::string(layer.kind()) + "): " + e.what());
     }
-    for (auto* p : layer.parameters()) p->name = names_.back() + "/" + p->name;
+    for (auto* p : layer.parameters()) {
+      p->name = names_.back() + "/" + p->name;
+      params_.push_back(p);
+    }
   }
-}
-
-template <Policy P, Device D>
-std::vector<Parameter<P, D>*> Sequential<P, D>::parameters() {
-  std::vector<Parameter<P, D>*> all;
-  for (auto& l : layers_)
-    for (auto* p : l->parameters()) all.push_back(p);
-  return all;
 }
 
 template <Policy P, Device D>
 std::int64_t Sequential<P, D>::parameter_count() const {
   std::int64_t n = 0;
-  for (auto& l : layers_)
-    for (auto* p : l->parameters()) n += p->numel();
+  for (auto* p : params_) n += p->numel();
   return n;
 }
 
@@ -155,8 +149,8 @@ void Sequential<P, D>::backward(TensorView<const T, D> dy, Accumulate acc) {
 }
 
 template <Policy P, Device D>
-std::vector<Parameter<P, D>*> Sequential<P, D>::backward_from(TensorView<const float, D> grad,
-                                                              float scale, Accumulate acc) {
+void Sequential<P, D>::backward_from(TensorView<const float, D> grad, float scale,
+                                     Accumulate acc) {
   const std::int64_t n = batch_;
   if (layers_.empty() || n == 0) throw Error("Sequential::backward: call forward first");
   auto dy = grads_.back().slice(0, n);
@@ -166,7 +160,6 @@ std::vector<Parameter<P, D>*> Sequential<P, D>::backward_from(TensorView<const f
   detail::require_cpu<D>();
   cpu::convert_scaled(grad.data(), dy.data(), dy.numel(), scale);
   backward(TensorView<const T, D>(dy), acc);
-  return parameters();
 }
 
 template <Policy P, Device D>

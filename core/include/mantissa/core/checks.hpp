@@ -14,8 +14,6 @@ namespace mantissa {
 template <class T>
 inline constexpr bool is_float_dtype = FloatDtype<T>;
 template <class X>
-inline constexpr bool is_tensor = TensorLike<X>;
-template <class X>
 inline constexpr bool is_writable =
     !std::is_const_v<std::remove_reference_t<X>> &&
     !std::is_const_v<typename std::remove_cvref_t<decltype(std::declval<X&>().view())>::element_type>;

@@ -52,16 +52,16 @@ struct ScaledLoss {
 template <Policy P, Device D>
 class ScaledGradients {
  public:
-  const std::vector<Parameter<P, D>*>& parameters() const noexcept { return params_; }
+  const std::vector<Parameter<P, D>*>& parameters() const noexcept { return *params_; }
   float scale() const noexcept { return scale_; }
 
  private:
   template <Policy, Device>
   friend class Sequential;
-  ScaledGradients(std::vector<Parameter<P, D>*> params, float scale)
-      : params_(std::move(params)), scale_(scale) {}
+  ScaledGradients(const std::vector<Parameter<P, D>*>& params, float scale)
+      : params_(&params), scale_(scale) {}
 
-  std::vector<Parameter<P, D>*> params_;
+  const std::vector<Parameter<P, D>*>* params_;  // the model's list: a step copies nothing
   float scale_;
 };
 
@@ -72,11 +72,13 @@ class Gradients {
  public:
   // Hand-made gradients (a custom loss filled Parameter::grad): only where the policy needs
   // no loss scaling. Under mixed_float16 only LossScaler::unscale makes Gradients.
-  explicit Gradients(std::vector<Parameter<P, D>*> params)
+  // Refers to the list (a model's parameters()), which must outlive it.
+  explicit Gradients(const std::vector<Parameter<P, D>*>& params)
     requires(!P::needs_loss_scaling)
-      : params_(std::move(params)) {}
+      : params_(&params) {}
+  explicit Gradients(std::vector<Parameter<P, D>*>&&) = delete;  // would dangle
 
-  const std::vector<Parameter<P, D>*>& parameters() const noexcept { return params_; }
+  const std::vector<Parameter<P, D>*>& parameters() const noexcept { return *params_; }
 
   // Set by LossScaler::unscale: whether any gradient held inf or NaN after unscaling, and
   // where the first one was ("dense_1/kernel: 3 of 8192 non-finite").
@@ -87,9 +89,11 @@ class Gradients {
  private:
   friend class LossScaler;
   struct unscaled_tag {};
-  Gradients(unscaled_tag, std::vector<Parameter<P, D>*> params) : params_(std::move(params)) {}
+  Gradients(unscaled_tag, const std::vector<Parameter<P, D>*>& params) : params_(&params) {}
 
-  std::vector<Parameter<P, D>*> params_;  // grads live in each Parameter::grad (float32)
+  // The model's list (not a copy: a training step allocates nothing); the grads live in
+  // each Parameter::grad (float32).
+  const std::vector<Parameter<P, D>*>* params_;
   std::string overflow_;
 };
 

@@ -60,7 +60,8 @@ class Sequential {
   std::size_t size() const noexcept { return layers_.size(); }
   Layer<P, D>& layer(std::size_t i) { return *layers_.at(i); }
   const std::string& layer_name(std::size_t i) const { return names_.at(i); }
-  std::vector<Parameter<P, D>*> parameters();
+  // Every trainable tensor, in layer order; collected once when the model is built.
+  const std::vector<Parameter<P, D>*>& parameters() const noexcept { return params_; }
   // Every layer's generators, named "<layer>/<name>".
   std::vector<std::pair<std::string, Generator*>> generators() {
     std::vector<std::pair<std::string, Generator*>> all;
@@ -112,7 +113,8 @@ class Sequential {
   Gradients<P, D> backward(const LossValue<D>& loss, Accumulate acc = Accumulate::overwrite)
     requires(!P::needs_loss_scaling)
   {
-    return Gradients<P, D>(backward_from(loss.grad, 1.0f, acc));
+    backward_from(loss.grad, 1.0f, acc);
+    return Gradients<P, D>(params_);
   }
   template <class L>
   void backward(const L&, Accumulate = Accumulate::overwrite)
@@ -125,7 +127,8 @@ class Sequential {
   }
   // Backward from S * the loss gradient; the parameter gradients come back scaled by S.
   ScaledGradients<P, D> backward(const ScaledLoss<D>& loss, Accumulate acc = Accumulate::overwrite) {
-    return ScaledGradients<P, D>(backward_from(loss.loss.grad, loss.scale, acc), loss.scale);
+    backward_from(loss.loss.grad, loss.scale, acc);
+    return ScaledGradients<P, D>(params_, loss.scale);
   }
 
   // Check every layer's output (forward) and input and parameter gradients (backward) for
@@ -161,8 +164,7 @@ class Sequential {
 
   void build();
   void check_batch(const Shape& x) const;
-  std::vector<Parameter<P, D>*> backward_from(TensorView<const float, D> grad, float scale,
-                                              Accumulate acc);
+  void backward_from(TensorView<const float, D> grad, float scale, Accumulate acc);
   template <class X>
   void check_finite(std::size_t layer, const char* pass, const char* tensor, const X& x) const;
 
@@ -170,6 +172,7 @@ class Sequential {
   Generator gen_;
   std::vector<std::unique_ptr<Layer<P, D>>> layers_;
   std::vector<std::string> names_;  // "dense", "dense_1", ...
+  std::vector<Parameter<P, D>*> params_;  // every layer's parameters, in order
   std::vector<Shape> shapes_;       // per-sample: shapes_[0] input, shapes_[i + 1] layer i's output
 
   std::int64_t max_batch_ = 0;
