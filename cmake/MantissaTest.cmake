@@ -1,12 +1,18 @@
 # MantissaTest.cmake: one helper that registers a GoogleTest suite.
-#   mantissa_add_test(NAME test_tensor SOURCES core/test_tensor.cpp [LABELS core])
+#   mantissa_add_test(NAME test_tensor SOURCES core/test_tensor.cpp [LABELS core] [CORE_ONLY])
+# CORE_ONLY links mantissa_core alone (no layers or optimizers): quicker to build, which the
+# sanitizer stages of .ci/run use.
 # Each suite is one executable; gtest_discover_tests makes every TEST a CTest test.
 include(GoogleTest)
 function(mantissa_add_test)
-  cmake_parse_arguments(T "" "NAME" "SOURCES;LABELS;LIBS" ${ARGN})
+  cmake_parse_arguments(T "CORE_ONLY" "NAME" "SOURCES;LABELS;LIBS" ${ARGN})
   add_executable(${T_NAME} ${T_SOURCES})
-  target_link_libraries(${T_NAME} PRIVATE mantissa::mantissa GTest::gtest_main mantissa_options
-    ${T_LIBS})
+  if(T_CORE_ONLY)
+    target_link_libraries(${T_NAME} PRIVATE mantissa_core)
+  else()
+    target_link_libraries(${T_NAME} PRIVATE mantissa::mantissa)
+  endif()
+  target_link_libraries(${T_NAME} PRIVATE GTest::gtest_main mantissa_options ${T_LIBS})
   # A GTEST_SKIP'd test (no GPU here) is reported by CTest as skipped, not as passed.
   gtest_discover_tests(${T_NAME} DISCOVERY_TIMEOUT 60
     PROPERTIES LABELS "${T_LABELS}" SKIP_REGULAR_EXPRESSION "\\[  SKIPPED \\]")

@@ -11,7 +11,7 @@
 namespace mantissa {
 
 void set_num_threads(int n) {
-  if (n < 1) throw Error("set_num_threads: need at least 1 thread, got " + std::to_string(n));
+  if (n < 1) throw ValueError("set_num_threads: need at least 1 thread, got " + std::to_string(n));
   omp_set_num_threads(n);
   Eigen::setNbThreads(n);
 }

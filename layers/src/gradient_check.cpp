@@ -125,7 +125,7 @@ GradCheckResult check_gradients(Layer<P, Cpu>& layer, const Shape& input_shape,
     auto mine = layer.parameters();
     auto theirs = reference->parameters();
     if (mine.size() != theirs.size())
-      throw Error("check_gradients: the reference layer has another parameter list");
+      throw StateError("check_gradients: the reference layer has another parameter list");
     for (std::size_t k = 0; k < mine.size(); ++k) {
       if (!(mine[k]->shape() == theirs[k]->shape()))
         throw ShapeError("check_gradients: reference parameter " + theirs[k]->name + " is " +

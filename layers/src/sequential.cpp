@@ -100,6 +100,9 @@ void Sequential<P, D>::reserve(std::int64_t max_batch) {
 
 template <Policy P, Device D>
 void Sequential<P, D>::check_batch(const Shape& x) const {
+  if (x.rank() >= 1 && x[0] == 0)
+    throw ShapeError("Sequential::forward: got an empty batch " + x.str() +
+                     ": a batch needs at least one sample");
   if (x.rank() != input_.rank() + 1 || !(x.drop_front() == input_))
     throw ShapeError("Sequential::forward: got a batch of shape " + x.str() +
                      " but the model was built for samples of shape " + input_.str() +
@@ -130,7 +133,7 @@ template <Policy P, Device D>
 void Sequential<P, D>::backward(TensorView<const T, D> dy, Accumulate acc) {
   const std::int64_t n = batch_;
   if (layers_.empty() || n == 0)
-    throw Error("Sequential::backward: call forward first");
+    throw StateError("Sequential::backward: call forward first");
   if (!(dy.shape() == shapes_.back().prepend(n)))
     throw ShapeError("Sequential::backward: the output gradient is " + dy.shape().str() +
                      " but the last forward produced " + shapes_.back().prepend(n).str());
@@ -152,7 +155,7 @@ template <Policy P, Device D>
 void Sequential<P, D>::backward_from(TensorView<const float, D> grad, float scale,
                                      Accumulate acc) {
   const std::int64_t n = batch_;
-  if (layers_.empty() || n == 0) throw Error("Sequential::backward: call forward first");
+  if (layers_.empty() || n == 0) throw StateError("Sequential::backward: call forward first");
   auto dy = grads_.back().slice(0, n);
   if (!(grad.shape() == dy.shape()))
     throw ShapeError("Sequential::backward: the loss gradient is " + grad.shape().str() +

@@ -1,9 +1,11 @@
 // optim/src/checkpoint.cpp: metadata parsing and load_weights.
 #include "mantissa/optim/checkpoint.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
+#include <set>
 
 namespace mantissa {
 
@@ -44,6 +46,33 @@ float metadata_float(const io::SafetensorsFile& f, const std::string& key,
   if (end == it->second.c_str() || *end != '\0')
     throw DataError(file.string() + ": metadata '" + key + "' = '" + it->second + "' is not a number");
   return v;
+}
+
+void check_tensors(const io::SafetensorsFile& f,
+                   const std::vector<std::pair<std::string, Shape>>& expected,
+                   const std::filesystem::path& file) {
+  std::vector<std::string> problems;
+  std::set<std::string> known;
+  for (const auto& [name, shape] : expected) {
+    known.insert(name);
+    const auto* e = f.find(name);
+    if (!e)
+      problems.push_back("'" + name + "' " + shape.str() + " is missing from the file");
+    else if (e->dtype != "F32" || !(e->shape == shape))
+      problems.push_back("'" + name + "' is " + e->dtype + " " + e->shape.str() +
+                         " in the file, the model needs F32 " + shape.str());
+  }
+  for (const auto& name : f.names())
+    if ((name.starts_with("model/") || name.starts_with("optimizer/")) && !known.count(name))
+      problems.push_back("'" + name + "' in the file has no place in this model");
+  if (problems.empty()) return;
+  std::string msg = file.string() + ": does not fit this model and optimizer (" +
+                    std::to_string(problems.size()) + " difference" +
+                    (problems.size() == 1 ? "" : "s") + "; nothing was loaded):";
+  constexpr std::size_t shown = 12;  // the first ones; a wholly different model lists many
+  for (std::size_t i = 0; i < std::min(problems.size(), shown); ++i) msg += "\n  " + problems[i];
+  if (problems.size() > shown) msg += "\n  ... and " + std::to_string(problems.size() - shown) + " more";
+  throw DataError(msg);
 }
 
 Generator metadata_generator(const io::SafetensorsFile& f, const std::string& key,

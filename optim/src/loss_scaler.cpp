@@ -8,12 +8,12 @@ namespace mantissa {
 
 LossScaler::LossScaler(LossScalerOptions o) : o_(o), s_{o.init_scale, 0, 0} {
   if (!(o.init_scale > 0.0f && std::isfinite(o.init_scale)))
-    throw Error("LossScaler: init_scale must be positive and finite");
+    throw ValueError("LossScaler: init_scale must be positive and finite");
   if (!(o.growth_factor > 1.0f) || !(o.backoff_factor > 0.0f && o.backoff_factor < 1.0f))
-    throw Error("LossScaler: growth_factor must be > 1 and backoff_factor in (0, 1)");
-  if (o.growth_interval < 1) throw Error("LossScaler: growth_interval must be >= 1");
+    throw ValueError("LossScaler: growth_factor must be > 1 and backoff_factor in (0, 1)");
+  if (o.growth_interval < 1) throw ValueError("LossScaler: growth_interval must be >= 1");
   if (!(o.min_scale > 0.0f && o.min_scale <= o.init_scale && o.init_scale <= o.max_scale))
-    throw Error("LossScaler: need 0 < min_scale <= init_scale <= max_scale");
+    throw ValueError("LossScaler: need 0 < min_scale <= init_scale <= max_scale");
 }
 
 LossScaler LossScaler::fixed(float scale) {
@@ -23,7 +23,7 @@ LossScaler LossScaler::fixed(float scale) {
 
 void LossScaler::load_state(const State& s) {
   if (!(s.scale > 0.0f && std::isfinite(s.scale)) || s.clean_steps < 0 || s.skipped_steps < 0)
-    throw Error("LossScaler::load_state: invalid state (scale " + std::to_string(s.scale) + ")");
+    throw ValueError("LossScaler::load_state: invalid state (scale " + std::to_string(s.scale) + ")");
   s_ = s;
 }
 

@@ -15,7 +15,7 @@ LrSchedule constant(float lr) {
 }
 
 LrSchedule step_decay(float lr, std::int64_t every, float gamma) {
-  if (every < 1) throw Error("step_decay: every must be >= 1, got " + std::to_string(every));
+  if (every < 1) throw ValueError("step_decay: every must be >= 1, got " + std::to_string(every));
   return LrSchedule([=](std::int64_t step) {
     return lr * static_cast<float>(std::pow(static_cast<double>(gamma),
                                             static_cast<double>(step / every)));
@@ -23,7 +23,7 @@ LrSchedule step_decay(float lr, std::int64_t every, float gamma) {
 }
 
 LrSchedule cosine(float lr, std::int64_t total, float min_lr) {
-  if (total < 1) throw Error("cosine: total must be >= 1, got " + std::to_string(total));
+  if (total < 1) throw ValueError("cosine: total must be >= 1, got " + std::to_string(total));
   return LrSchedule([=](std::int64_t step) {
     if (step >= total) return min_lr;
     const double t = static_cast<double>(step) / static_cast<double>(total);
@@ -32,7 +32,7 @@ LrSchedule cosine(float lr, std::int64_t total, float min_lr) {
 }
 
 LrSchedule warmup(std::int64_t steps, LrSchedule then) {
-  if (steps < 1) throw Error("warmup: steps must be >= 1, got " + std::to_string(steps));
+  if (steps < 1) throw ValueError("warmup: steps must be >= 1, got " + std::to_string(steps));
   return LrSchedule([=](std::int64_t step) {
     if (step < steps)
       return then(0) * static_cast<float>(step + 1) / static_cast<float>(steps);

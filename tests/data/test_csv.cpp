@@ -63,7 +63,7 @@ TEST(Csv, MalformedCellsNameFileLineColumnAndText) {
   EXPECT_EQ(error_of("a,b,y\n"), "train.csv: a header but no data rows");
   EXPECT_EQ(error_of("a,b,label\n1,2,0\n"),
             "train.csv:1: no column named 'y' (the columns are: a, b, label)");
-  EXPECT_EQ(error_of("a,y\n1e300,0\n"), "train.csv:2:1: '1e300' is outside float32's range");
+  EXPECT_EQ(error_of("a,y\n1e300,0\n"), "train.csv:2:1: '1e300' is outside float32's range (largest 3.4e38)");
   EXPECT_EQ(error_of("a,y\nnan,0\n"),
             "train.csv:2:1: 'nan' is not finite (set allow_nonfinite in the schema to accept it)");
   EXPECT_EQ(error_of("a,y\n-inf,0\n"),

@@ -81,7 +81,7 @@ TEST(LossScaler, StateRoundTrips) {
   for (int i = 0; i < 3; ++i) a.update(false), b.update(false);
   EXPECT_EQ(b.loss_scale(), a.loss_scale());
   EXPECT_EQ(b.loss_scale(), 65536.0f);
-  EXPECT_THROW(b.load_state({-1.0f, 0, 0}), mt::Error);
+  EXPECT_THROW(b.load_state({-1.0f, 0, 0}), mt::ValueError);
 }
 
 namespace {

@@ -124,9 +124,9 @@ TEST(Optimizer, MixedPolicyRefreshesComputeCopyInTheSamePass) {
 TEST(Optimizer, GradientsOfAnotherModelAreRejected) {
   mt::Sequential<P32> a(Shape{3}, mt::Dense(2)), b(Shape{3}, mt::Dense(2));
   mt::SGD opt(a);
-  EXPECT_THROW((void)opt.step(mt::Gradients<P32, mt::Cpu>(b.parameters())), mt::Error);
-  EXPECT_THROW(mt::SGD(a, {.lr = 0.1f, .nesterov = true}), mt::Error);
-  EXPECT_THROW(mt::Adam(a, {.lr = -1.0f}), mt::Error);
+  EXPECT_THROW((void)opt.step(mt::Gradients<P32, mt::Cpu>(b.parameters())), mt::StateError);
+  EXPECT_THROW(mt::SGD(a, {.lr = 0.1f, .nesterov = true}), mt::ValueError);
+  EXPECT_THROW(mt::Adam(a, {.lr = -1.0f}), mt::ValueError);
 }
 
 TEST(Schedule, StepCosineWarmup) {

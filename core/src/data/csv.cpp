@@ -4,9 +4,11 @@
 #include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <unordered_map>
 
 #include "mantissa/core/error.hpp"
 
@@ -43,19 +45,58 @@ std::string where(const std::string& name, std::int64_t line, std::int64_t col) 
   return name + ":" + std::to_string(line) + ":" + std::to_string(col) + ": ";
 }
 
-float parse_float(const Cell& c, const std::string& name, std::int64_t line, bool allow_nonfinite) {
+// A cell's text for a message: in quotes, control bytes (a NUL would end what()) as \xNN.
+std::string quoted(std::string_view text) {
+  std::string q = "'";
+  for (const char ch : text) {
+    const auto u = static_cast<unsigned char>(ch);
+    if (u < 0x20 || u == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", u);
+      q += buf;
+    } else {
+      q += ch;
+    }
+  }
+  return q + "'";
+}
+
+// True when an out-of-range decimal is below float's range (1e-50, 0.000...1), not above it.
+bool underflows(std::string_view t) {
+  const auto e = t.find_first_of("eE");
+  if (e != std::string_view::npos) return e + 1 < t.size() && t[e + 1] == '-';
+  if (!t.empty() && t.front() == '-') t.remove_prefix(1);
+  const auto dot = t.find('.');
+  return t.substr(0, dot).find_first_not_of('0') == std::string_view::npos;
+}
+
+float parse_float(const Cell& c, const std::string& name, std::int64_t line, bool allow_nonfinite,
+                  const char* what = "") {
   std::string_view t = c.text;
   if (!t.empty() && t.front() == '+') t.remove_prefix(1);  // from_chars takes no '+'
   float v = 0.0f;
   const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
   if (t.empty() || end != t.data() + t.size() || ec == std::errc::invalid_argument)
-    throw DataError(where(name, line, c.column) + "'" + std::string(c.text) + "' is not a number");
-  if (ec == std::errc::result_out_of_range)
-    throw DataError(where(name, line, c.column) + "'" + std::string(c.text) +
-                    "' is outside float32's range");
-  if (!std::isfinite(v) && !allow_nonfinite)
-    throw DataError(where(name, line, c.column) + "'" + std::string(c.text) +
-                    "' is not finite (set allow_nonfinite in the schema to accept it)");
+    throw DataError(where(name, line, c.column) + quoted(c.text) + " is not a number");
+  if (ec == std::errc::result_out_of_range) {
+    // libstdc++ reports values below float's smallest subnormal as out of range too; those
+    // read as the nearest float (0 or a subnormal), as strtof and numpy read them.
+    double d = 0.0;
+    const auto [end2, ec2] = std::from_chars(t.data(), t.data() + t.size(), d);
+    if (ec2 == std::errc() && std::abs(d) < 1.0)
+      v = static_cast<float>(d);
+    else if (ec2 == std::errc::result_out_of_range && underflows(t))
+      v = t.front() == '-' ? -0.0f : 0.0f;
+    else
+      throw DataError(where(name, line, c.column) + quoted(c.text) +
+                      " is outside float32's range (largest 3.4e38)");
+  }
+  if (!std::isfinite(v) && !allow_nonfinite) {
+    if (*what)  // a label: never non-finite
+      throw DataError(where(name, line, c.column) + quoted(c.text) + " is not a finite " + what);
+    throw DataError(where(name, line, c.column) + quoted(c.text) +
+                    " is not finite (set allow_nonfinite in the schema to accept it)");
+  }
   return v;
 }
 
@@ -64,12 +105,16 @@ L parse_label(const Cell& c, const std::string& name, std::int64_t line) {
   if constexpr (std::same_as<L, std::int32_t>) {
     std::int32_t v = 0;
     const auto [end, ec] = std::from_chars(c.text.data(), c.text.data() + c.text.size(), v);
+    if (!c.text.empty() && end == c.text.data() + c.text.size() &&
+        ec == std::errc::result_out_of_range)
+      throw DataError(where(name, line, c.column) + quoted(c.text) +
+                      " is outside int32's range for a class label");
     if (c.text.empty() || end != c.text.data() + c.text.size() || ec != std::errc())
-      throw DataError(where(name, line, c.column) + "'" + std::string(c.text) +
-                      "' is not an integer class label");
+      throw DataError(where(name, line, c.column) + quoted(c.text) +
+                      " is not an integer class label");
     return v;
   } else {
-    return parse_float(c, name, line, false);
+    return parse_float(c, name, line, false, "label (labels must be finite)");
   }
 }
 
@@ -97,9 +142,14 @@ TabularDataset<L> parse_csv(std::string_view text, const std::string& name,
   const auto header = split(lines[0]);
   std::int64_t label_col = -1;
   std::vector<std::string> names;
+  std::unordered_map<std::string_view, std::int64_t> columns;  // name -> column
   for (const auto& c : header) {
     if (c.text.empty())
       throw DataError(where(name, 1, c.column) + "empty column name in the header");
+    if (const auto [it, fresh] = columns.emplace(c.text, c.column); !fresh)
+      throw DataError(where(name, 1, c.column) + "column " + quoted(c.text) +
+                      " appears twice in the header (columns " + std::to_string(it->second) +
+                      " and " + std::to_string(c.column) + ")");
     if (c.text == schema.label) label_col = c.column - 1;
     else names.emplace_back(c.text);
   }
@@ -116,7 +166,12 @@ TabularDataset<L> parse_csv(std::string_view text, const std::string& name,
                        Tensor<L>::empty(Shape{rows}), std::move(names)};
   for (std::int64_t r = 0; r < rows; ++r) {
     const std::int64_t line = r + 2;
-    const auto cells = split(lines[static_cast<std::size_t>(r + 1)]);
+    const auto text_line = lines[static_cast<std::size_t>(r + 1)];
+    if (trim(text_line).empty())
+      throw DataError(name + ":" + std::to_string(line) + ": blank line inside the data (the "
+                      "header has " + std::to_string(ncols) + " columns; blank lines may only "
+                      "end the file)");
+    const auto cells = split(text_line);
     if (static_cast<std::int64_t>(cells.size()) != ncols)
       throw DataError(name + ":" + std::to_string(line) + ": " + std::to_string(cells.size()) +
                       " cells, but the header has " + std::to_string(ncols) + " columns");
@@ -131,6 +186,8 @@ TabularDataset<L> parse_csv(std::string_view text, const std::string& name,
 
 template <class L>
 TabularDataset<L> read_csv(const std::filesystem::path& file, const CsvSchema& schema) {
+  if (std::error_code ec; std::filesystem::is_directory(file, ec))
+    throw IoError(file.string() + ": is a directory, not a CSV file");
   std::ifstream in(file, std::ios::binary);
   if (!in) throw IoError(file.string() + ": cannot open: " + std::strerror(errno));
   std::ostringstream buf;

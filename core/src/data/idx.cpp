@@ -37,6 +37,8 @@ std::size_t read_some(gzFile f, void* dst, std::size_t n, const std::filesystem:
     if (got < 0) {
       int code = 0;
       const char* msg = gzerror(f, &code);
+      if (code == Z_ERRNO)
+        throw IoError(name_of(file) + ": read failed: " + std::strerror(errno));
       throw DataError(name_of(file) + ": corrupt compressed data after byte " +
                       std::to_string(done) + " (" + (msg ? msg : "zlib error") + ")");
     }
@@ -49,6 +51,8 @@ std::size_t read_some(gzFile f, void* dst, std::size_t n, const std::filesystem:
 }  // namespace
 
 Tensor<std::uint8_t> read_idx(const std::filesystem::path& file, int expected_rank) {
+  if (std::error_code ec; std::filesystem::is_directory(file, ec))
+    throw IoError(name_of(file) + ": is a directory, not an IDX file");
   GzFile f(gzopen(file.c_str(), "rb"));
   if (!f) throw IoError(name_of(file) + ": cannot open: " + std::strerror(errno));
 
@@ -93,8 +97,19 @@ Tensor<std::uint8_t> read_idx(const std::filesystem::path& file, int expected_ra
     shape.push_back(static_cast<std::int64_t>(n));
   }
 
-  auto t = Tensor<std::uint8_t>::empty(shape);
-  const std::size_t got = read_some(f.get(), t.data(), static_cast<std::size_t>(total), file);
+  // Read in chunks into a buffer that grows with what the file really holds: a header that
+  // promises 2^40 bytes of a 100-byte file is a DataError, not a terabyte allocation.
+  // The buffer doubles from 64 KiB: a lying header costs at most about twice the real data.
+  std::vector<unsigned char> bytes;
+  std::size_t got = 0;
+  while (got < total) {
+    const std::size_t want = std::min<std::size_t>(static_cast<std::size_t>(total) - got,
+                                                   std::max<std::size_t>(got, 64u << 10));
+    bytes.resize(got + want);
+    const std::size_t n = read_some(f.get(), bytes.data() + got, want, file);
+    got += n;
+    if (n < want) break;
+  }
   if (got != total)
     throw DataError(name_of(file) + ": truncated: the header promises " +
                     std::to_string(total) + " data bytes " + shape.str() + ", the file has " +
@@ -103,6 +118,8 @@ Tensor<std::uint8_t> read_idx(const std::filesystem::path& file, int expected_ra
   if (read_some(f.get(), &extra, 1, file) != 0)
     throw DataError(name_of(file) + ": trailing bytes after the " + std::to_string(total) +
                     " data bytes the header promises");
+  auto t = Tensor<std::uint8_t>::empty(shape);
+  if (total) std::memcpy(t.data(), bytes.data(), static_cast<std::size_t>(total));
   return t;
 }
 
@@ -110,7 +127,7 @@ ImageDataset fashion_mnist(std::string_view split, const std::filesystem::path& 
   std::string prefix;
   if (split == "train") prefix = "train";
   else if (split == "test") prefix = "t10k";
-  else throw Error("fashion_mnist: split must be \"train\" or \"test\", got \"" +
+  else throw ValueError("fashion_mnist: split must be \"train\" or \"test\", got \"" +
                    std::string(split) + "\"");
   const auto images_file = dir / (prefix + "-images-idx3-ubyte.gz");
   const auto labels_file = dir / (prefix + "-labels-idx1-ubyte.gz");
@@ -137,7 +154,7 @@ std::pair<ImageDataset, ImageDataset> split(const ImageDataset& data, float frac
                                             std::uint64_t seed) {
   const std::int64_t n = data.images.shape()[0];
   if (!(fraction > 0.0f && fraction < 1.0f))
-    throw Error("split: fraction must be in (0, 1), got " + std::to_string(fraction));
+    throw ValueError("split: fraction must be in (0, 1), got " + std::to_string(fraction));
   std::vector<std::int64_t> order(static_cast<std::size_t>(n));
   for (std::int64_t i = 0; i < n; ++i) order[static_cast<std::size_t>(i)] = i;
   Generator g(seed);

@@ -14,8 +14,8 @@ namespace mantissa::data {
 template <FloatDtype T>
 ImageLoader<T>::ImageLoader(const ImageDataset& data, LoaderOptions o)
     : data_(data), o_(o), n_(data.images.shape()[0]) {
-  if (o.batch < 1) throw Error("ImageLoader: batch must be >= 1, got " + std::to_string(o.batch));
-  if (!(o.std > 0.0f)) throw Error("ImageLoader: std must be positive");
+  if (o.batch < 1) throw ValueError("ImageLoader: batch must be >= 1, got " + std::to_string(o.batch));
+  if (!(o.std > 0.0f)) throw ValueError("ImageLoader: std must be positive");
   if (data.labels.numel() != n_)
     throw DataError("ImageLoader: " + std::to_string(data.labels.numel()) + " labels for " +
                     std::to_string(n_) + " images");
@@ -134,7 +134,7 @@ std::int64_t ImageLoader<T>::fill(std::int64_t index, int slot, bool parallel) {
 template <FloatDtype T>
 typename ImageLoader<T>::Batch ImageLoader<T>::batch(std::int64_t index) {
   if (index < 0 || index >= batches())
-    throw Error("ImageLoader: batch " + std::to_string(index) + " of " +
+    throw ValueError("ImageLoader: batch " + std::to_string(index) + " of " +
                 std::to_string(batches()));
   const int slot = static_cast<int>(index % 2);
   std::int64_t n = -1;

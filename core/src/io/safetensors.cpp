@@ -51,9 +51,9 @@ void write_safetensors(const std::filesystem::path& file, const std::vector<Tens
   std::set<std::string> seen;
   for (const auto& t : tensors) {
     if (!seen.insert(t.name).second)
-      throw Error("write_safetensors: duplicate tensor name '" + t.name + "'");
+      throw ValueError("write_safetensors: duplicate tensor name '" + t.name + "'");
     if (t.bytes != static_cast<std::size_t>(t.shape.numel()) * dtype_size(t.dtype))
-      throw Error("write_safetensors: '" + t.name + "' has " + std::to_string(t.bytes) +
+      throw ValueError("write_safetensors: '" + t.name + "' has " + std::to_string(t.bytes) +
                   " bytes for shape " + t.shape.str() + " of " + t.dtype);
     header[t.name] = {{"dtype", t.dtype},
                       {"shape", std::vector<std::int64_t>(t.shape.begin(), t.shape.end())},
@@ -91,9 +91,15 @@ void write_safetensors(const std::filesystem::path& file, const std::vector<Tens
 }
 
 SafetensorsFile::SafetensorsFile(const std::filesystem::path& file) : file_(file.string()) {
+  if (std::error_code ec; std::filesystem::is_directory(file, ec))
+    throw IoError(file_ + ": is a directory, not a safetensors file");
   std::ifstream in(file, std::ios::binary);
   if (!in) throw IoError(file_ + ": cannot open: " + std::strerror(errno));
-  data_.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  try {
+    data_.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  } catch (const std::ios_base::failure& e) {
+    throw IoError(file_ + ": read failed: " + e.what());
+  }
   if (data_.size() < 8)
     throw DataError(file_ + ": truncated: " + std::to_string(data_.size()) +
                     " bytes, fewer than the 8-byte header length");
@@ -129,6 +135,10 @@ SafetensorsFile::SafetensorsFile(const std::filesystem::path& file) : file_(file
     e.dtype = v["dtype"].get<std::string>();
     const std::size_t size = dtype_size(e.dtype);
     if (size == 0) throw DataError(where + "dtype " + e.dtype + " is not one mantissa reads (F32, F16, BF16, I32, U8)");
+    if (v["shape"].size() > static_cast<std::size_t>(Shape::max_rank))
+      throw DataError(where + "shape " + v["shape"].dump() + " has rank " +
+                      std::to_string(v["shape"].size()) + ", above the " +
+                      std::to_string(Shape::max_rank) + " mantissa supports");
     std::uint64_t numel = 1;
     for (const auto& d : v["shape"]) {
       if (!d.is_number_unsigned() || d.get<std::uint64_t>() > (std::uint64_t{1} << 40))
@@ -143,7 +153,10 @@ SafetensorsFile::SafetensorsFile(const std::filesystem::path& file) : file_(file
     if (!off[0].is_number_unsigned() || !off[1].is_number_unsigned())
       throw DataError(where + "data_offsets must be two unsigned integers");
     const auto b = off[0].get<std::uint64_t>(), en = off[1].get<std::uint64_t>();
-    if (b > en || en > data_size)
+    if (b > en)
+      throw DataError(where + "data_offsets [" + std::to_string(b) + ", " + std::to_string(en) +
+                      "]: begin is after end");
+    if (en > data_size)
       throw DataError(where + "data_offsets [" + std::to_string(b) + ", " + std::to_string(en) +
                       "] fall outside the data section (" + std::to_string(data_size) + " bytes)");
     if (en - b != numel * size)

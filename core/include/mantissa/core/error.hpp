@@ -4,6 +4,10 @@
 //   IoError        the file system said no (path and errno text)
 //   NumericsError  a non-finite value or a value outside a dtype's range
 //   CudaError      the CUDA runtime or a library failed, or CUDA is not built in
+//   ValueError     an argument outside what the function takes (a split name, a fraction,
+//                  a learning rate, a batch size of 0), named with the value given
+//   StateError     a call out of order (backward before forward, another model's gradients)
+// Error itself is thrown only for exhausted resources (host memory).
 #pragma once
 
 #include <stdexcept>
@@ -37,6 +41,16 @@ class NumericsError : public Error {
 };
 
 class CudaError : public Error {
+ public:
+  using Error::Error;
+};
+
+class ValueError : public Error {
+ public:
+  using Error::Error;
+};
+
+class StateError : public Error {
  public:
   using Error::Error;
 };

@@ -40,7 +40,7 @@ class AdamFamily : public OptimizerBase<P, D, AdamFamily<P, D, Decoupled>> {
   AdamFamily(Sequential<P, D>& model, Options o = {})
       : Base(model.parameters(), o.lr, o.schedule), o_(o) {
     if (!(o.beta1 >= 0.0f && o.beta1 < 1.0f && o.beta2 >= 0.0f && o.beta2 < 1.0f))
-      throw Error("Adam: betas must be in [0, 1)");
+      throw ValueError("Adam: betas must be in [0, 1)");
     for (auto* p : this->params_) {
       m_.emplace_back(p->shape());
       v_.emplace_back(p->shape());

@@ -19,6 +19,8 @@
 
 #include <filesystem>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "mantissa/core/io/safetensors.hpp"
 #include "mantissa/layers/sequential.hpp"
@@ -43,6 +45,11 @@ float metadata_float(const io::SafetensorsFile& f, const std::string& key,
 std::string format_float(float v);  // exact: %a
 Generator metadata_generator(const io::SafetensorsFile& f, const std::string& key,
                              const std::filesystem::path& file);  // "seed:offset"
+// Every expected float32 tensor present with its shape, and no model/ or optimizer/ tensor
+// the model lacks; otherwise one DataError that lists every difference.
+void check_tensors(const io::SafetensorsFile& f,
+                   const std::vector<std::pair<std::string, Shape>>& expected,
+                   const std::filesystem::path& file);
 }  // namespace detail
 
 template <Policy P, class Opt>
@@ -79,9 +86,11 @@ TrainingPosition load_checkpoint(const std::filesystem::path& file, Sequential<P
   io::SafetensorsFile f(file);
   detail::check_checkpoint_format(f, P::name, file);
   // Check everything before changing anything: a failed load leaves the model as it was.
-  for (auto* p : model.parameters()) (void)f.get<float>("model/" + p->name, p->shape());
-  for (auto& [name, t] : model.buffers()) (void)f.get<float>("model/" + name, t->shape());
-  for (auto& [name, t] : opt.state_tensors()) (void)f.get<float>("optimizer/" + name, t->shape());
+  std::vector<std::pair<std::string, Shape>> expected;
+  for (auto* p : model.parameters()) expected.emplace_back("model/" + p->name, p->shape());
+  for (auto& [name, t] : model.buffers()) expected.emplace_back("model/" + name, t->shape());
+  for (auto& [name, t] : opt.state_tensors()) expected.emplace_back("optimizer/" + name, t->shape());
+  detail::check_tensors(f, expected, file);
   for (auto* p : model.parameters()) {
     auto src = f.get<float>("model/" + p->name, p->shape());
     copy_bytes<Cpu, Cpu>(p->master.data(), src.data(), src.size_bytes());

@@ -72,7 +72,7 @@ class OptimizerBase {
   OptimizerBase(std::vector<Parameter<P, D>*> params, float lr, std::optional<LrSchedule> s)
       : params_(std::move(params)), lr_(lr), schedule_(std::move(s)) {
     if (!(lr > 0.0f) && !schedule_)
-      throw Error("optimizer: the learning rate must be positive, got " + std::to_string(lr));
+      throw ValueError("optimizer: the learning rate must be positive, got " + std::to_string(lr));
   }
 
   // The gradients must be this optimizer's model's (same parameter objects, same order).
@@ -84,7 +84,7 @@ class OptimizerBase {
                   "from the model it steps: Adam opt(model, ...)");
     if constexpr (same_policy<Q, P>)
       if (g.parameters() != params_)
-        throw Error("optimizer step: the gradients belong to another model (" +
+        throw StateError("optimizer step: the gradients belong to another model (" +
                     std::to_string(g.parameters().size()) + " tensors; the optimizer has " +
                     std::to_string(params_.size()) + ")");
   }

@@ -27,7 +27,7 @@ class SGD : public OptimizerBase<P, D, SGD<P, D>> {
   SGD(Sequential<P, D>& model, SgdOptions o = {})
       : Base(model.parameters(), o.lr, o.schedule), o_(o) {
     if (o.nesterov && o.momentum <= 0.0f)
-      throw Error("SGD: Nesterov momentum needs momentum > 0");
+      throw ValueError("SGD: Nesterov momentum needs momentum > 0");
     if (o.momentum != 0.0f)
       for (auto* p : this->params_) velocity_.emplace_back(p->shape());
   }

@@ -23,7 +23,7 @@ std::pair<TabularDataset<L>, TabularDataset<L>> split(const TabularDataset<L>& d
                                                       std::uint64_t seed) {
   const std::int64_t n = ds.features.shape()[0], f = ds.features.shape()[1];
   if (!(fraction > 0.0f && fraction < 1.0f))
-    throw Error("split: fraction must be in (0, 1), got " + std::to_string(fraction));
+    throw ValueError("split: fraction must be in (0, 1), got " + std::to_string(fraction));
   std::vector<std::int64_t> order(static_cast<std::size_t>(n));
   std::iota(order.begin(), order.end(), std::int64_t{0});
   Generator g(seed);

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# fuzz/run_fuzzers.sh [SECONDS]: builds the libFuzzer targets with Clang 14 (ASan + UBSan,
+# build-fuzz/) and runs each for SECONDS (default 60), two at a time. Each run starts from
+# the seed corpus (fuzz/corpus/<t>, never modified) plus what earlier local runs found
+# (build-fuzz/corpus/<t>). Any finding (crash, sanitizer report, an exception other than
+# DataError, a >2 GiB allocation, an input taking >5 s, a leak) fails the script; its input
+# is saved under build-fuzz/findings/ and belongs, once fixed, in fuzz/regressions/<t>/.
+# Prints executions per second, libFuzzer's edge count, and the line and region coverage
+# (llvm-cov) that the final corpus reaches in the reader functions themselves.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+seconds=${1:-60}
+build=$root/build-fuzz
+"$root/cmake/install_packages.sh" clang-14 libclang-rt-14-dev libomp-14-dev llvm-14
+flags="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all"
+flags+=" -fno-omit-frame-pointer -Wno-pass-failed -fprofile-instr-generate -fcoverage-mapping"
+mkdir -p "$build"
+{ cmake -S "$root" -B "$build" -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DMANTISSA_CUDA=OFF -DMANTISSA_TESTS=OFF -DMANTISSA_EXAMPLES=OFF -DMANTISSA_BENCHMARKS=OFF \
+    -DMANTISSA_FUZZ=ON -DCMAKE_CXX_FLAGS="$flags" &&
+  cmake --build "$build" -j2 --target fuzz_idx fuzz_csv fuzz_safetensors; } \
+  >"$build/build.log" 2>&1 || { tail -n 40 "$build/build.log"; exit 1; }
+
+# The reader functions whose coverage is reported (a regex over llvm-cov's function names).
+declare -A readers=([idx]='read_idx|read_some' [csv]='parse_csv|parse_float|parse_label|split|trim'
+                    [safetensors]='SafetensorsFile|dtype_size')
+declare -A source=([idx]=core/src/data/idx.cpp [csv]=core/src/data/csv.cpp
+                   [safetensors]=core/src/io/safetensors.cpp)
+run() {
+  local t=$1 dict=()
+  mkdir -p "$build/corpus/$t" "$build/findings"
+  [ -f "$root/fuzz/$t.dict" ] && dict=(-dict="$root/fuzz/$t.dict")
+  ASAN_OPTIONS=detect_leaks=1 LLVM_PROFILE_FILE="$build/$t-%p.profraw" "$build/fuzz/fuzz_$t" -max_total_time="$seconds" -timeout=5 \
+    -rss_limit_mb=2048 -max_len=4096 -print_final_stats=1 "${dict[@]}" \
+    -artifact_prefix="$build/findings/$t-" "$build/corpus/$t" "$root/fuzz/corpus/$t" \
+    >"$build/$t.log" 2>&1
+}
+status=0
+run idx & a=$!
+run csv & b=$!
+wait $a || status=1
+wait $b || status=1
+run safetensors || status=1
+
+for t in idx csv safetensors; do
+  done_line=$(grep -E '^#[0-9]+[[:space:]]+DONE' "$build/$t.log" | tail -n 1 || true)
+  if [ -z "$done_line" ]; then
+    echo "fuzz_$t: FINDING (see $build/$t.log, input in $build/findings/):"
+    grep -E 'ERROR|SUMMARY|terminate|Test unit written' "$build/$t.log" | head -n 8
+    status=1
+    continue
+  fi
+  # Source coverage of the reader's own code by the final corpus (clang's profile).
+  rm -f "$build/$t"-*.profraw
+  LLVM_PROFILE_FILE="$build/$t-replay.profraw" "$build/fuzz/fuzz_$t" -runs=0 \
+    "$build/corpus/$t" "$root/fuzz/corpus/$t" >/dev/null 2>&1
+  llvm-profdata-14 merge -sparse -o "$build/$t.profdata" "$build/$t-replay.profraw"
+  cov=$(llvm-cov-14 report --show-functions "$build/fuzz/fuzz_$t" \
+          -instr-profile="$build/$t.profdata" "$root/${source[$t]}" 2>/dev/null |
+        awk -v want="${readers[$t]}" '$0 ~ want { r += $2; rm += $3; l += $5; lm += $6 }
+          END { printf "%.1f%% of lines, %.1f%% of regions", 100 * (l - lm) / l, 100 * (r - rm) / r }')
+  runs=$(sed -E 's/^#([0-9]+).*/\1/' <<<"$done_line")
+  echo "fuzz_$t: ${seconds} s, $runs runs, $(grep -oE 'exec/s: [0-9]+' <<<"$done_line"), \
+$(grep -oE 'cov: [0-9]+' <<<"$done_line") edges in all, reader code ${source[$t]}: $cov, \
+corpus $(ls "$build/corpus/$t" | wc -l) inputs, no finding"
+done
+exit $status
