@@ -110,6 +110,9 @@ class Sequential {
 
   // Backward from the loss's float32 gradient, which is rounded into the compute dtype once.
   // Under policy::mixed_float16 this does not compile: use backward(scaler.scale(loss)).
+  // (A member template, so that the explicit instantiation of Sequential<mixed_float16>
+  // leaves it alone: Clang 14 instantiates constrained-out members of such a class.)
+  template <class = void>
   Gradients<P, D> backward(const LossValue<D>& loss, Accumulate acc = Accumulate::overwrite)
     requires(!P::needs_loss_scaling)
   {
