@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # fuzz/run_fuzzers.sh [SECONDS]: builds the libFuzzer targets with Clang 14 (ASan + UBSan,
 # build-fuzz/) and runs each for SECONDS (default 60), two at a time. Each run starts from
-# the seed corpus (fuzz/corpus/<t>, never modified) plus what earlier local runs found
-# (build-fuzz/corpus/<t>). Any finding (crash, sanitizer report, an exception other than
-# DataError, a >2 GiB allocation, an input taking >5 s, a leak) fails the script; its input
-# is saved under build-fuzz/findings/ and belongs, once fixed, in fuzz/regressions/<t>/.
+# the seed corpus (fuzz/corpus/<t>) and the past findings (fuzz/regressions/<t>), neither
+# modified, plus what earlier local runs found (build-fuzz/corpus/<t>). Any finding (crash,
+# sanitizer report, an exception other than DataError, a >2 GiB allocation, an input taking
+# >5 s, a leak) fails the script; its input is saved under build-fuzz/findings/ and belongs,
+# once fixed, in fuzz/regressions/<t>/.
 # Prints executions per second, libFuzzer's edge count, and the line and region coverage
 # (llvm-cov) that the final corpus reaches in the reader functions themselves.
 set -euo pipefail
@@ -33,6 +34,7 @@ run() {
   ASAN_OPTIONS=detect_leaks=1 LLVM_PROFILE_FILE="$build/$t-%p.profraw" "$build/fuzz/fuzz_$t" -max_total_time="$seconds" -timeout=5 \
     -rss_limit_mb=2048 -max_len=4096 -print_final_stats=1 "${dict[@]}" \
     -artifact_prefix="$build/findings/$t-" "$build/corpus/$t" "$root/fuzz/corpus/$t" \
+    "$root/fuzz/regressions/$t" \
     >"$build/$t.log" 2>&1
 }
 status=0
@@ -53,7 +55,7 @@ for t in idx csv safetensors; do
   # Source coverage of the reader's own code by the final corpus (clang's profile).
   rm -f "$build/$t"-*.profraw
   LLVM_PROFILE_FILE="$build/$t-replay.profraw" "$build/fuzz/fuzz_$t" -runs=0 \
-    "$build/corpus/$t" "$root/fuzz/corpus/$t" >/dev/null 2>&1
+    "$build/corpus/$t" "$root/fuzz/corpus/$t" "$root/fuzz/regressions/$t" >/dev/null 2>&1
   llvm-profdata-14 merge -sparse -o "$build/$t.profdata" "$build/$t-replay.profraw"
   cov=$(llvm-cov-14 report --show-functions "$build/fuzz/fuzz_$t" \
           -instr-profile="$build/$t.profdata" "$root/${source[$t]}" 2>/dev/null |
