@@ -2,9 +2,19 @@
 #include "mantissa/core/random.hpp"
 
 #include <cmath>
+#include <utility>
 #include <numbers>
 
 namespace mantissa {
+
+void shuffle(std::span<std::int64_t> order, const Generator& gen) noexcept {
+  for (auto i = static_cast<std::int64_t>(order.size()) - 1; i > 0; --i) {
+    const auto r = gen.block(static_cast<std::uint64_t>(i));
+    const std::uint64_t wide = (std::uint64_t{r[0]} << 32) | r[1];
+    const auto j = static_cast<std::size_t>(wide % static_cast<std::uint64_t>(i + 1));
+    std::swap(order[static_cast<std::size_t>(i)], order[j]);
+  }
+}
 
 namespace {
 // Constants from Random123 (philox.h): multipliers and Weyl key increments.

@@ -157,13 +157,7 @@ std::pair<ImageDataset, ImageDataset> split(const ImageDataset& data, float frac
     throw ValueError("split: fraction must be in (0, 1), got " + std::to_string(fraction));
   std::vector<std::int64_t> order(static_cast<std::size_t>(n));
   for (std::int64_t i = 0; i < n; ++i) order[static_cast<std::size_t>(i)] = i;
-  Generator g(seed);
-  for (std::int64_t i = n - 1; i > 0; --i) {
-    const auto r = g.block(static_cast<std::uint64_t>(i));
-    const auto j = static_cast<std::int64_t>(((std::uint64_t{r[0]} << 32) | r[1]) %
-                                             static_cast<std::uint64_t>(i + 1));
-    std::swap(order[static_cast<std::size_t>(i)], order[static_cast<std::size_t>(j)]);
-  }
+  shuffle(order, Generator(seed));
   const auto second = static_cast<std::int64_t>(std::lround(double(n) * fraction));
   const std::int64_t per = n ? data.images.numel() / n : 0;
   auto take = [&](std::int64_t first, std::int64_t count) {

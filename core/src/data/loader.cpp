@@ -84,14 +84,8 @@ template <FloatDtype T>
 void ImageLoader<T>::shuffle() {
   std::iota(order_.begin(), order_.end(), std::int64_t{0});
   if (!o_.shuffle) return;
-  // Fisher-Yates with one Philox draw per swap, keyed by (seed, epoch): reproducible.
-  Generator g(o_.seed, static_cast<std::uint64_t>(epoch_) << 40);
-  for (std::int64_t i = n_ - 1; i > 0; --i) {
-    const auto r = g.block(static_cast<std::uint64_t>(i));
-    const std::uint64_t wide = (std::uint64_t{r[0]} << 32) | r[1];
-    const auto j = static_cast<std::int64_t>(wide % static_cast<std::uint64_t>(i + 1));
-    std::swap(order_[static_cast<std::size_t>(i)], order_[static_cast<std::size_t>(j)]);
-  }
+  // Keyed by (seed, epoch): each epoch's order is reproducible on its own.
+  mantissa::shuffle(order_, Generator(o_.seed, static_cast<std::uint64_t>(epoch_) << 40));
 }
 
 template <FloatDtype T>

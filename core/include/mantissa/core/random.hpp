@@ -9,6 +9,7 @@
 
 #include <array>
 #include <cstdint>
+#include <span>
 
 #include "mantissa/core/tensor.hpp"
 
@@ -44,6 +45,11 @@ void fill_uniform(TensorView<T, Cpu> x, float lo, float hi, Generator& gen);
 // Fill x with N(mean, stddev^2) by Box-Muller on pairs of draws.
 template <FloatDtype T>
 void fill_normal(TensorView<T, Cpu> x, float mean, float stddev, Generator& gen);
+
+// Fisher-Yates on `order` (any permutation, e.g. 0..n-1): swap i draws block i of gen, so the
+// result depends only on (seed, offset), never on a thread count. The data splits and the
+// image loader's per-epoch shuffle use it.
+void shuffle(std::span<std::int64_t> order, const Generator& gen) noexcept;
 
 template <FloatDtype T, Device D = Cpu>
 Tensor<T, D> uniform(Shape shape, float lo, float hi, Generator& gen) {
