@@ -1,14 +1,14 @@
 # MantissaTest.cmake: one helper that registers a GoogleTest suite.
-#   mantissa_add_test(NAME test_tensor SOURCES core/test_tensor.cpp [LABELS core] [CORE_ONLY])
-# CORE_ONLY links mantissa_core alone (no layers or optimizers): quicker to build, which the
-# sanitizer stages of .ci/run use.
+#   mantissa_add_test(NAME test_tensor SOURCES core/test_tensor.cpp [LABELS core] [DATA_ONLY])
+# DATA_ONLY links mantissa_data and mantissa_core alone (no layers or optimizers): quicker to
+# build, which the sanitizer stages of .ci/run use.
 # Each suite is one executable; gtest_discover_tests makes every TEST a CTest test.
 include(GoogleTest)
 function(mantissa_add_test)
-  cmake_parse_arguments(T "CORE_ONLY" "NAME" "SOURCES;LABELS;LIBS" ${ARGN})
+  cmake_parse_arguments(T "DATA_ONLY" "NAME" "SOURCES;LABELS;LIBS" ${ARGN})
   add_executable(${T_NAME} ${T_SOURCES})
-  if(T_CORE_ONLY)
-    target_link_libraries(${T_NAME} PRIVATE mantissa_core)
+  if(T_DATA_ONLY)
+    target_link_libraries(${T_NAME} PRIVATE mantissa_data mantissa_core)
   else()
     target_link_libraries(${T_NAME} PRIVATE mantissa::mantissa)
   endif()

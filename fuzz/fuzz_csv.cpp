@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "mantissa/core/data/csv.hpp"
+#include "mantissa/data/csv.hpp"
 #include "mantissa/core/error.hpp"
 
 namespace {

@@ -6,7 +6,7 @@
 #include <cstdlib>
 
 #include "fuzz_input.hpp"
-#include "mantissa/core/data/idx.hpp"
+#include "mantissa/data/idx.hpp"
 #include "mantissa/core/error.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

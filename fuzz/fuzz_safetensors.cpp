@@ -6,7 +6,7 @@
 
 #include "fuzz_input.hpp"
 #include "mantissa/core/error.hpp"
-#include "mantissa/core/io/safetensors.hpp"
+#include "mantissa/io/safetensors.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static mantissa::fuzz::MemoryFile file;

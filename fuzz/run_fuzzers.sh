@@ -25,8 +25,8 @@ mkdir -p "$build"
 # The reader functions whose coverage is reported (a regex over llvm-cov's function names).
 declare -A readers=([idx]='read_idx|read_some' [csv]='parse_csv|parse_float|parse_label|split|trim'
                     [safetensors]='SafetensorsFile|dtype_size')
-declare -A source=([idx]=core/src/data/idx.cpp [csv]=core/src/data/csv.cpp
-                   [safetensors]=core/src/io/safetensors.cpp)
+declare -A source=([idx]=data/src/data/idx.cpp [csv]=data/src/data/csv.cpp
+                   [safetensors]=data/src/io/safetensors.cpp)
 run() {
   local t=$1 dict=()
   mkdir -p "$build/corpus/$t" "$build/findings"

@@ -8,8 +8,8 @@
 #include <set>
 #include <vector>
 
-#include "mantissa/core/data/idx.hpp"
-#include "mantissa/core/data/loader.hpp"
+#include "mantissa/data/idx.hpp"
+#include "mantissa/data/loader.hpp"
 #include "mantissa/core/error.hpp"
 #include "mantissa/core/random.hpp"
 #include "mantissa/core/threads.hpp"

@@ -2,5 +2,6 @@
 #pragma once
 
 #include "mantissa/core/core.hpp"
+#include "mantissa/data/data.hpp"
 #include "mantissa/layers/layers.hpp"
 #include "mantissa/optim/optim.hpp"

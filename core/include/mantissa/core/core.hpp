@@ -2,17 +2,12 @@
 #pragma once
 
 #include "mantissa/core/cast.hpp"
-#include "mantissa/core/data/csv.hpp"
-#include "mantissa/core/data/idx.hpp"
-#include "mantissa/core/data/loader.hpp"
-#include "mantissa/core/data/tabular.hpp"
 #include "mantissa/core/checks.hpp"
 #include "mantissa/core/conv_ops.hpp"
 #include "mantissa/core/device.hpp"
 #include "mantissa/core/dtype.hpp"
 #include "mantissa/core/error.hpp"
 #include "mantissa/core/half.hpp"
-#include "mantissa/core/io/safetensors.hpp"
 #include "mantissa/core/linalg.hpp"
 #include "mantissa/core/nn_ops.hpp"
 #include "mantissa/core/ops.hpp"

@@ -22,7 +22,7 @@
 #include <utility>
 #include <vector>
 
-#include "mantissa/core/io/safetensors.hpp"
+#include "mantissa/io/safetensors.hpp"
 #include "mantissa/layers/sequential.hpp"
 #include "mantissa/optim/loss_scaler.hpp"
 

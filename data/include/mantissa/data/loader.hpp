@@ -1,4 +1,4 @@
-// mantissa/core/data/loader.hpp: batches of an image data set, shuffled, normalised and cast
+// mantissa/data/loader.hpp: batches of an image data set, shuffled, normalised and cast
 // to the model's compute dtype in one pass, into buffers allocated once.
 //
 //   data::ImageLoader<half> train(dataset, {.batch = 64, .shuffle = true, .seed = 1});
@@ -21,7 +21,7 @@
 #include <thread>
 #include <vector>
 
-#include "mantissa/core/data/idx.hpp"
+#include "mantissa/data/idx.hpp"
 #include "mantissa/core/dtype.hpp"
 #include "mantissa/core/tensor.hpp"
 

@@ -1,5 +1,5 @@
-// core/src/io/safetensors.cpp: safetensors writer (atomic) and reader (validating).
-#include "mantissa/core/io/safetensors.hpp"
+// data/src/io/safetensors.cpp: safetensors writer (atomic) and reader (validating).
+#include "mantissa/io/safetensors.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>

@@ -1,5 +1,5 @@
-// core/src/data/loader.cpp: shuffling (Philox-keyed Fisher-Yates), normalise-and-cast.
-#include "mantissa/core/data/loader.hpp"
+// data/src/data/loader.cpp: shuffling (Philox-keyed Fisher-Yates), normalise-and-cast.
+#include "mantissa/data/loader.hpp"
 
 #include <cmath>
 #include <limits>

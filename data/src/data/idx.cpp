@@ -1,5 +1,5 @@
-// core/src/data/idx.cpp: the IDX reader (gzip through zlib, which reads plain files too).
-#include "mantissa/core/data/idx.hpp"
+// data/src/data/idx.cpp: the IDX reader (gzip through zlib, which reads plain files too).
+#include "mantissa/data/idx.hpp"
 
 #include <zlib.h>
 

@@ -1,4 +1,4 @@
-// mantissa/core/data/csv.hpp: CSV files read against a typed schema.
+// mantissa/data/csv.hpp: CSV files read against a typed schema.
 //
 //   auto ds = data::read_csv<std::int32_t>("breast_cancer.csv", {.label = "benign"});
 //   // ds.features: Tensor<float> (N, F); ds.labels: Tensor<int32_t> (N,)

@@ -1,5 +1,5 @@
-// core/src/data/csv.cpp: the CSV reader (std::from_chars: locale-independent, exact).
-#include "mantissa/core/data/csv.hpp"
+// data/src/data/csv.cpp: the CSV reader (std::from_chars: locale-independent, exact).
+#include "mantissa/data/csv.hpp"
 
 #include <cerrno>
 #include <charconv>

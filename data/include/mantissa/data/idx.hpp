@@ -1,4 +1,4 @@
-// mantissa/core/data/idx.hpp: the IDX format of MNIST and Fashion-MNIST, gzip'd or plain.
+// mantissa/data/idx.hpp: the IDX format of MNIST and Fashion-MNIST, gzip'd or plain.
 //
 // Layout: two zero bytes, a dtype code (0x08 = unsigned byte, the only one these data sets
 // use and the only one read here), the rank, then `rank` big-endian uint32 dimensions, then

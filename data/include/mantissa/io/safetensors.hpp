@@ -1,4 +1,4 @@
-// mantissa/core/io/safetensors.hpp: the safetensors format, written atomically, read with
+// mantissa/io/safetensors.hpp: the safetensors format, written atomically, read with
 // every field checked.
 //
 // Format (https://huggingface.co/docs/safetensors): 8-byte little-endian header length N,

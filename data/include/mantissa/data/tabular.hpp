@@ -1,4 +1,4 @@
-// mantissa/core/data/tabular.hpp: what tabular data needs before training: a seeded
+// mantissa/data/tabular.hpp: what tabular data needs before training: a seeded
 // train/validation split and standardisation fitted on the training split only.
 //
 //   auto [train, test] = data::split(ds, 0.2f, /*seed=*/1);
@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include "mantissa/core/data/csv.hpp"
+#include "mantissa/data/csv.hpp"
 #include "mantissa/core/error.hpp"
 #include "mantissa/core/random.hpp"
 
