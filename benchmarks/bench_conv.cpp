@@ -63,13 +63,13 @@ void BM_Conv2D(benchmark::State& state, ConvCase cc) {
   mt::Conv2DLayer<P, mt::Cpu> conv(mt::Conv2D(cc.filters, 3, mt::same));
   mt::Generator gen(1);
   const mt::Shape out = conv.build(mt::Shape{cc.h, cc.w, cc.c}, gen).prepend(kBatch);
-  conv.reserve(kBatch);
+  conv.reserve(mt::default_context<mt::Cpu>(), kBatch);
   auto x = mt::normal<T>(mt::Shape{kBatch, cc.h, cc.w, cc.c}, 0.0f, 1.0f, gen);
   auto dy = mt::normal<T>(out, 0.0f, 0.1f, gen);
   mt::Tensor<T> y(out), dx(cc.dx ? x.shape() : mt::Shape{0});
   auto step = [&] {
-    conv.forward(y.view(), x.view(), mt::Mode::train);
-    conv.backward(dx.view(), dy.view(), x.view(), y.view(), mt::Accumulate::overwrite);
+    conv.forward(mt::default_context<mt::Cpu>(), y.view(), x.view(), mt::Mode::train);
+    conv.backward(mt::default_context<mt::Cpu>(), dx.view(), dy.view(), x.view(), y.view(), mt::Accumulate::overwrite);
   };
   step();  // warm-up: see kWarmup
   for (auto _ : state) {
@@ -91,13 +91,13 @@ void BM_MaxPool2D(benchmark::State& state, PoolCase pc) {
   mt::MaxPool2DLayer<P, mt::Cpu> pool(mt::MaxPool2D(2));
   mt::Generator gen(1);
   const mt::Shape out = pool.build(mt::Shape{pc.h, pc.w, pc.c}, gen).prepend(kBatch);
-  pool.reserve(kBatch);
+  pool.reserve(mt::default_context<mt::Cpu>(), kBatch);
   auto x = mt::normal<T>(mt::Shape{kBatch, pc.h, pc.w, pc.c}, 0.0f, 1.0f, gen);
   auto dy = mt::normal<T>(out, 0.0f, 1.0f, gen);
   mt::Tensor<T> y(out), dx(x.shape());
   auto step = [&] {
-    pool.forward(y.view(), x.view(), mt::Mode::train);
-    pool.backward(dx.view(), dy.view(), x.view(), y.view(), mt::Accumulate::overwrite);
+    pool.forward(mt::default_context<mt::Cpu>(), y.view(), x.view(), mt::Mode::train);
+    pool.backward(mt::default_context<mt::Cpu>(), dx.view(), dy.view(), x.view(), y.view(), mt::Accumulate::overwrite);
   };
   step();  // warm-up: see kWarmup
   for (auto _ : state) {
@@ -122,9 +122,9 @@ void BM_Im2col(benchmark::State& state, ConvCase cc) {
   mt::Generator gen(1);
   auto x = mt::normal<T>(mt::Shape{kBatch, cc.h, cc.w, cc.c}, 0.0f, 1.0f, gen);
   auto cols = mt::Tensor<T>::empty(mt::Shape{kBatch * g.oh * g.ow, 9 * cc.c});
-  mt::ops::im2col(cols, x, g);  // warm-up: see kWarmup
+  mt::ops::im2col(mt::default_context<mt::Cpu>(), cols, x, g);  // warm-up: see kWarmup
   for (auto _ : state) {
-    mt::ops::im2col(cols, x, g);
+    mt::ops::im2col(mt::default_context<mt::Cpu>(), cols, x, g);
     benchmark::ClobberMemory();
   }
   const double bytes = double(x.numel() + cols.numel()) * sizeof(T);
@@ -140,9 +140,9 @@ void BM_Col2im(benchmark::State& state, ConvCase cc) {
   mt::Generator gen(1);
   auto dcols = mt::normal<T>(mt::Shape{kBatch * g.oh * g.ow, 9 * cc.c}, 0.0f, 1.0f, gen);
   auto dx = mt::Tensor<T>::empty(mt::Shape{kBatch, cc.h, cc.w, cc.c});
-  mt::ops::col2im(dx, dcols, g);  // warm-up: see kWarmup
+  mt::ops::col2im(mt::default_context<mt::Cpu>(), dx, dcols, g);  // warm-up: see kWarmup
   for (auto _ : state) {
-    mt::ops::col2im(dx, dcols, g);
+    mt::ops::col2im(mt::default_context<mt::Cpu>(), dx, dcols, g);
     benchmark::ClobberMemory();
   }
   const double bytes = double(dx.numel() + dcols.numel()) * sizeof(T);

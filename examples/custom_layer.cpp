@@ -8,6 +8,7 @@
 //
 //   custom_layer [--epochs N]
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <mantissa/mantissa.hpp>
@@ -29,14 +30,14 @@ class PReLU final : public mt::Layer<P, mt::Cpu> {
     if (input.rank() != 1)
       throw mt::ShapeError("got input shape " + input.str() + " but needs (features,)");
     alpha_ = std::make_unique<mt::Parameter<P, mt::Cpu>>("alpha", input);
-    mt::ops::fill(alpha_->master, 0.25f);
+    std::fill(alpha_->master.begin(), alpha_->master.end(), 0.25f);
     alpha_->refresh_compute();
     return input;
   }
 
   std::vector<mt::Parameter<P, mt::Cpu>*> parameters() override { return {alpha_.get()}; }
 
-  void forward(View y, CView x, mt::Mode) override {
+  void forward(mt::Context<mt::Cpu>&, View y, CView x, mt::Mode) override {
     const auto f = x.shape()[1];
     const auto a = alpha_->value();
     for (std::int64_t i = 0; i < x.numel(); ++i) {
@@ -46,11 +47,12 @@ class PReLU final : public mt::Layer<P, mt::Cpu> {
   }
 
   // dx = dy (x > 0) or a dy; dalpha_f = sum over the batch of dy x where x <= 0 (float32).
-  void backward(View dx, CView dy, CView x, CView, mt::Accumulate acc) override {
+  void backward(mt::Context<mt::Cpu>& ctx, View dx, CView dy, CView x, CView,
+                mt::Accumulate acc) override {
     const auto f = x.shape()[1];
     const auto a = alpha_->value();
     auto& da = alpha_->grad;
-    if (acc == mt::Accumulate::overwrite) mt::ops::fill(da, 0.0f);
+    if (acc == mt::Accumulate::overwrite) mt::ops::fill(ctx, da, 0.0f);
     for (std::int64_t i = 0; i < x.numel(); ++i) {
       const float v = static_cast<float>(x[i]), g = static_cast<float>(dy[i]);
       if (v <= 0.0f) da[i % f] += g * v;
@@ -101,7 +103,7 @@ int main(int argc, char** argv) {
     auto loss = loss_fn(model.forward(x.view()), y.view());
     (void)opt.step(model.backward(loss));
     if (e % 100 == 0 || e == epochs)
-      std::printf("epoch %4d  loss %.4f  accuracy %.3f\n", e, loss.value,
+      std::printf("epoch %4d  loss %.4f  accuracy %.3f\n", e, loss.value(),
                   mt::accuracy(model.forward(x.view(), mt::Mode::infer), y.view()));
   }
   return 0;

@@ -39,7 +39,7 @@ int main() {
     auto grads = scaler.unscale(model.backward(scaler.scale(loss)));
     const auto outcome = opt.step(grads, scaler);
     if (step % 10 == 0)
-      std::printf("   step %2d  loss %.4f  applied %s  scale %g\n", step, loss.value,
+      std::printf("   step %2d  loss %.4f  applied %s  scale %g\n", step, loss.value(),
                   outcome.applied ? "yes" : "no", outcome.scale);
   }
 
@@ -61,7 +61,7 @@ int main() {
 
   std::printf("3. check_numerics\n");
   model.check_numerics(true);
-  mt::ops::fill(model.parameters()[0]->master, 60000.0f);  // x W now overflows half's 65504
+  mt::ops::fill(model.context(), model.parameters()[0]->master, 60000.0f);  // x W now overflows half's 65504
   model.parameters()[0]->refresh_compute();
   try {
     (void)model.forward(x.view());

@@ -20,7 +20,7 @@ template <class T>
 double seconds_per_product(const mt::Tensor<T>& a, const mt::Tensor<T>& b, int reps) {
   auto c = mt::matmul(a, b);  // warm-up: packing buffers, caches
   const auto t0 = std::chrono::steady_clock::now();
-  for (int i = 0; i < reps; ++i) mt::ops::gemm(c, a, b);
+  for (int i = 0; i < reps; ++i) mt::ops::gemm(mt::default_context<mt::Cpu>(), c, a, b);
   const std::chrono::duration<double> dt = std::chrono::steady_clock::now() - t0;
   return dt.count() / reps;
 }

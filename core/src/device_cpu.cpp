@@ -49,9 +49,14 @@ AllocationStats cpu_allocation_stats() noexcept {
   return {g_live.load(), g_peak.load(), g_count.load()};
 }
 
-template <>
-void copy_bytes<Cpu, Cpu>(void* dst, const void* src, std::size_t bytes) {
-  std::memcpy(dst, src, bytes);
+void Cpu::copy_within(void* dst, const void* src, std::size_t bytes) {
+  if (bytes) std::memcpy(dst, src, bytes);
+}
+void Cpu::copy_from_host(void* dst, const void* src, std::size_t bytes) {
+  if (bytes) std::memcpy(dst, src, bytes);
+}
+void Cpu::copy_to_host(void* dst, const void* src, std::size_t bytes) {
+  if (bytes) std::memcpy(dst, src, bytes);
 }
 
 }  // namespace mantissa

@@ -1,7 +1,7 @@
 // core/src/device_cuda_absent.cpp: the Cuda device in a build without the CUDA backend.
 // Tensor<T, Cuda> still compiles (the device is part of the type everywhere); using one at
 // run time says why it cannot work.
-#include "mantissa/core/cuda_kernels.hpp"
+#include "mantissa/core/backend_cuda.hpp"
 #include "mantissa/core/device.hpp"
 #include "mantissa/core/error.hpp"
 
@@ -22,18 +22,9 @@ void Cuda::deallocate(void* p) noexcept { (void)p; }
 void Cuda::zero_bytes(void*, std::size_t) { no_cuda(); }
 bool Cuda::available() noexcept { return false; }
 
-template <>
-void copy_bytes<Cuda, Cpu>(void*, const void*, std::size_t) {
-  no_cuda();
-}
-template <>
-void copy_bytes<Cpu, Cuda>(void*, const void*, std::size_t) {
-  no_cuda();
-}
-template <>
-void copy_bytes<Cuda, Cuda>(void*, const void*, std::size_t) {
-  no_cuda();
-}
+void Cuda::copy_within(void*, const void*, std::size_t) { no_cuda(); }
+void Cuda::copy_from_host(void*, const void*, std::size_t) { no_cuda(); }
+void Cuda::copy_to_host(void*, const void*, std::size_t) { no_cuda(); }
 
 }  // namespace mantissa
 

@@ -35,16 +35,13 @@ bool Cuda::available() noexcept {
   return cudaGetDeviceCount(&n) == cudaSuccess && n > 0;
 }
 
-template <>
-void copy_bytes<Cuda, Cpu>(void* dst, const void* src, std::size_t bytes) {
+void Cuda::copy_from_host(void* dst, const void* src, std::size_t bytes) {
   check(cudaMemcpy(dst, src, bytes, cudaMemcpyHostToDevice), "copy host -> cuda");
 }
-template <>
-void copy_bytes<Cpu, Cuda>(void* dst, const void* src, std::size_t bytes) {
+void Cuda::copy_to_host(void* dst, const void* src, std::size_t bytes) {
   check(cudaMemcpy(dst, src, bytes, cudaMemcpyDeviceToHost), "copy cuda -> host");
 }
-template <>
-void copy_bytes<Cuda, Cuda>(void* dst, const void* src, std::size_t bytes) {
+void Cuda::copy_within(void* dst, const void* src, std::size_t bytes) {
   check(cudaMemcpy(dst, src, bytes, cudaMemcpyDeviceToDevice), "copy cuda -> cuda");
 }
 

@@ -7,7 +7,7 @@
 #include <cstring>
 #include <string>
 
-#include "mantissa/core/cuda_kernels.hpp"
+#include "mantissa/core/backend_cuda.hpp"
 #include "mantissa/core/error.hpp"
 #include "mantissa/core/half.hpp"
 

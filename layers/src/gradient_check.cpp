@@ -38,7 +38,7 @@ void numeric_gradients(Layer<Q, Cpu>& layer, Tensor<typename Q::compute, Cpu>& x
   using U = typename Q::compute;
   Tensor<U, Cpu> y(w.shape());
   auto loss = [&]() {
-    layer.forward(y.view(), x.view(), mode);
+    layer.forward(default_context<Cpu>(), y.view(), x.view(), mode);
     double s = 0.0;
     for (std::int64_t i = 0; i < y.numel(); ++i) s += as_double(y[i]) * as_double(w[i]);
     return s;
@@ -106,14 +106,15 @@ GradCheckResult check_gradients(Layer<P, Cpu>& layer, const Shape& input_shape,
 
   Generator gen(o.seed);
   const Shape out_shape = layer.build(input_shape, gen).prepend(o.batch);
-  layer.reserve(o.batch);
+  layer.reserve(default_context<Cpu>(), o.batch);
   auto x = normal<T>(input_shape.prepend(o.batch), 0.0f, 1.0f, gen);
   auto w = normal<T>(out_shape, 0.0f, 1.0f, gen);
   Tensor<T, Cpu> y(out_shape), dx(x.shape());
 
   // Analytic: one forward, one backward with dy = w.
-  layer.forward(y.view(), x.view(), o.mode);
-  layer.backward(dx.view(), w.view(), x.view(), y.view(), Accumulate::overwrite);
+  auto& ctx = default_context<Cpu>();
+  layer.forward(ctx, y.view(), x.view(), o.mode);
+  layer.backward(ctx, dx.view(), w.view(), x.view(), y.view(), Accumulate::overwrite);
 
   std::vector<double> num_dx;
   std::vector<std::vector<double>> num_dparams;
@@ -121,7 +122,7 @@ GradCheckResult check_gradients(Layer<P, Cpu>& layer, const Shape& input_shape,
     // The float32 twin, given the same masters and the same rounded inputs and weights.
     Generator unused(o.seed);
     (void)reference->build(input_shape, unused);
-    reference->reserve(o.batch);
+    reference->reserve(default_context<Cpu>(), o.batch);
     auto mine = layer.parameters();
     auto theirs = reference->parameters();
     if (mine.size() != theirs.size())

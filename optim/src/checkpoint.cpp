@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <set>
 
 namespace mantissa {
@@ -99,40 +100,44 @@ std::string format_float(float v) {
 
 }  // namespace detail
 
-template <Policy P>
-void load_weights(const std::filesystem::path& file, Sequential<P, Cpu>& model) {
+namespace detail {
+
+std::vector<Tensor<float>> read_weights(const std::filesystem::path& file,
+                                        const std::vector<std::pair<std::string, Shape>>& names) {
   io::SafetensorsFile f(file);
   std::string problems;
   std::vector<const io::SafetensorsFile::Entry*> found;
-  for (auto* p : model.parameters()) {
-    const auto* e = f.find("model/" + p->name);
-    if (!e) e = f.find(p->name);
+  for (const auto& [name, shape] : names) {
+    const auto* e = f.find("model/" + name);
+    if (!e) e = f.find(name);
     if (!e) {
-      problems += "\n  " + p->name + ": missing";
-    } else if (!(e->shape == p->shape())) {
-      problems += "\n  " + p->name + ": shape " + e->shape.str() + " in the file, " +
-                  p->shape().str() + " in the model";
+      problems += "\n  " + name + ": missing";
+    } else if (!(e->shape == shape)) {
+      problems += "\n  " + name + ": shape " + e->shape.str() + " in the file, " + shape.str() +
+                  " in the model";
     } else if (e->dtype != "F32" && e->dtype != "F16" && e->dtype != "BF16") {
-      problems += "\n  " + p->name + ": dtype " + e->dtype + " is not a floating dtype";
+      problems += "\n  " + name + ": dtype " + e->dtype + " is not a floating dtype";
     }
     found.push_back(e);
   }
   if (!problems.empty())
     throw DataError(file.string() + ": the weights do not match the model:" + problems);
-  auto params = model.parameters();
-  for (std::size_t i = 0; i < params.size(); ++i) {
-    auto& p = *params[i];
+  std::vector<Tensor<float>> out;
+  for (std::size_t i = 0; i < names.size(); ++i) {
     const auto* e = found[i];
-    const auto n = static_cast<std::size_t>(p.numel());
-    if (e->dtype == "F32") copy_bytes<Cpu, Cpu>(p.master.data(), f.bytes(*e), n * 4);
-    else if (e->dtype == "F16") cpu::convert(reinterpret_cast<const half*>(f.bytes(*e)), p.master.data(), n);
-    else cpu::convert(reinterpret_cast<const bfloat16*>(f.bytes(*e)), p.master.data(), n);
-    p.refresh_compute();
+    auto& t = out.emplace_back(Tensor<float>::empty(names[i].second));
+    const auto n = static_cast<std::size_t>(t.numel());
+    auto& host = default_context<Cpu>();
+    if (e->dtype == "F32")
+      std::memcpy(t.data(), f.bytes(*e), n * 4);
+    else if (e->dtype == "F16")
+      ops::cast_into(host, t, TensorView<const half>(reinterpret_cast<const half*>(f.bytes(*e)), t.shape()));
+    else
+      ops::cast_into(host, t, TensorView<const bfloat16>(reinterpret_cast<const bfloat16*>(f.bytes(*e)), t.shape()));
   }
+  return out;
 }
 
-template void load_weights<policy::float32>(const std::filesystem::path&, Sequential<policy::float32, Cpu>&);
-template void load_weights<policy::mixed_float16>(const std::filesystem::path&, Sequential<policy::mixed_float16, Cpu>&);
-template void load_weights<policy::mixed_bfloat16>(const std::filesystem::path&, Sequential<policy::mixed_bfloat16, Cpu>&);
+}  // namespace detail
 
 }  // namespace mantissa

@@ -17,7 +17,7 @@ namespace mantissa {
 Progress::Progress(bool enabled) : enabled_(enabled), tty_(::isatty(STDOUT_FILENO) != 0) {}
 
 void Progress::start_epoch(int epoch, int epochs, std::int64_t batches) {
-  epoch_ = epoch, epochs_ = epochs, batches_ = batches, samples_ = 0, skipped_ = 0;
+  epoch_ = epoch, epochs_ = epochs, batches_ = batches, done_ = 0, samples_ = 0, skipped_ = 0;
   start_ = last_draw_ = std::chrono::steady_clock::now();
 }
 
@@ -26,13 +26,20 @@ double Progress::images_per_second() const {
   return dt.count() > 0 ? static_cast<double>(samples_) / dt.count() : 0.0;
 }
 
-void Progress::update(std::int64_t done, std::int64_t samples, double loss, double acc,
-                      float loss_scale, std::int64_t skipped) {
-  samples_ = samples, scale_ = loss_scale, skipped_ = skipped;
-  if (!enabled_ || !tty_) return;
+void Progress::advance(std::int64_t done, std::int64_t samples, float loss_scale,
+                       std::int64_t skipped) {
+  done_ = done, samples_ = samples, scale_ = loss_scale, skipped_ = skipped;
+}
+
+bool Progress::due() const {
+  if (!enabled_ || !tty_) return false;
+  return done_ >= batches_ || std::chrono::steady_clock::now() - last_draw_ >= std::chrono::milliseconds(100);
+}
+
+void Progress::draw(double loss, double acc) {
   const auto now = std::chrono::steady_clock::now();
-  if (done < batches_ && now - last_draw_ < std::chrono::milliseconds(100)) return;
   last_draw_ = now;
+  const std::int64_t done = done_;
   const std::chrono::duration<double> dt = now - start_;
   const double eta = done > 0 ? dt.count() / double(done) * double(batches_ - done) : 0.0;
   constexpr int width = 20;
@@ -43,7 +50,7 @@ void Progress::update(std::int64_t done, std::int64_t samples, double loss, doub
   std::printf("\repoch %d/%d [%s] %lld/%lld  loss %.4f  acc %.4f  %.0f img/s  ETA %d:%02d", epoch_,
               epochs_, bar.c_str(), static_cast<long long>(done), static_cast<long long>(batches_),
               loss, acc, images_per_second(), static_cast<int>(eta) / 60, static_cast<int>(eta) % 60);
-  if (loss_scale > 0) std::printf("  scale %g  skipped %lld", loss_scale, static_cast<long long>(skipped));
+  if (scale_ > 0) std::printf("  scale %g  skipped %lld", scale_, static_cast<long long>(skipped_));
   std::fflush(stdout);
 }
 

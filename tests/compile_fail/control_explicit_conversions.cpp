@@ -60,11 +60,12 @@ void tensors(const Tensor<float>& a, const Tensor<half>& h, const Tensor<bfloat1
   auto lf = cast<float>(labels) + cast<float>(labels);
   auto total = sum(cast<float>(labels), 0);
   // Out-parameter forms: output of the operands' dtype; gemm may write float32 from halves.
-  ops::add(out_f, a, a);
-  ops::add(out_h.view(), h, h);
-  ops::gemm(out_f, h, h);
-  ops::gemm(out_h, h, h);
-  ops::fill(out_f, 0.5f);
+  auto& ctx = default_context<Cpu>();
+  ops::add(ctx, out_f, a, a);
+  ops::add(ctx, out_h.view(), h, h);
+  ops::gemm(ctx, out_f, h, h);
+  ops::gemm(ctx, out_h, h, h);
+  ops::fill(ctx, out_f, 0.5f);
   // Views: a mutable view or tensor where a mutable view is needed; mutable -> const is fine.
   auto hb = cast<half>(bf);
   layer_forward(hb);

@@ -9,5 +9,5 @@
 using namespace mantissa;
 
 void f(Tensor<std::int32_t>& c, const Tensor<half>& a, const Tensor<half>& b) {
-  ops::gemm(c, a, b);
+  ops::gemm(default_context<Cpu>(), c, a, b);
 }

@@ -6,4 +6,4 @@
 
 using namespace mantissa;
 
-void f(Tensor<half>& out, const Tensor<float>& a, const Tensor<float>& b) { ops::add(out, a, b); }
+void f(Tensor<half>& out, const Tensor<float>& a, const Tensor<float>& b) { ops::add(default_context<Cpu>(), out, a, b); }

@@ -1,5 +1,5 @@
 // mistake: Tensor<float, int>: the second parameter is a device tag, not a rank or an index type
-// expect-head: Tensor<T, D>: D must be mantissa::Cpu or mantissa::Cuda
+// expect-head: Tensor<T, D>: D is not a device
 // expect: is_device_v<int>
 #include "mantissa/core/core.hpp"
 

@@ -1,5 +1,5 @@
 // mistake: to<double>(x): to<> takes a device (Cpu or Cuda), not a dtype
-// expect-head: is not a device|D must be mantissa::Cpu or mantissa::Cuda
+// expect-head: is not a device
 // expect: to<D>: D \(named in the note below\) is not a device
 // expect: use to<Cpu>\(x\) or to<Cuda>\(x\). to change the dtype use cast<To>\(x\)
 // expect: is_device_v<double>

@@ -38,7 +38,7 @@ TYPED_TEST(NnOpsTyped, BiasAddAndBiasGradMatchNaiveOnAnyThreadCount) {
       auto y = mt::normal<T>(Shape{n, c}, 0.0f, 1.0f, g);
       auto b = mt::normal<T>(Shape{c}, 0.0f, 1.0f, g);
       auto before = y.clone();
-      mt::ops::bias_add(y, b);
+      mt::ops::bias_add(mt::default_context<mt::Cpu>(), y, b);
       for (std::int64_t r = 0; r < n; ++r)
         for (std::int64_t j = 0; j < c; ++j) {
           const double want = double(float(before(r, j))) + float(b[j]);
@@ -46,14 +46,14 @@ TYPED_TEST(NnOpsTyped, BiasAddAndBiasGradMatchNaiveOnAnyThreadCount) {
               << n << "x" << c << " at " << r << "," << j << " threads " << threads;
         }
       Tensor<float> db(Shape{c});
-      mt::ops::bias_grad(db, y, false);
+      mt::ops::bias_grad(mt::default_context<mt::Cpu>(), db, y, mt::Accumulate::overwrite);
       for (std::int64_t j = 0; j < c; ++j) {
         double want = 0;
         for (std::int64_t r = 0; r < n; ++r) want += float(y(r, j));
         ASSERT_NEAR(db[j], want, 1e-4 * double(n)) << n << " col " << j;
       }
       auto db2 = db.clone();
-      mt::ops::bias_grad(db2, y, true);  // accumulate: twice the sum
+      mt::ops::bias_grad(mt::default_context<mt::Cpu>(), db2, y, mt::Accumulate::add);  // accumulate: twice the sum
       for (std::int64_t j = 0; j < c; ++j) ASSERT_NEAR(db2[j], 2 * db[j], 1e-4 * double(n));
     }
   }
@@ -66,15 +66,15 @@ TYPED_TEST(NnOpsTyped, ActivationBackwardMatchesNaive) {
     mt::Generator g(3);
     auto dy = mt::normal<T>(Shape{n * 33}, 0.0f, 1.0f, g);
     auto x = mt::normal<T>(Shape{n * 33}, 0.0f, 2.0f, g);
-    for (auto f : {mt::cpu::Activation::relu, mt::cpu::Activation::sigmoid, mt::cpu::Activation::tanh}) {
-      Tensor<T> y = f == mt::cpu::Activation::relu ? mt::relu(x)
-                    : f == mt::cpu::Activation::sigmoid ? mt::sigmoid(x) : mt::tanh(x);
+    for (auto f : {mt::Activation::relu, mt::Activation::sigmoid, mt::Activation::tanh}) {
+      Tensor<T> y = f == mt::Activation::relu ? mt::relu(x)
+                    : f == mt::Activation::sigmoid ? mt::sigmoid(x) : mt::tanh(x);
       Tensor<T> dx(y.shape());
-      mt::ops::activation_backward(f, dx, dy, y);
+      mt::ops::activation_backward(mt::default_context<mt::Cpu>(), f, dx, dy, y);
       for (std::int64_t i = 0; i < y.numel(); ++i) {
         const double v = float(y[i]), d = float(dy[i]);
-        const double want = f == mt::cpu::Activation::relu ? (v > 0 ? d : 0.0)
-                            : f == mt::cpu::Activation::sigmoid ? d * v * (1 - v) : d * (1 - v * v);
+        const double want = f == mt::Activation::relu ? (v > 0 ? d : 0.0)
+                            : f == mt::Activation::sigmoid ? d * v * (1 - v) : d * (1 - v * v);
         ASSERT_NEAR(float(dx[i]), want, tol<T>() * std::max(1.0, std::abs(want))) << i;
       }
     }
@@ -86,7 +86,7 @@ TYPED_TEST(NnOpsTyped, SoftmaxRowsSumToOneAndMatchNaive) {
   mt::Generator g(4);
   auto x = mt::normal<T>(Shape{129, 10}, 0.0f, 3.0f, g);
   Tensor<T> y(x.shape());
-  mt::ops::softmax(y, x);
+  mt::ops::activation(mt::default_context<mt::Cpu>(), mt::Activation::softmax, y, x);
   for (std::int64_t r = 0; r < 129; ++r) {
     double z = 0, m = -1e30;
     for (int j = 0; j < 10; ++j) m = std::max(m, double(float(x(r, j))));

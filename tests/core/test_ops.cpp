@@ -193,17 +193,17 @@ TEST(Ops, ShapeErrorsNameBothShapes) {
   EXPECT_THROW((void)mt::sum(a, 2), mt::ShapeError);
   EXPECT_THROW((void)mt::max(Tensor<float>(Shape{0, 3}), 0), mt::ShapeError);
   Tensor<float> out(Shape{3, 3});
-  EXPECT_THROW(mt::ops::gemm(out, a, b), mt::ShapeError);  // product is (2, 2)
+  EXPECT_THROW(mt::ops::gemm(mt::default_context<mt::Cpu>(), out, a, b), mt::ShapeError);  // product is (2, 2)
 }
 
 TEST(Ops, OutParameterFormsWriteInPlace) {
   auto a = mt::arange<float>(5), b = mt::full<float>(Shape{5}, 2.0f);
   Tensor<float> out(Shape{5});
-  mt::ops::mul(out, a, b);
+  mt::ops::mul(mt::default_context<mt::Cpu>(), out, a, b);
   EXPECT_EQ(out[4], 8.0f);
-  mt::ops::add(out.view(), out, a);  // aliasing an input is allowed
+  mt::ops::add(mt::default_context<mt::Cpu>(), out.view(), out, a);  // aliasing an input is allowed
   EXPECT_EQ(out[4], 12.0f);
-  mt::ops::unary(mt::cpu::UnaryOp::relu, out, out - 5.0f);
+  mt::ops::activation(mt::default_context<mt::Cpu>(), mt::Activation::relu, out, out - 5.0f);
   EXPECT_EQ(out[0], 0.0f);
   EXPECT_EQ(out[4], 7.0f);
 }

@@ -100,7 +100,7 @@ TEST(Tensor, FullZerosArangeFill) {
   EXPECT_EQ(h[0].bits, mt::half(0.1f).bits);
   auto i = mt::arange<std::int32_t>(5);
   EXPECT_EQ(i[4], 4);
-  mt::ops::fill(i, 7);
+  mt::ops::fill(mt::default_context<mt::Cpu>(), i, 7);
   EXPECT_EQ(i[2], 7);
   auto z = mt::zeros<std::uint8_t>(Shape{4});
   EXPECT_EQ(z[3], 0);

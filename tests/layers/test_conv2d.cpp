@@ -128,7 +128,7 @@ TYPED_TEST(Conv2DTyped, ForwardMatchesNaiveConvolution) {
                 bias->refresh_compute();
                 auto x = mt::normal<T>(Shape{N, H, W, C}, 0.0f, 1.0f, gen);
                 Tensor<T> y(out.prepend(N));
-                conv.forward(y.view(), x.view(), mt::Mode::train);
+                conv.forward(mt::default_context<mt::Cpu>(), y.view(), x.view(), mt::Mode::train);
 
                 std::vector<double> scale(static_cast<std::size_t>(y.numel()));
                 const auto ref = naive_conv(
@@ -275,10 +275,10 @@ TEST(Conv2D, AccumulateAddDoublesTheGradients) {
   auto x = mt::normal<float>(Shape{3, 6, 5, 3}, 0.0f, 1.0f, gen);
   auto dy = mt::normal<float>(out, 0.0f, 1.0f, gen);
   Tensor<float> y(out), dx1(x.shape()), dx2(x.shape());
-  conv.forward(y.view(), x.view(), mt::Mode::train);
-  conv.backward(dx1.view(), dy.view(), x.view(), y.view(), mt::Accumulate::overwrite);
+  conv.forward(mt::default_context<mt::Cpu>(), y.view(), x.view(), mt::Mode::train);
+  conv.backward(mt::default_context<mt::Cpu>(), dx1.view(), dy.view(), x.view(), y.view(), mt::Accumulate::overwrite);
   auto dw = conv.parameters()[0]->grad.clone(), db = conv.parameters()[1]->grad.clone();
-  conv.backward(dx2.view(), dy.view(), x.view(), y.view(), mt::Accumulate::add);
+  conv.backward(mt::default_context<mt::Cpu>(), dx2.view(), dy.view(), x.view(), y.view(), mt::Accumulate::add);
   for (std::int64_t i = 0; i < dw.numel(); ++i)
     ASSERT_NEAR(conv.parameters()[0]->grad[i], 2.0f * dw[i], 1e-5f * (1.0f + std::abs(dw[i])));
   for (std::int64_t i = 0; i < db.numel(); ++i)
@@ -291,17 +291,17 @@ TEST(Conv2D, InferenceBetweenForwardAndBackwardKeepsTheSavedColumns) {
   mt::Conv2DLayer<P, mt::Cpu> conv(mt::Conv2D(3, 3, mt::same));
   mt::Generator gen(5);
   const Shape out = conv.build(Shape{5, 5, 2}, gen).prepend(2);
-  conv.reserve(2);
+  conv.reserve(mt::default_context<mt::Cpu>(), 2);
   auto x = mt::normal<float>(Shape{2, 5, 5, 2}, 0.0f, 1.0f, gen);
   auto other = mt::normal<float>(Shape{2, 5, 5, 2}, 0.0f, 1.0f, gen);
   auto dy = mt::normal<float>(out, 0.0f, 1.0f, gen);
   Tensor<float> y(out), y2(out), dx(x.shape());
-  conv.forward(y.view(), x.view(), mt::Mode::train);
-  conv.backward(dx.view(), dy.view(), x.view(), y.view(), mt::Accumulate::overwrite);
+  conv.forward(mt::default_context<mt::Cpu>(), y.view(), x.view(), mt::Mode::train);
+  conv.backward(mt::default_context<mt::Cpu>(), dx.view(), dy.view(), x.view(), y.view(), mt::Accumulate::overwrite);
   auto expected = conv.parameters()[0]->grad.clone();
-  conv.forward(y.view(), x.view(), mt::Mode::train);
-  conv.forward(y2.view(), other.view(), mt::Mode::infer);  // an evaluation in between
-  conv.backward(dx.view(), dy.view(), x.view(), y.view(), mt::Accumulate::overwrite);
+  conv.forward(mt::default_context<mt::Cpu>(), y.view(), x.view(), mt::Mode::train);
+  conv.forward(mt::default_context<mt::Cpu>(), y2.view(), other.view(), mt::Mode::infer);  // an evaluation in between
+  conv.backward(mt::default_context<mt::Cpu>(), dx.view(), dy.view(), x.view(), y.view(), mt::Accumulate::overwrite);
   for (std::int64_t i = 0; i < expected.numel(); ++i)
     ASSERT_EQ(conv.parameters()[0]->grad[i], expected[i]);
 }
@@ -317,8 +317,8 @@ TEST(Conv2DOps, Col2imIsTheAdjointOfIm2col) {
           auto x = mt::normal<float>(Shape{2, 7, 6, C}, 0.0f, 1.0f, gen);
           auto c = mt::normal<float>(Shape{2 * g.oh * g.ow, k.h * k.w * C}, 0.0f, 1.0f, gen);
           Tensor<float> cols(c.shape()), dx(x.shape());
-          mt::ops::im2col(cols, x, g);
-          mt::ops::col2im(dx, c, g);
+          mt::ops::im2col(mt::default_context<mt::Cpu>(), cols, x, g);
+          mt::ops::col2im(mt::default_context<mt::Cpu>(), dx, c, g);
           double lhs = 0, rhs = 0;
           for (std::int64_t i = 0; i < c.numel(); ++i) lhs += double(cols[i]) * c[i];
           for (std::int64_t i = 0; i < x.numel(); ++i) rhs += double(x[i]) * dx[i];
@@ -329,15 +329,15 @@ TEST(Conv2DOps, Col2imIsTheAdjointOfIm2col) {
 TEST(Conv2DOps, ShapeChecksNameTheOperand) {
   const auto g = mt::window_2d(2, 5, 5, 3, 3, 1, mt::same);
   Tensor<float> x(Shape{2, 5, 5, 3}), cols(Shape{50, 27}), bad(Shape{49, 27});
-  EXPECT_NO_THROW(mt::ops::im2col(cols, x, g));
+  EXPECT_NO_THROW(mt::ops::im2col(mt::default_context<mt::Cpu>(), cols, x, g));
   try {
-    mt::ops::im2col(bad, x, g);
+    mt::ops::im2col(mt::default_context<mt::Cpu>(), bad, x, g);
     FAIL();
   } catch (const mt::ShapeError& e) {
     EXPECT_EQ(std::string(e.what()),
               "im2col: cols has shape (49, 27) but the window needs (50, 27)");
   }
-  EXPECT_THROW(mt::ops::col2im(x, bad, g), mt::ShapeError);
+  EXPECT_THROW(mt::ops::col2im(mt::default_context<mt::Cpu>(), x, bad, g), mt::ShapeError);
 }
 
 // ---- a step allocates nothing ---------------------------------------------------------------
@@ -349,14 +349,14 @@ TEST(Conv2D, ReserveThenForwardAndBackwardAllocateNothing) {
     mt::Conv2DLayer<P, mt::Cpu> conv(spec);
     mt::Generator gen(3);
     const Shape out = conv.build(Shape{9, 9, 4}, gen).prepend(4);
-    conv.reserve(4);
+    conv.reserve(mt::default_context<mt::Cpu>(), 4);
     auto x = mt::normal<T>(Shape{4, 9, 9, 4}, 0.0f, 1.0f, gen);
     Tensor<T> y(out), dy(out), dx(x.shape());
     const auto before = mt::cpu_allocation_stats().allocations;
     for (int step = 0; step < 2; ++step) {
-      conv.forward(y.view(), x.view(), mt::Mode::train);
-      conv.backward(dx.view(), dy.view(), x.view(), y.view(), mt::Accumulate::overwrite);
-      conv.forward(y.slice(0, 3), x.slice(0, 3), mt::Mode::infer);  // a smaller batch
+      conv.forward(mt::default_context<mt::Cpu>(), y.view(), x.view(), mt::Mode::train);
+      conv.backward(mt::default_context<mt::Cpu>(), dx.view(), dy.view(), x.view(), y.view(), mt::Accumulate::overwrite);
+      conv.forward(mt::default_context<mt::Cpu>(), y.slice(0, 3), x.slice(0, 3), mt::Mode::infer);  // a smaller batch
     }
     EXPECT_EQ(mt::cpu_allocation_stats().allocations, before);
   }

@@ -109,7 +109,7 @@ TYPED_TEST(MaxPool2DTyped, ForwardMatchesNaiveLoopExactly) {
               ASSERT_EQ(g.ow, ref.ow);
               Tensor<T> y(Shape{2, g.oh, g.ow, C});
               Tensor<std::int32_t> arg(y.shape());
-              mt::ops::maxpool2d(y, arg, x, g);
+              mt::ops::maxpool2d(mt::default_context<mt::Cpu>(), y, arg, x, g);
               for (std::int64_t i = 0; i < y.numel(); ++i) {
                 ASSERT_EQ(static_cast<float>(y[i]), ref.y[i]) << "element " << i;
                 ASSERT_EQ(arg[i], ref.arg[i]) << "element " << i;
@@ -118,7 +118,7 @@ TYPED_TEST(MaxPool2DTyped, ForwardMatchesNaiveLoopExactly) {
               mt::MaxPool2DLayer<P, mt::Cpu> pool(mt::MaxPool2D(k, s, pad));
               ASSERT_EQ(pool.build(Shape{H, W, C}, gen), (Shape{g.oh, g.ow, C}));
               Tensor<T> y2(y.shape());
-              pool.forward(y2.view(), x.view(), mt::Mode::train);
+              pool.forward(mt::default_context<mt::Cpu>(), y2.view(), x.view(), mt::Mode::train);
               for (std::int64_t i = 0; i < y.numel(); ++i)
                 ASSERT_EQ(static_cast<float>(y2[i]), static_cast<float>(y[i]));
               ++cases;
@@ -159,7 +159,7 @@ TYPED_TEST(MaxPool2DTyped, BackwardRoutesToTheSavedWinners) {
           auto x = mt::normal<T>(Shape{2, 7, 6, C}, 0.0f, 1.0f, gen);
           Tensor<T> y(Shape{2, g.oh, g.ow, C}), dx(x.shape());
           Tensor<std::int32_t> arg(y.shape());
-          mt::ops::maxpool2d(y, arg, x, g);
+          mt::ops::maxpool2d(mt::default_context<mt::Cpu>(), y, arg, x, g);
           auto dy = mt::normal<T>(y.shape(), 0.0f, 1.0f, gen);
           std::vector<double> ref(static_cast<std::size_t>(x.numel()), 0.0);
           const std::int64_t per_in = 7 * 6 * C, per_out = g.oh * g.ow * C;
@@ -167,7 +167,7 @@ TYPED_TEST(MaxPool2DTyped, BackwardRoutesToTheSavedWinners) {
             for (std::int64_t i = 0; i < per_out; ++i)
               ref[static_cast<std::size_t>(n * per_in + arg[n * per_out + i])] +=
                   static_cast<float>(dy[n * per_out + i]);
-          mt::ops::maxpool2d_backward(dx, dy, arg, g);
+          mt::ops::maxpool2d_backward(mt::default_context<mt::Cpu>(), dx, dy, arg, g);
           for (std::int64_t i = 0; i < dx.numel(); ++i) {
             // Each element is its float32 sum rounded once into T: within half an ulp of T.
             const double r = ref[static_cast<std::size_t>(i)];
@@ -212,7 +212,7 @@ TEST(MaxPool2D, SamePaddingNeverWins) {
   ASSERT_EQ(pool.build(Shape{3, 3, 1}, gen), (Shape{2, 2, 1}));
   Tensor<float> x(Shape{1, 3, 3, 1}), y(Shape{1, 2, 2, 1});
   for (int i = 0; i < 9; ++i) x[i] = -1.0f - float(i);  // -1 .. -9, row-major
-  pool.forward(y.view(), x.view(), mt::Mode::train);
+  pool.forward(mt::default_context<mt::Cpu>(), y.view(), x.view(), mt::Mode::train);
   // Windows: rows {0,1} x cols {0,1}, {0,1} x {2}, {2} x {0,1}, {2} x {2} (pad after).
   EXPECT_EQ(y[0], -1.0f);
   EXPECT_EQ(y[1], -3.0f);
@@ -220,7 +220,7 @@ TEST(MaxPool2D, SamePaddingNeverWins) {
   EXPECT_EQ(y[3], -9.0f);
   Tensor<float> dy(y.shape()), dx(x.shape());
   for (int i = 0; i < 4; ++i) dy[i] = float(i + 1);
-  pool.backward(dx.view(), dy.view(), x.view(), y.view(), mt::Accumulate::overwrite);
+  pool.backward(mt::default_context<mt::Cpu>(), dx.view(), dy.view(), x.view(), y.view(), mt::Accumulate::overwrite);
   const float expected[] = {1, 0, 2, 0, 0, 0, 3, 0, 4};
   for (int i = 0; i < 9; ++i) EXPECT_EQ(dx[i], expected[i]) << i;
 }
@@ -233,7 +233,7 @@ TEST(MaxPool2D, NanPropagates) {
   Tensor<float> x(Shape{1, 2, 2, 2}), y(Shape{1, 1, 1, 2});
   x[0] = 1.0f, x[2] = std::numeric_limits<float>::quiet_NaN(), x[4] = 5.0f;  // channel 0
   x[1] = 1.0f, x[3] = 2.0f, x[5] = 3.0f, x[7] = -1.0f;                       // channel 1
-  pool.forward(y.view(), x.view(), mt::Mode::infer);
+  pool.forward(mt::default_context<mt::Cpu>(), y.view(), x.view(), mt::Mode::infer);
   EXPECT_TRUE(std::isnan(y[0]));
   EXPECT_EQ(y[1], 3.0f);
 }
@@ -247,10 +247,10 @@ TEST(MaxPool2D, InferenceBetweenForwardAndBackwardKeepsTheSavedWinners) {
   auto other = mt::normal<float>(x.shape(), 0.0f, 1.0f, gen);
   auto dy = mt::normal<float>(out, 0.0f, 1.0f, gen);
   Tensor<float> y(out), y2(out), dx(x.shape()), dx2(x.shape());
-  pool.forward(y.view(), x.view(), mt::Mode::train);
-  pool.backward(dx.view(), dy.view(), x.view(), y.view(), mt::Accumulate::overwrite);
-  pool.forward(y2.view(), other.view(), mt::Mode::infer);
-  pool.backward(dx2.view(), dy.view(), x.view(), y.view(), mt::Accumulate::overwrite);
+  pool.forward(mt::default_context<mt::Cpu>(), y.view(), x.view(), mt::Mode::train);
+  pool.backward(mt::default_context<mt::Cpu>(), dx.view(), dy.view(), x.view(), y.view(), mt::Accumulate::overwrite);
+  pool.forward(mt::default_context<mt::Cpu>(), y2.view(), other.view(), mt::Mode::infer);
+  pool.backward(mt::default_context<mt::Cpu>(), dx2.view(), dy.view(), x.view(), y.view(), mt::Accumulate::overwrite);
   for (std::int64_t i = 0; i < dx.numel(); ++i) ASSERT_EQ(dx[i], dx2[i]);
 }
 
@@ -279,14 +279,14 @@ TEST(MaxPool2D, ReserveThenForwardAndBackwardAllocateNothing) {
   mt::MaxPool2DLayer<P, mt::Cpu> pool(mt::MaxPool2D(3, 2, mt::same));
   mt::Generator gen(3);
   const Shape out = pool.build(Shape{9, 9, 4}, gen).prepend(4);
-  pool.reserve(4);
+  pool.reserve(mt::default_context<mt::Cpu>(), 4);
   auto x = mt::normal<T>(Shape{4, 9, 9, 4}, 0.0f, 1.0f, gen);
   Tensor<T> y(out), dy(out), dx(x.shape());
   const auto before = mt::cpu_allocation_stats().allocations;
   for (int step = 0; step < 2; ++step) {
-    pool.forward(y.view(), x.view(), mt::Mode::train);
-    pool.backward(dx.view(), dy.view(), x.view(), y.view(), mt::Accumulate::overwrite);
-    pool.forward(y.slice(0, 3), x.slice(0, 3), mt::Mode::infer);
+    pool.forward(mt::default_context<mt::Cpu>(), y.view(), x.view(), mt::Mode::train);
+    pool.backward(mt::default_context<mt::Cpu>(), dx.view(), dy.view(), x.view(), y.view(), mt::Accumulate::overwrite);
+    pool.forward(mt::default_context<mt::Cpu>(), y.slice(0, 3), x.slice(0, 3), mt::Mode::infer);
   }
   EXPECT_EQ(mt::cpu_allocation_stats().allocations, before);
 }

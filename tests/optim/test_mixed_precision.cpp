@@ -95,7 +95,7 @@ Batch batch(std::int64_t n, std::int64_t features, std::uint64_t seed) {
   for (std::int64_t i = 0; i < n; ++i) b.y[i] = static_cast<std::int32_t>(i % 3);
   return b;
 }
-std::vector<float> snapshot(const std::vector<Tensor<float>>& ts) {
+std::vector<float> snapshot(const std::vector<mt::TensorView<float>>& ts) {
   std::vector<float> out;
   for (auto& t : ts) out.insert(out.end(), t.begin(), t.end());
   return out;
@@ -158,10 +158,10 @@ TEST(MixedFloat16, LossScalingRescuesGradientsThatUnderflow) {
     double loss = 0;
     for (int step = 0; step < 300; ++step) {
       auto l = mse(m.forward(x.view()), t.view());
-      if (step == 0) *first_loss = l.value;
-      loss = l.value;
+      if (step == 0) *first_loss = l.value();
+      loss = l.value();
       for (std::int64_t i = 0; i < 32; ++i) tiny[i] = l.grad[i] * 1e-8f;
-      auto grads = scaler.unscale(m.backward(scaler.scale(mt::LossValue<mt::Cpu>{l.value * 1e-8f, tiny.view()})));
+      auto grads = scaler.unscale(m.backward(scaler.scale(mt::LossValue<mt::Cpu>{l.value() * 1e-8f, tiny.view()})));
       (void)opt.step(grads, scaler);
     }
     return loss;
@@ -217,7 +217,7 @@ TEST(MixedPrecision, FirstStepGradientsAgreeWithFloat32) {
 TEST(CheckNumerics, NamesTheFirstLayerPassAndTensor) {
   mt::Sequential<F16> m(Shape{3}, mt::Dense(4), mt::ReLU(), mt::Dense(2));
   m.check_numerics(true);
-  mt::ops::fill(m.parameters()[0]->master, 30000.0f);  // x W overflows half's 65504
+  mt::ops::fill(mt::default_context<mt::Cpu>(), m.parameters()[0]->master, 30000.0f);  // x W overflows half's 65504
   m.parameters()[0]->refresh_compute();
   auto x = mt::full<mt::half>(Shape{2, 3}, 1.0f);
   try {

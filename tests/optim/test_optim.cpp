@@ -49,7 +49,7 @@ TEST(SGD, MomentumNesterovWeightDecayMatchReference) {
     for (auto& v : f.w) buf.emplace_back(v.size(), 0.0);
     for (int t = 0; t < 5; ++t) {
       f.set_grads(t);
-      auto grads = mt::Gradients<P32, mt::Cpu>(f.model.parameters());
+      auto grads = mt::Gradients<P32, mt::Cpu>(f.model);
       const auto out = opt.step(grads);
       EXPECT_TRUE(out.applied);
       EXPECT_EQ(out.step, t + 1);
@@ -75,7 +75,7 @@ TEST(Adam, AdamAndAdamWMatchReference) {
     auto run = [&](auto& opt) {
       for (int t = 0; t < 6; ++t) {
         f.set_grads(t);
-        (void)opt.step(mt::Gradients<P32, mt::Cpu>(f.model.parameters()));
+        (void)opt.step(mt::Gradients<P32, mt::Cpu>(f.model));
         int k = 0;
         for (std::size_t j = 0; j < f.w.size(); ++j)
           for (std::size_t i = 0; i < f.w[j].size(); ++i) {
@@ -114,8 +114,8 @@ TEST(Adam, PyTorchDefaults) {
 TEST(Optimizer, MixedPolicyRefreshesComputeCopyInTheSamePass) {
   mt::Sequential<mt::policy::mixed_bfloat16> model(Shape{4}, mt::Seed{1}, mt::Dense(3));
   mt::Adam opt(model);
-  for (auto* p : model.parameters()) mt::ops::fill(p->grad, 0.5f);
-  (void)opt.step(mt::Gradients<mt::policy::mixed_bfloat16, mt::Cpu>(model.parameters()));
+  for (auto* p : model.parameters()) mt::ops::fill(mt::default_context<mt::Cpu>(), p->grad, 0.5f);
+  (void)opt.step(mt::Gradients<mt::policy::mixed_bfloat16, mt::Cpu>(model));
   for (auto* p : model.parameters())
     for (std::int64_t i = 0; i < p->numel(); ++i)
       ASSERT_EQ(p->compute[i].bits, mt::bfloat16(p->master[i]).bits);
@@ -124,7 +124,7 @@ TEST(Optimizer, MixedPolicyRefreshesComputeCopyInTheSamePass) {
 TEST(Optimizer, GradientsOfAnotherModelAreRejected) {
   mt::Sequential<P32> a(Shape{3}, mt::Dense(2)), b(Shape{3}, mt::Dense(2));
   mt::SGD opt(a);
-  EXPECT_THROW((void)opt.step(mt::Gradients<P32, mt::Cpu>(b.parameters())), mt::StateError);
+  EXPECT_THROW((void)opt.step(mt::Gradients<P32, mt::Cpu>(b)), mt::StateError);
   EXPECT_THROW(mt::SGD(a, {.lr = 0.1f, .nesterov = true}), mt::ValueError);
   EXPECT_THROW(mt::Adam(a, {.lr = -1.0f}), mt::ValueError);
 }
@@ -151,15 +151,15 @@ TEST(Schedule, OptimizerUsesTheScheduleWithItsAppliedStepCount) {
   mt::SGD opt(model, {.schedule = mt::schedule::step_decay(0.4f, 2, 0.5f)});
   const float expected[] = {0.4f, 0.4f, 0.2f, 0.2f, 0.1f};
   for (float e : expected) {
-    const auto out = opt.step(mt::Gradients<P32, mt::Cpu>(model.parameters()));
+    const auto out = opt.step(mt::Gradients<P32, mt::Cpu>(model));
     EXPECT_FLOAT_EQ(out.lr, e);
   }
 }
 
 TEST(ClipGradNorm, ScalesToMaxNormAndReportsTheNorm) {
   mt::Sequential<P32> model(Shape{2}, mt::Dense(2));  // kernel (2, 2) + bias (2): 6 values
-  for (auto* p : model.parameters()) mt::ops::fill(p->grad, 2.0f);
-  mt::Gradients<P32, mt::Cpu> grads(model.parameters());
+  for (auto* p : model.parameters()) mt::ops::fill(mt::default_context<mt::Cpu>(), p->grad, 2.0f);
+  mt::Gradients<P32, mt::Cpu> grads(model);
   const float norm = mt::clip_grad_norm(grads, 1.0f);
   EXPECT_NEAR(norm, std::sqrt(6.0f * 4.0f), 1e-5);
   double sq = 0;

@@ -112,7 +112,7 @@ std::string first_non_finite(mt::Sequential<P>& model, mt::Adam<P>& opt) {
       if (auto bad = scan(p->compute, p->name + " compute"); !bad.empty()) return bad;
   }
   for (auto& [name, t] : opt.state_tensors())
-    if (auto bad = scan(*t, name); !bad.empty()) return bad;
+    if (auto bad = scan(t, name); !bad.empty()) return bad;
   return {};
 }
 
@@ -120,7 +120,7 @@ template <class P>
 std::vector<float> snapshot_state(mt::Sequential<P>& model, mt::Adam<P>& opt) {
   std::vector<float> all;
   for (auto* p : model.parameters()) all.insert(all.end(), p->master.begin(), p->master.end());
-  for (auto& [name, t] : opt.state_tensors()) all.insert(all.end(), t->begin(), t->end());
+  for (auto& [name, t] : opt.state_tensors()) all.insert(all.end(), t.begin(), t.end());
   return all;
 }
 
@@ -158,7 +158,7 @@ void soak(const Spirals& train, const Spirals& test, bool inject, RunReport& r) 
   for (std::int64_t step = 0; step < kSteps; ++step) {
     const std::int64_t b = (step * kBatch) % kTrain;
     auto loss = loss_fn(model.forward(x.slice(b, b + kBatch)), train.y.slice(b, b + kBatch));
-    ASSERT_TRUE(std::isfinite(loss.value)) << "step " << step;
+    ASSERT_TRUE(std::isfinite(loss.value())) << "step " << step;
     auto scaled = model.backward(scaler.scale(loss));
 
     std::string fault;  // "" on a clean step

@@ -2,6 +2,9 @@
 #include "mantissa/core/cpu/elementwise.hpp"
 
 #include <Eigen/Core>
+#include <algorithm>
+#include <cmath>
+#include <limits>
 
 #include "block_float.hpp"
 
@@ -42,23 +45,85 @@ void binary_scalar(BinaryOp op, const T* a, float s, bool scalar_first, T* out, 
                     });
 }
 
+namespace {
+// Row-wise softmax (rows, cols) in T, computed in float and rounded once.
 template <FloatDtype T>
-void unary(UnaryOp op, const T* x, T* y, std::int64_t n) {
-  detail::map_float(x, static_cast<const T*>(nullptr), y, n,
-                    [op](const float* in, const float*, float* o, std::int64_t len) {
+void softmax_rows(T* y, const T* x, std::int64_t n, std::int64_t c) {
+#pragma omp parallel for schedule(static) if (n * c > (1 << 16))
+  for (std::int64_t r = 0; r < n; ++r) {
+    const T* z = x + r * c;
+    T* out = y + r * c;
+    float m = -std::numeric_limits<float>::infinity();
+    for (std::int64_t j = 0; j < c; ++j) m = std::max(m, detail::widen(z[j]));
+    float s = 0.0f;  // max subtracted: every exp is in (0, 1], the sum in [1, c]
+    for (std::int64_t j = 0; j < c; ++j) s += std::exp(detail::widen(z[j]) - m);
+    const float inv = 1.0f / s;
+    for (std::int64_t j = 0; j < c; ++j)
+      out[j] = detail::narrow<T>(std::exp(detail::widen(z[j]) - m) * inv);
+  }
+}
+
+// dx = y * (dy - sum_j dy_j y_j), row-wise, in float.
+template <FloatDtype T>
+void softmax_backward(T* dx, const T* dy, const T* y, std::int64_t n, std::int64_t c) {
+#pragma omp parallel for schedule(static) if (n * c > (1 << 16))
+  for (std::int64_t r = 0; r < n; ++r) {
+    const T* g = dy + r * c;
+    const T* p = y + r * c;
+    float dot = 0.0f;
+    for (std::int64_t j = 0; j < c; ++j) dot += detail::widen(g[j]) * detail::widen(p[j]);
+    for (std::int64_t j = 0; j < c; ++j)
+      dx[r * c + j] = detail::narrow<T>(detail::widen(p[j]) * (detail::widen(g[j]) - dot));
+  }
+}
+}  // namespace
+
+template <FloatDtype T>
+void activation_forward(Activation f, T* y, const T* x, std::int64_t rows, std::int64_t cols) {
+  if (f == Activation::softmax) return softmax_rows(y, x, rows, cols);
+  detail::map_float(x, static_cast<const T*>(nullptr), y, rows * cols,
+                    [f](const float* in, const float*, float* o, std::int64_t len) {
                       CArr X(in, len);
                       Arr O(o, len);
-                      switch (op) {
+                      switch (f) {
                         // select keeps NaN (NaN < 0 is false) and -0, as PyTorch's relu.
-                        case UnaryOp::relu: O = (X < 0.0f).select(0.0f, X); break;
+                        case Activation::relu: O = (X < 0.0f).select(0.0f, X); break;
                         // 1 / (1 + e^-x): e^-x overflows to inf for x < -88 and the
                         // quotient goes to 0 cleanly; no cancellation for large |x|.
-                        case UnaryOp::sigmoid: O = (1.0f + (-X).exp()).inverse(); break;
-                        case UnaryOp::tanh: O = X.tanh(); break;
-                        case UnaryOp::exp: O = X.exp(); break;
-                        case UnaryOp::log: O = X.log(); break;
+                        case Activation::sigmoid: O = (1.0f + (-X).exp()).inverse(); break;
+                        case Activation::tanh: O = X.tanh(); break;
+                        case Activation::exp: O = X.exp(); break;
+                        case Activation::log: O = X.log(); break;
+                        case Activation::softmax: break;  // row-wise, above
                       }
                     });
+}
+
+template <FloatDtype T>
+void activation_backward(Activation f, T* dx, const T* dy, const T* y, std::int64_t rows,
+                         std::int64_t cols) {
+  if (f == Activation::softmax) return softmax_backward(dx, dy, y, rows, cols);
+  auto kernel = [f](const float* g, const float* v, float* d, std::int64_t len) {
+    switch (f) {
+      case Activation::relu:
+        for (std::int64_t i = 0; i < len; ++i) d[i] = v[i] > 0.0f ? g[i] : 0.0f;
+        break;
+      case Activation::sigmoid:
+        for (std::int64_t i = 0; i < len; ++i) d[i] = g[i] * v[i] * (1.0f - v[i]);
+        break;
+      case Activation::tanh:
+        for (std::int64_t i = 0; i < len; ++i) d[i] = g[i] * (1.0f - v[i] * v[i]);
+        break;
+      case Activation::exp:
+        for (std::int64_t i = 0; i < len; ++i) d[i] = g[i] * v[i];
+        break;
+      case Activation::log:
+        for (std::int64_t i = 0; i < len; ++i) d[i] = g[i] * std::exp(-v[i]);
+        break;
+      case Activation::softmax: break;  // row-wise, above
+    }
+  };
+  detail::map_float(dy, y, dx, rows * cols, kernel);
 }
 
 template <Dtype T>
@@ -69,7 +134,9 @@ void fill(T* x, T value, std::int64_t n) {
 #define MANTISSA_INSTANTIATE(T)                                                               \
   template void binary<T>(BinaryOp, const T*, const T*, T*, std::int64_t);                    \
   template void binary_scalar<T>(BinaryOp, const T*, float, bool, T*, std::int64_t);          \
-  template void unary<T>(UnaryOp, const T*, T*, std::int64_t);
+  template void activation_forward<T>(Activation, T*, const T*, std::int64_t, std::int64_t); \
+  template void activation_backward<T>(Activation, T*, const T*, const T*, std::int64_t,      \
+                                       std::int64_t);
 MANTISSA_INSTANTIATE(float)
 MANTISSA_INSTANTIATE(half)
 MANTISSA_INSTANTIATE(bfloat16)

@@ -1,4 +1,4 @@
-// core/src/cpu/nn.cpp: bias, activation derivatives and losses on the CPU.
+// core/src/cpu/nn.cpp: bias, losses, float32 softmax and metrics on the CPU.
 #include "mantissa/core/cpu/nn.hpp"
 
 #include "block_float.hpp"
@@ -78,25 +78,7 @@ void bias_grad(float* dbias, const T* dy, std::int64_t n, std::int64_t c, bool a
 }
 
 template <FloatDtype T>
-void activation_backward(Activation f, T* dx, const T* dy, const T* y, std::int64_t n) {
-  auto kernel = [f](const float* g, const float* v, float* d, std::int64_t len) {
-    switch (f) {
-      case Activation::relu:
-        for (std::int64_t i = 0; i < len; ++i) d[i] = v[i] > 0.0f ? g[i] : 0.0f;
-        break;
-      case Activation::sigmoid:
-        for (std::int64_t i = 0; i < len; ++i) d[i] = g[i] * v[i] * (1.0f - v[i]);
-        break;
-      case Activation::tanh:
-        for (std::int64_t i = 0; i < len; ++i) d[i] = g[i] * (1.0f - v[i] * v[i]);
-        break;
-    }
-  };
-  detail::map_float(dy, y, dx, n, kernel);
-}
-
-template <FloatDtype T>
-void softmax(const T* logits, std::int64_t n, std::int64_t c, float* probs) {
+void softmax_float32(const T* logits, std::int64_t n, std::int64_t c, float* probs) {
   for (std::int64_t r = 0; r < n; ++r) {
     const T* z = logits + r * c;
     float* p = probs + r * c;
@@ -122,17 +104,21 @@ void log_sum_exp(const T* x, std::int64_t n, std::int64_t c, float* out) {
 }
 
 template <FloatDtype T>
-float softmax_cross_entropy(const T* logits, const std::int32_t* labels, std::int64_t n,
-                            std::int64_t c, float grad_scale, float* dlogits,
-                            std::int64_t* bad_label) {
-  *bad_label = -1;
+void softmax_cross_entropy(const T* logits, const std::int32_t* labels, std::int64_t n,
+                           std::int64_t c, float grad_scale, float* dlogits, float* loss,
+                           StepStatus* status) {
   double total = 0.0;  // the batch mean: float32 per row, double across rows
   const float g = grad_scale / static_cast<float>(n);
   for (std::int64_t r = 0; r < n; ++r) {
     const std::int32_t y = labels[r];
     if (y < 0 || y >= c) {
-      *bad_label = r;
-      return std::numeric_limits<float>::quiet_NaN();
+      if (status->bad_label_row < 0) {
+        status->bad_label_row = r;
+        status->bad_label = y;
+        status->classes = c;
+      }
+      *loss = std::numeric_limits<float>::quiet_NaN();
+      return;
     }
     const T* z = logits + r * c;
     float* d = dlogits + r * c;
@@ -147,12 +133,12 @@ float softmax_cross_entropy(const T* logits, const std::int32_t* labels, std::in
     for (std::int64_t j = 0; j < c; ++j) d[j] *= inv;
     d[y] -= g;
   }
-  return static_cast<float>(total / static_cast<double>(n));
+  *loss = static_cast<float>(total / static_cast<double>(n));
 }
 
 template <FloatDtype T>
-float binary_cross_entropy(const T* logits, const float* targets, std::int64_t n,
-                           float grad_scale, float* dlogits) {
+void binary_cross_entropy(const T* logits, const float* targets, std::int64_t n,
+                          float grad_scale, float* dlogits, float* loss) {
   double total = 0.0;
   const float g = grad_scale / static_cast<float>(n);
   for (std::int64_t i = 0; i < n; ++i) {
@@ -161,12 +147,12 @@ float binary_cross_entropy(const T* logits, const float* targets, std::int64_t n
     const float s = z >= 0 ? 1.0f / (1.0f + std::exp(-z)) : std::exp(z) / (1.0f + std::exp(z));
     dlogits[i] = (s - t) * g;
   }
-  return static_cast<float>(total / static_cast<double>(n));
+  *loss = static_cast<float>(total / static_cast<double>(n));
 }
 
 template <FloatDtype T>
-float mean_squared_error(const T* y, const float* targets, std::int64_t n, float grad_scale,
-                         float* dy) {
+void mean_squared_error(const T* y, const float* targets, std::int64_t n, float grad_scale,
+                        float* dy, float* loss) {
   double total = 0.0;
   const float g = 2.0f * grad_scale / static_cast<float>(n);
   for (std::int64_t i = 0; i < n; ++i) {
@@ -174,19 +160,54 @@ float mean_squared_error(const T* y, const float* targets, std::int64_t n, float
     total += static_cast<double>(e) * e;
     dy[i] = e * g;
   }
-  return static_cast<float>(total / static_cast<double>(n));
+  *loss = static_cast<float>(total / static_cast<double>(n));
+}
+
+// ---- metrics --------------------------------------------------------------------------------
+
+template <FloatDtype T>
+void accumulate_classification(float* sums, const T* logits, const std::int32_t* labels,
+                               std::int64_t n, std::int64_t c, const float* loss) {
+  std::int64_t hits = 0;
+  for (std::int64_t r = 0; r < n; ++r) {
+    const T* z = logits + r * c;
+    std::int64_t best = 0;  // the first maximum; a NaN wins (as argmax)
+    float bv = widen(z[0]);
+    for (std::int64_t j = 1; j < c && !std::isnan(bv); ++j) {
+      const float v = widen(z[j]);
+      if (v > bv || std::isnan(v)) bv = v, best = j;
+    }
+    hits += best == labels[r];
+  }
+  sums[0] += *loss * static_cast<float>(n);
+  sums[1] += static_cast<float>(hits);
+  sums[2] += static_cast<float>(n);
+}
+
+template <FloatDtype T>
+void accumulate_binary(float* sums, const T* logits, const float* targets, std::int64_t n,
+                       const float* loss) {
+  std::int64_t hits = 0;
+  for (std::int64_t i = 0; i < n; ++i) hits += (widen(logits[i]) > 0.0f) == (targets[i] >= 0.5f);
+  sums[0] += *loss * static_cast<float>(n);
+  sums[1] += static_cast<float>(hits);
+  sums[2] += static_cast<float>(n);
 }
 
 #define MANTISSA_INSTANTIATE(T)                                                                \
   template void bias_add<T>(T*, const T*, std::int64_t, std::int64_t);                         \
   template void bias_grad<T>(float*, const T*, std::int64_t, std::int64_t, bool);              \
-  template void activation_backward<T>(Activation, T*, const T*, const T*, std::int64_t);      \
-  template void softmax<T>(const T*, std::int64_t, std::int64_t, float*);                      \
+  template void softmax_float32<T>(const T*, std::int64_t, std::int64_t, float*);              \
   template void log_sum_exp<T>(const T*, std::int64_t, std::int64_t, float*);                  \
-  template float softmax_cross_entropy<T>(const T*, const std::int32_t*, std::int64_t,         \
-                                          std::int64_t, float, float*, std::int64_t*);         \
-  template float binary_cross_entropy<T>(const T*, const float*, std::int64_t, float, float*); \
-  template float mean_squared_error<T>(const T*, const float*, std::int64_t, float, float*);
+  template void softmax_cross_entropy<T>(const T*, const std::int32_t*, std::int64_t,          \
+                                         std::int64_t, float, float*, float*, StepStatus*);    \
+  template void binary_cross_entropy<T>(const T*, const float*, std::int64_t, float, float*,   \
+                                        float*);                                               \
+  template void mean_squared_error<T>(const T*, const float*, std::int64_t, float, float*,     \
+                                      float*);                                                 \
+  template void accumulate_classification<T>(float*, const T*, const std::int32_t*,            \
+                                             std::int64_t, std::int64_t, const float*);        \
+  template void accumulate_binary<T>(float*, const T*, const float*, std::int64_t, const float*);
 MANTISSA_INSTANTIATE(float)
 MANTISSA_INSTANTIATE(half)
 MANTISSA_INSTANTIATE(bfloat16)

@@ -1,4 +1,4 @@
-// core/src/cpu/nn_layers.cpp: softmax, dropout and batch normalisation kernels on the CPU.
+// core/src/cpu/nn_layers.cpp: dropout and batch normalisation kernels on the CPU.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -12,34 +12,6 @@ namespace mantissa::cpu {
 
 using detail::narrow;
 using detail::widen;
-
-template <FloatDtype T>
-void softmax_rows(T* y, const T* x, std::int64_t n, std::int64_t c) {
-#pragma omp parallel for schedule(static) if (n * c > (1 << 16))
-  for (std::int64_t r = 0; r < n; ++r) {
-    const T* z = x + r * c;
-    T* out = y + r * c;
-    float m = -std::numeric_limits<float>::infinity();
-    for (std::int64_t j = 0; j < c; ++j) m = std::max(m, widen(z[j]));
-    float s = 0.0f;  // max subtracted: every exp is in (0, 1], the sum in [1, c]
-    for (std::int64_t j = 0; j < c; ++j) s += std::exp(widen(z[j]) - m);
-    const float inv = 1.0f / s;
-    for (std::int64_t j = 0; j < c; ++j) out[j] = narrow<T>(std::exp(widen(z[j]) - m) * inv);
-  }
-}
-
-template <FloatDtype T>
-void softmax_backward(T* dx, const T* dy, const T* y, std::int64_t n, std::int64_t c) {
-#pragma omp parallel for schedule(static) if (n * c > (1 << 16))
-  for (std::int64_t r = 0; r < n; ++r) {
-    const T* g = dy + r * c;
-    const T* p = y + r * c;
-    float dot = 0.0f;
-    for (std::int64_t j = 0; j < c; ++j) dot += widen(g[j]) * widen(p[j]);
-    for (std::int64_t j = 0; j < c; ++j)
-      dx[r * c + j] = narrow<T>(widen(p[j]) * (widen(g[j]) - dot));
-  }
-}
 
 template <FloatDtype T>
 void dropout(T* y, const T* x, std::int64_t n, float rate, std::uint64_t seed,
@@ -125,8 +97,6 @@ void batchnorm_backward(T* dx, float* dgamma, float* dbeta, const T* dy, const T
 }
 
 #define MANTISSA_INSTANTIATE(T)                                                                \
-  template void softmax_rows<T>(T*, const T*, std::int64_t, std::int64_t);                     \
-  template void softmax_backward<T>(T*, const T*, const T*, std::int64_t, std::int64_t);       \
   template void dropout<T>(T*, const T*, std::int64_t, float, std::uint64_t, std::uint64_t);   \
   template void batchnorm_forward<T>(T*, const T*, std::int64_t, std::int64_t, const float*,   \
                                      const float*, float*, float*, float*, float*, float,      \

@@ -22,15 +22,21 @@ NonFinite count_nonfinite(const T* x, std::int64_t n) {
   return r;
 }
 
-std::int64_t unscale_and_check(float* g, std::int64_t n, float inv_scale) {
+void unscale_and_check(float* g, std::int64_t n, float inv_scale, StepStatus* status) {
   std::int64_t bad = 0;
-#pragma omp parallel for schedule(static) reduction(+ : bad) if (n > (1 << 16))
+  std::int64_t first = n;
+#pragma omp parallel for schedule(static) reduction(+ : bad) reduction(min : first) if (n > (1 << 16))
   for (std::int64_t i = 0; i < n; ++i) {
     const float v = g[i] * inv_scale;
     g[i] = v;
-    bad += !std::isfinite(v);
+    if (!std::isfinite(v)) {
+      ++bad;
+      first = std::min(first, i);
+    }
   }
-  return bad;
+  if (bad == 0) return;
+  status->nonfinite += bad;
+  if (status->first_nonfinite < 0 || first < status->first_nonfinite) status->first_nonfinite = first;
 }
 
 template <FloatDtype T>

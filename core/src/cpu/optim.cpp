@@ -61,14 +61,14 @@ void adam_update(float* w, const float* grad, float* m, float* v, T* compute, st
   });
 }
 
-double sum_of_squares(const float* x, std::int64_t n) {
-  double s = 0.0;
-  for (std::int64_t i = 0; i < n; ++i) s += static_cast<double>(x[i]) * x[i];
-  return s;
-}
-
-void scale(float* x, std::int64_t n, float s) {
-  for (std::int64_t i = 0; i < n; ++i) x[i] *= s;
+void clip_grad_norm(float* g, std::int64_t n, float max_norm, float* norm) {
+  double sq = 0.0;
+  for (std::int64_t i = 0; i < n; ++i) sq += static_cast<double>(g[i]) * g[i];
+  const auto total = static_cast<float>(std::sqrt(sq));
+  *norm = total;
+  if (!(std::isfinite(total) && total > max_norm)) return;
+  const float s = max_norm / (total + 1e-6f);
+  for (std::int64_t i = 0; i < n; ++i) g[i] *= s;
 }
 
 #define MANTISSA_INSTANTIATE(T)                                                           \

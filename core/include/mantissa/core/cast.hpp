@@ -10,40 +10,34 @@
 #include <limits>
 #include <string>
 
-#include "mantissa/core/checks.hpp"
-#include "mantissa/core/cpu/convert.hpp"
-#include "mantissa/core/cpu/numerics.hpp"
+#include "mantissa/core/ops.hpp"
 
 namespace mantissa {
 
 namespace detail {
-[[noreturn]] void throw_cast_range(std::string_view to, std::int64_t index, float value);
 [[noreturn]] void throw_input_overflow(std::string_view to, std::int64_t index, float value,
                                        float limit);
+}  // namespace detail
 
-template <class To, class From>
-void cast_cpu(const From* src, To* dst, std::int64_t n) {
-  const auto un = static_cast<std::size_t>(n);
-  if constexpr (std::same_as<To, From>) {
-    copy_bytes<Cpu, Cpu>(dst, src, un * sizeof(To));
-  } else if constexpr (std::same_as<From, float> && HalfDtype<To>) {
-    cpu::convert(src, dst, un);
-  } else if constexpr (HalfDtype<From> && std::same_as<To, float>) {
-    cpu::convert(src, dst, un);
-  } else if constexpr (FloatDtype<From> && !FloatDtype<To>) {
-    // Checked: a float -> integer conversion of NaN or an out-of-range value is UB in C++.
-    for (std::int64_t i = 0; i < n; ++i) {
-      const float v = static_cast<float>(src[i]);
-      if (!(v > static_cast<float>(std::numeric_limits<To>::min()) - 1.0f &&
-            v < static_cast<float>(std::numeric_limits<To>::max()) + 1.0f))
-        throw_cast_range(dtype_name<To>, i, v);
-      dst[i] = static_cast<To>(v);
-    }
-  } else {
-    for (std::int64_t i = 0; i < n; ++i) dst[i] = convert_scalar<To>(src[i]);
+namespace ops {
+// dst = src converted into dst's dtype, on one device (the out-parameter form of cast<To>).
+template <Device D, TensorLike Dst, TensorLike Src>
+void cast_into(Context<D>& ctx, Dst&& dst, const Src& src) {
+  static_assert(same_device<device_of<Dst>, device_of<Src>>,
+                "mantissa::ops::cast_into: source and destination live on different devices "
+                "(note below); move with to<D>(x) first");
+  detail::require_writable<Dst>();
+  detail::require_context<D, device_of<Src>>();
+  detail::require_kernel<op::cast, D, dtype_of<Dst>>();
+  if constexpr (same_device<device_of<Dst>, device_of<Src>> && is_writable<Dst> &&
+                detail::same_context_device<D, device_of<Src>> &&
+                has_kernel<op::cast, D, dtype_of<Dst>>) {
+    detail::check_same_shape("cast_into", dst.shape(), src.shape());
+    Backend<D>::template cast<dtype_of<Dst>, dtype_of<Src>>(ctx, src.data(), dst.view().data(),
+                                                           src.numel());
   }
 }
-}  // namespace detail
+}  // namespace ops
 
 template <class To, TensorLike X>
 auto cast(const X& x) {  // -> Tensor<To, device_of<X>>; auto so a bad To gets one message
@@ -51,10 +45,12 @@ auto cast(const X& x) {  // -> Tensor<To, device_of<X>>; auto so a bad To gets o
                 "mantissa::cast<To>: To (named in the note below) is not a dtype; cast to one of "
                 "float, mantissa::half, mantissa::bfloat16, std::int32_t, std::uint8_t");
   if constexpr (is_dtype_v<To>) {
-    detail::require_cpu<device_of<X>>();
-    auto out = Tensor<To, device_of<X>>::empty(x.shape());
-    if constexpr (std::same_as<device_of<X>, Cpu>)
-      detail::cast_cpu(x.data(), out.data(), x.numel());
+    using D = device_of<X>;
+    detail::require_kernel<op::cast, D, To>();
+    auto out = Tensor<To, D>::empty(x.shape());
+    if constexpr (has_kernel<op::cast, D, To>)
+      Backend<D>::template cast<To, dtype_of<X>>(default_context<D>(), x.data(), out.data(),
+                                                x.numel());
     return out;
   }
 }
@@ -80,9 +76,9 @@ auto checked_cast(const X& x) {
   static_assert(same_dtype<dtype_of<X>, float>,
                 "mantissa::checked_cast: the input must be float32 (note below); it checks float "
                 "data on its way into a narrower dtype");
-  detail::require_cpu<device_of<X>>();
+  detail::require_host_memory<device_of<X>>();
   const float limit = static_cast<float>(std::numeric_limits<To>::max());
-  if constexpr (same_dtype<dtype_of<X>, float>) {
+  if constexpr (same_dtype<dtype_of<X>, float> && is_host_device<device_of<X>>) {
     const auto bad = cpu::first_out_of_range(x.data(), x.numel(), limit);
     if (bad >= 0) detail::throw_input_overflow(dtype_name<To>, bad, x.data()[bad], limit);
   }

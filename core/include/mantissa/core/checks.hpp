@@ -17,8 +17,6 @@ template <class X>
 inline constexpr bool is_writable =
     !std::is_const_v<std::remove_reference_t<X>> &&
     !std::is_const_v<typename std::remove_cvref_t<decltype(std::declval<X&>().view())>::element_type>;
-template <class D>
-inline constexpr bool has_cuda_kernel = false;  // true once the CUDA backend defines the op
 
 namespace detail {
 
@@ -55,12 +53,12 @@ constexpr void require_float_dtype() {
                 "tensor's dtype (in the note below) is an integer: convert it with cast<float>(x)");
 }
 
-// Ops with only a CPU kernel so far.
+// Host code that reads a tensor's elements directly (printing, checks on host-side data).
 template <class D>
-constexpr void require_cpu() {
-  static_assert(std::same_as<D, Cpu> || has_cuda_kernel<D>,
-                "mantissa: this op has no CUDA kernel yet (the CUDA backend comes in a later "
-                "release); run it on Cpu tensors: to<Cpu>(x)");
+constexpr void require_host_memory() {
+  static_assert(is_host_device<D>,
+                "mantissa: this function reads elements on the host, and this tensor's device "
+                "(note below) is not host memory; copy it first: to<Cpu>(x)");
 }
 
 }  // namespace detail

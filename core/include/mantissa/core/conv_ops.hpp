@@ -1,83 +1,37 @@
-// mantissa/core/conv_ops.hpp: the ops Conv2D and MaxPool2D are made of, on NHWC tensors,
-// dispatched on the device in the tensor types like every op (nn_ops.hpp). Shapes are checked
-// here once; the kernels (cpu/conv.hpp) trust them.
+// mantissa/core/conv_ops.hpp: the ops Conv2D and MaxPool2D are made of, on NHWC tensors, for
+// any device. Shapes are checked here once; the backend trusts them.
 //
-//   auto g = window_2d(n, h, w, c, /*kernel*/ 3, /*strides*/ 1, same);
-//   ops::im2col(cols, x, g);                   cols (N*OH*OW, KH*KW*C) <- x (N, H, W, C)
-//   ops::col2im(dx, dcols, g);                 dx (N, H, W, C) <- dcols (its adjoint)
-//   ops::maxpool2d(y, argmax, x, g);           y, argmax (N, OH, OW, C) <- x
-//   ops::maxpool2d_backward(dx, dy, argmax, g);
+//   ops::Conv2d<T, D> conv(window_2d(1, h, w, c, 3, 1, same), filters);
+//   conv.reserve(ctx, max_batch);                 the backend's algorithm state, sized once
+//   conv.forward(ctx, y, x, kernel, mode);        y (N, OH, OW, F) <- x (N, H, W, C)
+//   conv.backward(ctx, dx, dkernel, dy, x, kernel, acc);
+//   ops::MaxPool2d<T, D> pool(window_2d(...));    the same shape of calls
+//
+// How a device convolves and pools is its own: the CPU as im2col + GEMM with the pooling
+// winners saved, cuDNN with descriptors and a chosen algorithm. The state lives in
+// Backend<D>::Conv2d<T> / MaxPool2d<T>, owned by these op objects.
+//
+// The CPU's sliding-window kernels are also ops of their own (im2col, col2im, and pooling
+// with explicit winners), for tests and benchmarks.
 //
 // Letters: N batch; H, W, C input height, width, channels; OH, OW output height, width;
-// KH, KW window height, width. Every op overwrites its output (see cpu/conv.hpp).
+// KH, KW window height, width; F filters; K = KH * KW * C.
 #pragma once
 
-#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <string>
 
-#include "mantissa/core/checks.hpp"
-#include "mantissa/core/cpu/conv.hpp"
 #include "mantissa/core/error.hpp"
+#include "mantissa/core/linalg.hpp"
 
 namespace mantissa {
-
-// Padding as Keras and TensorFlow name it: `valid` (windows stay inside the image) or `same`
-// (zero padding so that OH = ceil(H / stride)); written mt::same, mt::valid.
-enum class Padding { valid, same };
-inline constexpr Padding valid = Padding::valid;
-inline constexpr Padding same = Padding::same;
-
-inline const char* to_string(Padding p) { return p == Padding::same ? "same" : "valid"; }
-
-// A (height, width) pair given as one number (3: a 3 x 3 kernel) or two ({3, 5}).
-struct Size2D {
-  std::int64_t h, w;
-  constexpr Size2D(std::int64_t s) : h(s), w(s) {}  // NOLINT(google-explicit-constructor)
-  constexpr Size2D(std::int64_t height, std::int64_t width) : h(height), w(width) {}
-  friend constexpr bool operator==(const Size2D&, const Size2D&) = default;
-  std::string str() const {  // "(3, 5)"; appended piecewise: GCC 12's -Wrestrict misfires on
-    std::string s = "(";     // "(" + std::to_string(h) (GCC bug 105329)
-    s += std::to_string(h);
-    s += ", ";
-    s += std::to_string(w);
-    return s += ")";
-  }
-};
-
-// TensorFlow's padding on one axis of size `in` for window k and stride s: `same` pads
-// total = max((ceil(in / s) - 1) * s + k - in, 0), the smaller half before (top / left) and
-// the extra one after; `valid` pads nothing. Returns the output size (0 when a `valid` window
-// does not fit) and writes the padding before the image.
-constexpr std::int64_t window_output(std::int64_t in, std::int64_t k, std::int64_t s,
-                                     Padding p, std::int64_t* pad_before) {
-  if (p == Padding::valid) {
-    *pad_before = 0;
-    return in >= k ? (in - k) / s + 1 : 0;
-  }
-  const std::int64_t out = (in + s - 1) / s;
-  const std::int64_t total = std::max<std::int64_t>((out - 1) * s + k - in, 0);
-  *pad_before = total / 2;
-  return out;
-}
-
-// The window of a kernel or pool over an (n, h, w, c) batch. requires: kernel and strides
-// >= 1, and under `valid` the kernel fits (h >= kernel.h, w >= kernel.w); layers check these
-// in build() with messages of their own, ops check the result again.
-constexpr cpu::Window2D window_2d(std::int64_t n, std::int64_t h, std::int64_t w, std::int64_t c,
-                                  Size2D kernel, Size2D strides, Padding padding) {
-  cpu::Window2D g{n, h, w, c, kernel.h, kernel.w, strides.h, strides.w, 0, 0, 0, 0};
-  g.oh = window_output(h, kernel.h, strides.h, padding, &g.pad_top);
-  g.ow = window_output(w, kernel.w, strides.w, padding, &g.pad_left);
-  return g;
-}
 
 namespace detail {
 
 // A window every kernel can trust: positive sizes, padding below the window, and every
 // window holding at least one real position (so a max always exists).
-inline void check_window(const char* op, const cpu::Window2D& g) {
+inline void check_window(const char* op, const Window2D& g) {
   const bool ok = g.n >= 0 && g.h >= 1 && g.w >= 1 && g.c >= 1 && g.kh >= 1 && g.kw >= 1 &&
                   g.sh >= 1 && g.sw >= 1 && g.pad_top >= 0 && g.pad_top < g.kh &&
                   g.pad_left >= 0 && g.pad_left < g.kw && g.oh >= 1 && g.ow >= 1 &&
@@ -99,14 +53,14 @@ inline void check_window_shape(const char* op, const char* name, const Shape& go
                      " but the window needs " + needs.str());
 }
 
-inline Shape window_input_shape(const cpu::Window2D& g) { return Shape{g.n, g.h, g.w, g.c}; }
-inline Shape window_output_shape(const cpu::Window2D& g) { return Shape{g.n, g.oh, g.ow, g.c}; }
-inline Shape window_cols_shape(const cpu::Window2D& g) {
+inline Shape window_input_shape(const Window2D& g) { return Shape{g.n, g.h, g.w, g.c}; }
+inline Shape window_output_shape(const Window2D& g) { return Shape{g.n, g.oh, g.ow, g.c}; }
+inline Shape window_cols_shape(const Window2D& g) {
   return Shape{g.n * g.oh * g.ow, g.kh * g.kw * g.c};
 }
 
 // argmax is a flat int32 index within one sample's (H, W, C) block.
-inline void check_argmax_range(const char* op, const cpu::Window2D& g) {
+inline void check_argmax_range(const char* op, const Window2D& g) {
   if (g.h * g.w * g.c > std::numeric_limits<std::int32_t>::max())
     throw ShapeError(std::string(op) + ": a sample of " + std::to_string(g.h * g.w * g.c) +
                      " elements is too large for int32 argmax indices");
@@ -119,30 +73,34 @@ namespace ops {
 // ---- im2col and col2im, side by side ------------------------------------------------------
 
 // cols (N*OH*OW, KH*KW*C) = the taps of every window of x (N, H, W, C), zero where padded.
-template <TensorLike Cols, TensorLike X>
-void im2col(Cols&& cols, const X& x, const cpu::Window2D& g) {
+template <Device D, TensorLike Cols, TensorLike X>
+void im2col(Context<D>& ctx, Cols&& cols, const X& x, const Window2D& g) {
+  detail::require_runs<op::conv2d, D, X>();
   detail::require_same_dtype_and_device<Cols, X>();
   detail::require_float_dtype<X>();
-  detail::require_cpu<device_of<X>>();
-  if constexpr (detail::compatible<Cols, X> && FloatDtype<dtype_of<X>>) {
+  
+  if constexpr (detail::compatible<Cols, X> && FloatDtype<dtype_of<X>> &&
+                detail::runs<op::conv2d, D, X>) {
     detail::check_window("im2col", g);
     detail::check_window_shape("im2col", "x", x.shape(), detail::window_input_shape(g));
     detail::check_window_shape("im2col", "cols", cols.shape(), detail::window_cols_shape(g));
-    cpu::im2col(cols.view().data(), x.data(), g);
+    Backend<D>::im2col(ctx, cols.view().data(), x.data(), g);
   }
 }
 
 // dx (N, H, W, C) = col2im(dcols): each element sums every tap that read it. Overwrites dx.
-template <TensorLike DX, TensorLike DCols>
-void col2im(DX&& dx, const DCols& dcols, const cpu::Window2D& g) {
+template <Device D, TensorLike DX, TensorLike DCols>
+void col2im(Context<D>& ctx, DX&& dx, const DCols& dcols, const Window2D& g) {
+  detail::require_runs<op::conv2d, D, DCols>();
   detail::require_same_dtype_and_device<DX, DCols>();
   detail::require_float_dtype<DCols>();
-  detail::require_cpu<device_of<DCols>>();
-  if constexpr (detail::compatible<DX, DCols> && FloatDtype<dtype_of<DCols>>) {
+  
+  if constexpr (detail::compatible<DX, DCols> && FloatDtype<dtype_of<DCols>> &&
+                detail::runs<op::conv2d, D, DCols>) {
     detail::check_window("col2im", g);
     detail::check_window_shape("col2im", "dcols", dcols.shape(), detail::window_cols_shape(g));
     detail::check_window_shape("col2im", "dx", dx.shape(), detail::window_input_shape(g));
-    cpu::col2im(dx.view().data(), dcols.data(), g);
+    Backend<D>::col2im(ctx, dx.view().data(), dcols.data(), g);
   }
 }
 
@@ -150,14 +108,16 @@ void col2im(DX&& dx, const DCols& dcols, const cpu::Window2D& g) {
 
 // y (N, OH, OW, C) = the max of each window; argmax (N, OH, OW, C) int32 receives the
 // winners for backward, or is empty (inference: nothing saved).
-template <TensorLike Y, TensorLike I, TensorLike X>
-void maxpool2d(Y&& y, I&& argmax, const X& x, const cpu::Window2D& g) {
+template <Device D, TensorLike Y, TensorLike I, TensorLike X>
+void maxpool2d(Context<D>& ctx, Y&& y, I&& argmax, const X& x, const Window2D& g) {
+  detail::require_runs<op::maxpool2d, D, X>();
   detail::require_same_dtype_and_device<Y, X>();
   static_assert(same_dtype<dtype_of<I>, std::int32_t>,
                 "mantissa::ops::maxpool2d: argmax indices are std::int32_t (note below)");
   detail::require_float_dtype<X>();
-  detail::require_cpu<device_of<X>>();
-  if constexpr (detail::compatible<Y, X> && FloatDtype<dtype_of<X>>) {
+  
+  if constexpr (detail::compatible<Y, X> && FloatDtype<dtype_of<X>> &&
+                detail::runs<op::maxpool2d, D, X>) {
     detail::check_window("maxpool2d", g);
     detail::check_argmax_range("maxpool2d", g);
     detail::check_window_shape("maxpool2d", "x", x.shape(), detail::window_input_shape(g));
@@ -165,22 +125,25 @@ void maxpool2d(Y&& y, I&& argmax, const X& x, const cpu::Window2D& g) {
     if (!argmax.empty())
       detail::check_window_shape("maxpool2d", "argmax", argmax.shape(),
                                  detail::window_output_shape(g));
-    cpu::maxpool_forward(y.view().data(), argmax.empty() ? nullptr : argmax.view().data(),
+    Backend<D>::maxpool_forward(ctx, y.view().data(), argmax.empty() ? nullptr : argmax.view().data(),
                          x.data(), g);
   }
 }
 
 // dx (N, H, W, C) = dy routed back to the argmax positions (summed where windows overlap).
 // Overwrites dx.
-template <TensorLike DX, TensorLike DY, TensorLike I>
-void maxpool2d_backward(DX&& dx, const DY& dy, const I& argmax, const cpu::Window2D& g) {
+template <Device D, TensorLike DX, TensorLike DY, TensorLike I>
+void maxpool2d_backward(Context<D>& ctx, DX&& dx, const DY& dy, const I& argmax,
+                        const Window2D& g) {
+  detail::require_runs<op::maxpool2d, D, DY>();
   detail::require_same_dtype_and_device<DX, DY>();
   static_assert(same_dtype<dtype_of<I>, std::int32_t>,
                 "mantissa::ops::maxpool2d_backward: argmax indices are std::int32_t (note "
                 "below)");
   detail::require_float_dtype<DY>();
-  detail::require_cpu<device_of<DY>>();
-  if constexpr (detail::compatible<DX, DY> && FloatDtype<dtype_of<DY>>) {
+  
+  if constexpr (detail::compatible<DX, DY> && FloatDtype<dtype_of<DY>> &&
+                detail::runs<op::maxpool2d, D, DY>) {
     detail::check_window("maxpool2d_backward", g);
     detail::check_argmax_range("maxpool2d_backward", g);
     detail::check_window_shape("maxpool2d_backward", "dy", dy.shape(),
@@ -189,9 +152,111 @@ void maxpool2d_backward(DX&& dx, const DY& dy, const I& argmax, const cpu::Windo
                                detail::window_output_shape(g));
     detail::check_window_shape("maxpool2d_backward", "dx", dx.shape(),
                                detail::window_input_shape(g));
-    cpu::maxpool_backward(dx.view().data(), dy.data(), argmax.data(), g);
+    Backend<D>::maxpool_backward(ctx, dx.view().data(), dy.data(), argmax.data(), g);
   }
 }
+
+// ---- Conv2D and MaxPool2D as op objects with backend state ---------------------------------
+
+// A convolution of one geometry (window g per sample, n = 1) with F filters; kernel
+// (KH, KW, C, F), Keras's layout. The backend's algorithm state is sized at reserve(); a
+// forward or backward on a batch above the reserved one reserves first (by hand without
+// reserve: allocate once, there).
+template <FloatDtype T, Device D>
+class Conv2d {
+ public:
+  Conv2d() = default;
+  Conv2d(const Window2D& g, std::int64_t filters) : g_(g), f_(filters), state_(g, filters) {
+    detail::check_window("Conv2D", g_);
+  }
+
+  const Window2D& window() const noexcept { return g_; }
+  void reserve(Context<D>& ctx, std::int64_t max_batch) { state_.reserve(ctx, max_batch); }
+
+  // y (N, OH, OW, F) = conv(x (N, H, W, C), kernel). Mode::train keeps what backward needs.
+  void forward(Context<D>& ctx, TensorView<T, D> y, TensorView<const T, D> x,
+               TensorView<const T, D> kernel, Mode mode) {
+    const std::int64_t n = batch_of(x);
+    check("Conv2D forward", n, y.shape(), x.shape(), kernel.shape());
+    if (n > state_.reserved()) state_.reserve(ctx, n);
+    state_.forward(ctx, y.data(), x.data(), kernel.data(), n, mode);
+  }
+
+  // dkernel (float32) = or += (acc) dL/dkernel; dx = dL/dx unless dx is empty. x and kernel
+  // as the last forward(train) saw them.
+  void backward(Context<D>& ctx, TensorView<T, D> dx, TensorView<float, D> dkernel,
+                TensorView<const T, D> dy, TensorView<const T, D> x,
+                TensorView<const T, D> kernel, Accumulate acc) {
+    const std::int64_t n = batch_of(x);
+    check("Conv2D backward", n, dy.shape(), x.shape(), kernel.shape());
+    detail::check_same_shape("Conv2D backward (dkernel)", dkernel.shape(), kernel.shape());
+    if (!dx.empty()) detail::check_same_shape("Conv2D backward (dx)", dx.shape(), x.shape());
+    if (n > state_.reserved())
+      throw ShapeError("Conv2D backward: got a batch of " + std::to_string(n) +
+                       ", larger than any forward so far (" + std::to_string(state_.reserved()) +
+                       "); backward needs the batch of the last forward(train)");
+    state_.backward(ctx, dx.empty() ? nullptr : dx.data(), dkernel.data(), dy.data(), x.data(),
+                    kernel.data(), n, acc);
+  }
+
+ private:
+  static std::int64_t batch_of(TensorView<const T, D> x) { return x.rank() == 4 ? x.shape()[0] : 0; }
+  void check(const char* op, std::int64_t n, const Shape& y, const Shape& x, const Shape& k) const {
+    const auto g = g_.with_batch(n);
+    detail::check_same_shape((std::string(op) + " (x)").c_str(), x, detail::window_input_shape(g));
+    detail::check_same_shape((std::string(op) + " (y)").c_str(), y, Shape{n, g.oh, g.ow, f_});
+    detail::check_same_shape((std::string(op) + " (kernel)").c_str(), k, Shape{g.kh, g.kw, g.c, f_});
+  }
+
+  Window2D g_{};
+  std::int64_t f_ = 0;
+  typename Backend<D>::template Conv2d<T> state_;
+};
+
+// Max pooling of one geometry (window g per sample, n = 1), per channel. Padded positions
+// never win; the first maximum wins a tie and a NaN wins (it propagates), on every device.
+template <FloatDtype T, Device D>
+class MaxPool2d {
+ public:
+  MaxPool2d() = default;
+  explicit MaxPool2d(const Window2D& g) : g_(g), state_(g) {
+    detail::check_window("MaxPool2D", g_);
+    detail::check_argmax_range("MaxPool2D", g_);
+  }
+
+  const Window2D& window() const noexcept { return g_; }
+  void reserve(Context<D>& ctx, std::int64_t max_batch) { state_.reserve(ctx, max_batch); }
+
+  void forward(Context<D>& ctx, TensorView<T, D> y, TensorView<const T, D> x, Mode mode) {
+    const std::int64_t n = x.rank() == 4 ? x.shape()[0] : 0;
+    check("MaxPool2D forward", n, y.shape(), x.shape());
+    if (mode == Mode::train && n > state_.reserved()) state_.reserve(ctx, n);
+    state_.forward(ctx, y.data(), x.data(), n, mode);
+  }
+
+  // dx (N, H, W, C) = dy routed to the last forward(train)'s winners (summed where windows
+  // overlap). Overwrites dx.
+  void backward(Context<D>& ctx, TensorView<T, D> dx, TensorView<const T, D> dy) {
+    const std::int64_t n = dx.rank() == 4 ? dx.shape()[0] : 0;
+    check("MaxPool2D backward", n, dy.shape(), dx.shape());
+    if (n > state_.reserved())
+      throw ShapeError("MaxPool2D backward: got a batch of " + std::to_string(n) +
+                       ", larger than any forward(train) so far (" +
+                       std::to_string(state_.reserved()) +
+                       "); backward needs the batch of the last forward(train)");
+    state_.backward(ctx, dx.data(), dy.data(), n);
+  }
+
+ private:
+  void check(const char* op, std::int64_t n, const Shape& y, const Shape& x) const {
+    const auto g = g_.with_batch(n);
+    detail::check_window_shape(op, "x", x, detail::window_input_shape(g));
+    detail::check_window_shape(op, "y", y, detail::window_output_shape(g));
+  }
+
+  Window2D g_{};
+  typename Backend<D>::template MaxPool2d<T> state_;
+};
 
 }  // namespace ops
 }  // namespace mantissa

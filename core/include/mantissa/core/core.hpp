@@ -1,7 +1,9 @@
 // mantissa/core/core.hpp: the whole tensor core in one include.
 #pragma once
 
+#include "mantissa/core/backend.hpp"
 #include "mantissa/core/cast.hpp"
+#include "mantissa/core/context.hpp"
 #include "mantissa/core/checks.hpp"
 #include "mantissa/core/conv_ops.hpp"
 #include "mantissa/core/device.hpp"
@@ -17,3 +19,4 @@
 #include "mantissa/core/shape.hpp"
 #include "mantissa/core/tensor.hpp"
 #include "mantissa/core/threads.hpp"
+#include "mantissa/core/vocabulary.hpp"

@@ -1,27 +1,19 @@
 // mantissa/core/linalg.hpp: matrix products on 2-D tensors.
 //
-//   ops::gemm(c, a, b, {.trans_a, .trans_b, .alpha, .beta})   c = alpha op(a) op(b) + beta c
-//   matmul(a, b)                                              a new (m, n) tensor
+//   ops::gemm(ctx, c, a, b, {.trans_a, .trans_b, .alpha, .beta})   c = alpha op(a) op(b) + beta c
+//   matmul(a, b)                                                   a new (m, n) tensor
 //
 // a and b share one dtype and device; c is of that dtype or float32 (layers write weight
 // gradients of 16-bit activations straight into float32). Products accumulate in float32.
 #pragma once
 
-#include "mantissa/core/checks.hpp"
-#include "mantissa/core/cpu/gemm.hpp"
+#include "mantissa/core/ops.hpp"
 
 namespace mantissa {
 
 // The output dtypes a product may be written in: the inputs' own, or float32.
 template <class TC, class T>
 inline constexpr bool gemm_output_ok = std::same_as<TC, T> || std::same_as<TC, float>;
-
-struct GemmOptions {
-  bool trans_a = false;
-  bool trans_b = false;
-  float alpha = 1.0f;
-  float beta = 0.0f;  // 0: overwrite c (never read); 1: accumulate into c
-};
 
 namespace detail {
 struct GemmDims {
@@ -34,8 +26,8 @@ void check_gemm_output(const char* op, const Shape& c, const GemmDims& d);
 
 namespace ops {
 
-template <TensorLike C, TensorLike A, TensorLike B>
-void gemm(C&& c, const A& a, const B& b, GemmOptions o = {}) {
+template <Device D, TensorLike C, TensorLike A, TensorLike B>
+void gemm(Context<D>& ctx, C&& c, const A& a, const B& b, GemmOptions o = {}) {
   detail::require_same_dtype_and_device<A, B>();
   static_assert(gemm_output_ok<dtype_of<C>, dtype_of<A>>,
                 "mantissa::ops::gemm: the output (first type in the note below) must have the "
@@ -45,17 +37,17 @@ void gemm(C&& c, const A& a, const B& b, GemmOptions o = {}) {
   static_assert(same_device<device_of<C>, device_of<A>>,
                 "mantissa::ops::gemm: the output lives on another device than the inputs "
                 "(note below); move it explicitly with to<>");
-  detail::require_float_dtype<A>();
-  detail::require_cpu<device_of<A>>();
+  detail::require_runs<op::gemm, D, A>();
   using T = dtype_of<A>;
   using TC = dtype_of<C>;
   if constexpr (detail::compatible<A, B> && FloatDtype<T> && is_writable<C> &&
-                (std::same_as<TC, T> || std::same_as<TC, float>)) {
+                gemm_output_ok<TC, T> && same_device<device_of<C>, D> &&
+                detail::runs<op::gemm, D, A>) {
     const auto d = detail::gemm_dims("gemm", a.shape(), o.trans_a, b.shape(), o.trans_b);
     detail::check_gemm_output("gemm", c.shape(), d);
-    cpu::gemm<T, TC>(cpu::Transpose{o.trans_a}, cpu::Transpose{o.trans_b}, d.m, d.n, d.k,
-                     o.alpha, a.data(), a.shape()[1], b.data(), b.shape()[1], o.beta,
-                     c.view().data(), d.n);
+    Backend<D>::template gemm<T, TC>(ctx, o.trans_a, o.trans_b, d.m, d.n, d.k, o.alpha,
+                                     a.data(), a.shape()[1], b.data(), b.shape()[1], o.beta,
+                                     c.view().data(), d.n);
   }
 }
 
@@ -67,7 +59,7 @@ Tensor<dtype_of<A>, device_of<A>> matmul(const A& a, const B& b) {
   detail::require_same_dtype_and_device<A, B>();
   const auto d = detail::gemm_dims("matmul", a.shape(), false, b.shape(), false);
   auto c = Tensor<dtype_of<A>, device_of<A>>::empty(Shape{d.m, d.n});
-  if constexpr (detail::compatible<A, B>) ops::gemm(c, a, b);
+  if constexpr (detail::compatible<A, B>) ops::gemm(default_context<device_of<A>>(), c, a, b);
   return c;
 }
 

@@ -1,138 +1,267 @@
-// mantissa/core/nn_ops.hpp: the ops layers are made of (bias, activation derivatives),
-// dispatched on the device in the tensor types like every op in ops.hpp. Shapes are checked
-// here once; kernels trust them.
+// mantissa/core/nn_ops.hpp: the ops layers, losses, metrics and optimizers are made of, for
+// any device: bias, dropout, batch normalisation, float32 softmax, losses, metric sums,
+// numerics checks and the fused optimizer updates over flat arenas. Shapes are checked here
+// once; kernels trust them.
+//
+// Letters: N batch rows, C columns / classes / channels.
 #pragma once
 
-#include "mantissa/core/checks.hpp"
-#include "mantissa/core/cpu/nn.hpp"
+#include <type_traits>
+
 #include "mantissa/core/ops.hpp"
 
-namespace mantissa::ops {
+namespace mantissa {
+
+namespace ops {
+
+// ---- bias, forward and backward side by side ----------------------------------------------
 
 // y(N, C) += bias(C).
-template <TensorLike Y, TensorLike B>
-void bias_add(Y&& y, const B& bias) {
+template <Device D, TensorLike Y, TensorLike B>
+void bias_add(Context<D>& ctx, Y&& y, const B& bias) {
   detail::require_same_dtype_and_device<Y, B>();
-  detail::require_cpu<device_of<Y>>();
-  if constexpr (detail::compatible<Y, B>) {
+  detail::require_runs<op::bias, D, Y>();
+  if constexpr (detail::compatible<Y, B> && detail::runs<op::bias, D, Y>) {
     const auto c = bias.numel();
     if (y.rank() < 1 || y.shape()[-1] != c)
       detail::throw_shape_mismatch("bias_add", y.shape(), bias.shape());
-    cpu::bias_add(y.view().data(), bias.data(), y.numel() / c, c);
+    Backend<D>::bias_add(ctx, y.view().data(), bias.data(), y.numel() / c, c);
   }
 }
 
 // dbias(C) = (or +=) the sum of dy(N, C) over N, in float32.
-template <TensorLike G, TensorLike Y>
-void bias_grad(G&& dbias, const Y& dy, bool accumulate) {
+template <Device D, TensorLike G, TensorLike Y>
+void bias_grad(Context<D>& ctx, G&& dbias, const Y& dy, Accumulate acc) {
   static_assert(same_dtype<dtype_of<G>, float>,
                 "mantissa::ops::bias_grad: bias gradients are float32 (note below)");
-  detail::require_cpu<device_of<Y>>();
-  const auto c = dbias.numel();
-  if (dy.rank() < 1 || dy.shape()[-1] != c)
-    detail::throw_shape_mismatch("bias_grad", dy.shape(), dbias.shape());
-  cpu::bias_grad(dbias.view().data(), dy.data(), dy.numel() / c, c, accumulate);
-}
-
-// dx = dy * f'(.) written with the forward output y.
-template <TensorLike X, TensorLike G, TensorLike Y>
-void activation_backward(cpu::Activation f, X&& dx, const G& dy, const Y& y) {
-  detail::require_same_dtype_and_device<X, G>();
-  detail::require_same_dtype_and_device<G, Y>();
-  detail::require_cpu<device_of<Y>>();
-  if constexpr (detail::compatible<X, G> && detail::compatible<G, Y>) {
-    detail::check_same_shape("activation_backward", dy.shape(), y.shape());
-    detail::check_same_shape("activation_backward (dx)", dx.shape(), y.shape());
-    cpu::activation_backward(f, dx.view().data(), dy.data(), y.data(), y.numel());
+  detail::require_runs<op::bias, D, Y>();
+  if constexpr (same_dtype<dtype_of<G>, float> && detail::runs<op::bias, D, Y>) {
+    const auto c = dbias.numel();
+    if (dy.rank() < 1 || dy.shape()[-1] != c)
+      detail::throw_shape_mismatch("bias_grad", dy.shape(), dbias.shape());
+    Backend<D>::bias_grad(ctx, dbias.view().data(), dy.data(), dy.numel() / c, c,
+                          acc == Accumulate::add);
   }
 }
 
-// y = softmax over the last axis of x, computed in float32 and rounded once into y's dtype.
-template <TensorLike Y, TensorLike X>
-void softmax(Y&& y, const X& x) {
+// Inverted dropout with a mask regenerated from (seed, offset): see cpu::dropout. The same
+// call with dy in place of x is its backward.
+template <Device D, TensorLike Y, TensorLike X>
+void dropout(Context<D>& ctx, Y&& y, const X& x, float rate, std::uint64_t seed,
+             std::uint64_t offset) {
   detail::require_same_dtype_and_device<Y, X>();
-  detail::require_cpu<device_of<X>>();
-  if constexpr (detail::compatible<Y, X>) {
-    detail::check_same_shape("softmax", y.shape(), x.shape());
-    const auto c = x.shape()[-1];
-    cpu::softmax_rows(y.view().data(), x.data(), x.numel() / c, c);
-  }
-}
-
-template <TensorLike X, TensorLike G, TensorLike Y>
-void softmax_backward(X&& dx, const G& dy, const Y& y) {
-  detail::require_same_dtype_and_device<X, G>();
-  detail::require_same_dtype_and_device<G, Y>();
-  detail::require_cpu<device_of<Y>>();
-  if constexpr (detail::compatible<X, G> && detail::compatible<G, Y>) {
-    detail::check_same_shape("softmax_backward", dy.shape(), y.shape());
-    detail::check_same_shape("softmax_backward (dx)", dx.shape(), y.shape());
-    const auto c = y.shape()[-1];
-    cpu::softmax_backward(dx.view().data(), dy.data(), y.data(), y.numel() / c, c);
-  }
-}
-
-// Inverted dropout with a mask regenerated from (seed, offset): see cpu::dropout.
-template <TensorLike Y, TensorLike X>
-void dropout(Y&& y, const X& x, float rate, std::uint64_t seed, std::uint64_t offset) {
-  detail::require_same_dtype_and_device<Y, X>();
-  detail::require_cpu<device_of<X>>();
-  if constexpr (detail::compatible<Y, X>) {
+  detail::require_runs<op::dropout, D, X>();
+  if constexpr (detail::compatible<Y, X> && detail::runs<op::dropout, D, X>) {
     detail::check_same_shape("dropout", y.shape(), x.shape());
-    cpu::dropout(y.view().data(), x.data(), x.numel(), rate, seed, offset);
+    Backend<D>::dropout(ctx, y.view().data(), x.data(), x.numel(), rate, seed, offset);
   }
 }
 
-// Batch normalisation over the last axis; every statistic and affine parameter is a float32
-// view of C elements (see cpu::batchnorm_forward). Precision by signature: stats are float.
+// ---- batch normalisation ------------------------------------------------------------------
+
+// Every statistic and affine parameter is a float32 view of C elements: precision by
+// signature.
+template <Device D>
 struct BatchNormState {
-  TensorView<const float, Cpu> gamma, beta;          // (C)
-  TensorView<float, Cpu> mean, inv_std;              // (C) saved for backward
-  TensorView<float, Cpu> running_mean, running_var;  // (C)
+  TensorView<const float, D> gamma, beta;          // (C)
+  TensorView<float, D> mean, inv_std;              // (C) saved for backward
+  TensorView<float, D> running_mean, running_var;  // (C)
   float momentum, epsilon;
 };
 
-template <TensorLike Y, TensorLike X>
-void batchnorm_forward(Y&& y, const X& x, const BatchNormState& s, bool training) {
+template <Device D, TensorLike Y, TensorLike X>
+void batchnorm_forward(Context<D>& ctx, Y&& y, const X& x, const BatchNormState<D>& s, Mode mode) {
   detail::require_same_dtype_and_device<Y, X>();
-  detail::require_cpu<device_of<X>>();
-  if constexpr (detail::compatible<Y, X>) {
+  detail::require_runs<op::batchnorm, D, X>();
+  if constexpr (detail::compatible<Y, X> && detail::runs<op::batchnorm, D, X>) {
     detail::check_same_shape("batchnorm", y.shape(), x.shape());
     const auto c = x.shape()[-1];
-    cpu::batchnorm_forward(y.view().data(), x.data(), x.numel() / c, c, s.gamma.data(),
-                           s.beta.data(), s.mean.data(), s.inv_std.data(),
-                           s.running_mean.data(), s.running_var.data(), s.momentum, s.epsilon,
-                           training);
+    Backend<D>::batchnorm_forward(ctx, y.view().data(), x.data(), x.numel() / c, c,
+                                  s.gamma.data(), s.beta.data(), s.mean.data(),
+                                  s.inv_std.data(), s.running_mean.data(),
+                                  s.running_var.data(), s.momentum, s.epsilon,
+                                  mode == Mode::train);
   }
 }
 
-template <TensorLike X, TensorLike G>
-void batchnorm_backward(X&& dx, TensorView<float, Cpu> dgamma, TensorView<float, Cpu> dbeta,
-                        const G& dy, const G& x, const BatchNormState& s, bool accumulate) {
+// dgamma, dbeta (C) in float32 (= or += by acc); dx unless it is empty.
+template <Device D, TensorLike X, TensorLike G>
+void batchnorm_backward(Context<D>& ctx, X&& dx, TensorView<float, D> dgamma,
+                        TensorView<float, D> dbeta, const G& dy, const G& x,
+                        const BatchNormState<D>& s, Accumulate acc) {
   detail::require_same_dtype_and_device<X, G>();
-  detail::require_cpu<device_of<G>>();
-  if constexpr (detail::compatible<X, G>) {
+  detail::require_runs<op::batchnorm, D, G>();
+  if constexpr (detail::compatible<X, G> && detail::runs<op::batchnorm, D, G>) {
     const auto c = x.shape()[-1];
-    cpu::batchnorm_backward(dx.empty() ? nullptr : dx.view().data(), dgamma.data(),
-                            dbeta.data(), dy.data(), x.data(), x.numel() / c, c,
-                            s.gamma.data(), s.mean.data(), s.inv_std.data(), accumulate);
+    Backend<D>::batchnorm_backward(ctx, dx.empty() ? nullptr : dx.view().data(), dgamma.data(),
+                                   dbeta.data(), dy.data(), x.data(), x.numel() / c, c,
+                                   s.gamma.data(), s.mean.data(), s.inv_std.data(),
+                                   acc == Accumulate::add);
   }
 }
 
-}  // namespace mantissa::ops
+// ---- losses: value and gradient in float32 ------------------------------------------------
 
-namespace mantissa {
+// Softmax cross-entropy of logits (N, C) against int32 labels (N): loss (1) = the batch
+// mean, dlogits (N, C) = its gradient. A label outside [0, C) makes the loss NaN and is
+// recorded in the context's step status (its row and value) for the host to report.
+template <Device D, TensorLike L, TensorLike Y>
+void softmax_cross_entropy(Context<D>& ctx, TensorView<float, D> loss,
+                           TensorView<float, D> dlogits, const L& logits, const Y& labels) {
+  detail::require_runs<op::loss, D, L>();
+  if constexpr (detail::runs<op::loss, D, L> && same_dtype<dtype_of<Y>, std::int32_t>) {
+    if (logits.rank() != 2 || labels.rank() != 1 || labels.shape()[0] != logits.shape()[0])
+      throw ShapeError("SoftmaxCrossEntropy: needs logits (N, C) and labels (N,), got " +
+                       logits.shape().str() + " and " + labels.shape().str());
+    Backend<D>::softmax_cross_entropy(ctx, logits.data(), labels.data(), logits.shape()[0],
+                                      logits.shape()[1], dlogits.data(), loss.data());
+  }
+}
+
+template <Device D, TensorLike L, TensorLike Y>
+void binary_cross_entropy(Context<D>& ctx, TensorView<float, D> loss,
+                          TensorView<float, D> dlogits, const L& logits, const Y& targets) {
+  detail::require_runs<op::loss, D, L>();
+  if constexpr (detail::runs<op::loss, D, L> && same_dtype<dtype_of<Y>, float>) {
+    if (logits.numel() != targets.numel() || logits.rank() < 1 ||
+        logits.numel() != logits.shape()[0])
+      throw ShapeError("BinaryCrossEntropy: needs logits (N,) or (N, 1) and targets (N,), got " +
+                       logits.shape().str() + " and " + targets.shape().str());
+    Backend<D>::binary_cross_entropy(ctx, logits.data(), targets.data(), logits.numel(),
+                                     dlogits.data(), loss.data());
+  }
+}
+
+template <Device D, TensorLike L, TensorLike Y>
+void mean_squared_error(Context<D>& ctx, TensorView<float, D> loss, TensorView<float, D> dy,
+                        const L& y, const Y& targets) {
+  detail::require_runs<op::loss, D, L>();
+  if constexpr (detail::runs<op::loss, D, L> && same_dtype<dtype_of<Y>, float>) {
+    if (y.numel() != targets.numel())
+      throw ShapeError("MeanSquaredError: outputs " + y.shape().str() + " and targets " +
+                       targets.shape().str() + " differ in size");
+    Backend<D>::mean_squared_error(ctx, y.data(), targets.data(), y.numel(), dy.data(),
+                                   loss.data());
+  }
+}
+
+// ---- metrics: running sums where the data is ----------------------------------------------
+
+// sums (3) += {loss * N, correct rows, N} for logits (N, C) and int32 labels (N).
+template <Device D, TensorLike L, TensorLike Y>
+void accumulate_classification(Context<D>& ctx, TensorView<float, D> sums, const L& logits,
+                               const Y& labels, TensorView<const float, std::type_identity_t<D>> loss) {
+  detail::require_runs<op::metrics, D, L>();
+  static_assert(same_dtype<dtype_of<Y>, std::int32_t>,
+                "mantissa: labels are int32 class indices (note below)");
+  if constexpr (detail::runs<op::metrics, D, L> && same_dtype<dtype_of<Y>, std::int32_t>) {
+    if (logits.rank() != 2 || labels.rank() != 1 || labels.shape()[0] != logits.shape()[0])
+      throw ShapeError("accuracy: needs logits (N, C) and labels (N,), got " +
+                       logits.shape().str() + " and " + labels.shape().str());
+    Backend<D>::accumulate_classification(ctx, sums.data(), logits.data(), labels.data(),
+                                          logits.shape()[0], logits.shape()[1], loss.data());
+  }
+}
+
+// sums (3) += {loss * N, rows with (logit > 0) == (target >= 0.5), N}.
+template <Device D, TensorLike L, TensorLike Y>
+void accumulate_binary(Context<D>& ctx, TensorView<float, D> sums, const L& logits,
+                       const Y& targets, TensorView<const float, std::type_identity_t<D>> loss) {
+  detail::require_runs<op::metrics, D, L>();
+  static_assert(same_dtype<dtype_of<Y>, float>, "mantissa: targets are float32 (note below)");
+  if constexpr (detail::runs<op::metrics, D, L> && same_dtype<dtype_of<Y>, float>) {
+    if (logits.numel() != targets.numel())
+      throw ShapeError("binary_accuracy: logits " + logits.shape().str() + " and targets " +
+                       targets.shape().str() + " differ in size");
+    Backend<D>::accumulate_binary(ctx, sums.data(), logits.data(), targets.data(),
+                                  logits.numel(), loss.data());
+  }
+}
+
+// ---- numerics -----------------------------------------------------------------------------
+
+// dst = round(src * scale) into dst's dtype: the loss gradient, multiplied by the loss scale
+// before it is narrowed to the compute dtype (so small gradients survive the narrowing).
+template <Device D, TensorLike Dst>
+void convert_scaled(Context<D>& ctx, Dst&& dst, TensorView<const float, std::type_identity_t<D>> src,
+                    float scale) {
+  detail::require_runs<op::numerics, D, Dst>();
+  if constexpr (detail::runs<op::numerics, D, Dst> && FloatDtype<dtype_of<Dst>>) {
+    detail::check_same_shape("convert_scaled", dst.shape(), src.shape());
+    Backend<D>::convert_scaled(ctx, src.data(), dst.view().data(), src.numel(), scale);
+  }
+}
+
+// g /= scale over a float32 buffer (a gradient arena), and in the same pass the count and
+// first index of non-finite results into the context's step status.
+template <Device D>
+void unscale_and_check(Context<D>& ctx, TensorView<float, D> g, float inv_scale) {
+  Backend<D>::unscale_and_check(ctx, g.data(), g.numel(), inv_scale);
+}
+
+// How many elements of x are +-inf and how many NaN (a host read: check_numerics).
+struct NonFiniteCount {
+  std::int64_t inf = 0, nan = 0;
+  std::int64_t total() const noexcept { return inf + nan; }
+};
+template <Device D, TensorLike X>
+NonFiniteCount count_nonfinite(Context<D>& ctx, const X& x) {
+  detail::require_runs<op::numerics, D, X>();
+  NonFiniteCount r;
+  if constexpr (detail::runs<op::numerics, D, X> && FloatDtype<dtype_of<X>>) {
+    auto* p = static_cast<std::int64_t*>(ctx.workspace(2 * sizeof(std::int64_t)));
+    Backend<D>::count_nonfinite(ctx, x.data(), x.numel(), p, p + 1);
+    std::int64_t host[2];
+    copy_bytes<Cpu, D>(host, p, sizeof host);
+    r.inf = host[0];
+    r.nan = host[1];
+  }
+  return r;
+}
+
+// ---- optimizer updates over flat float32 arenas -------------------------------------------
+// One pass reads the gradient, updates the master weights and moments, and writes the
+// compute-dtype copy (compute empty: the policy computes in float32).
+
+template <Device D, FloatDtype T>
+void sgd_update(Context<D>& ctx, TensorView<float, D> w,
+                TensorView<const float, std::type_identity_t<D>> grad,
+                TensorView<float, D> momentum, TensorView<T, D> compute, const SgdParams& p) {
+  static_assert(has_kernel<op::optimizer, D, T>,
+                "mantissa: this device has no optimizer kernel (device and dtype in the note)");
+  Backend<D>::sgd_update(ctx, w.data(), grad.data(), momentum.empty() ? nullptr : momentum.data(),
+                         compute.empty() ? nullptr : compute.data(), w.numel(), p);
+}
+
+template <Device D, FloatDtype T>
+void adam_update(Context<D>& ctx, TensorView<float, D> w,
+                 TensorView<const float, std::type_identity_t<D>> grad, TensorView<float, D> m,
+                 TensorView<float, D> v, TensorView<T, D> compute, const AdamParams& p) {
+  static_assert(has_kernel<op::optimizer, D, T>,
+                "mantissa: this device has no optimizer kernel (device and dtype in the note)");
+  Backend<D>::adam_update(ctx, w.data(), grad.data(), m.data(), v.data(),
+                          compute.empty() ? nullptr : compute.data(), w.numel(), p);
+}
+
+// norm (1) = the L2 norm of g; g *= max_norm / (norm + 1e-6) when it is finite and larger.
+template <Device D>
+void clip_grad_norm(Context<D>& ctx, TensorView<float, D> g, float max_norm,
+                    TensorView<float, D> norm) {
+  Backend<D>::clip_grad_norm(ctx, g.data(), g.numel(), max_norm, norm.data());
+}
+
+}  // namespace ops
 
 // Softmax over the last axis, returned in float32 whatever the input's dtype: precision by
 // signature (the probabilities of a half model are not rounded to half).
 template <TensorLike X>
 Tensor<float, device_of<X>> softmax(const X& x) {
-  detail::require_float_dtype<X>();
-  detail::require_cpu<device_of<X>>();
-  auto out = Tensor<float, device_of<X>>::empty(x.shape());
-  if constexpr (FloatDtype<dtype_of<X>>) {
-    const auto c = x.shape()[-1];
-    cpu::softmax(x.data(), x.numel() / c, c, out.data());
+  using D = device_of<X>;
+  detail::require_runs<op::softmax_float32, D, X>();
+  auto out = Tensor<float, D>::empty(x.shape());
+  if constexpr (FloatDtype<dtype_of<X>> && detail::runs<op::softmax_float32, D, X>) {
+    const auto c = detail::last_axis(x.shape());
+    if (x.numel()) Backend<D>::softmax_float32(default_context<D>(), x.data(), x.numel() / c, c, out.data());
   }
   return out;
 }
@@ -141,11 +270,12 @@ Tensor<float, device_of<X>> softmax(const X& x) {
 // exp overflows: (..., C) -> (...).
 template <TensorLike X>
 Tensor<float, device_of<X>> log_sum_exp(const X& x) {
-  detail::require_float_dtype<X>();
-  detail::require_cpu<device_of<X>>();
-  const auto c = x.shape()[-1];
-  auto out = Tensor<float, device_of<X>>::empty(Shape::from_range(x.shape().begin(), x.shape().end() - 1));
-  if constexpr (FloatDtype<dtype_of<X>>) cpu::log_sum_exp(x.data(), x.numel() / c, c, out.data());
+  using D = device_of<X>;
+  detail::require_runs<op::softmax_float32, D, X>();
+  const auto c = detail::last_axis(x.shape());
+  auto out = Tensor<float, D>::empty(Shape::from_range(x.shape().begin(), x.shape().end() - 1));
+  if constexpr (FloatDtype<dtype_of<X>> && detail::runs<op::softmax_float32, D, X>)
+    if (x.numel()) Backend<D>::log_sum_exp(default_context<D>(), x.data(), x.numel() / c, c, out.data());
   return out;
 }
 

@@ -1,21 +1,22 @@
-// mantissa/core/ops.hpp: elementwise ops, reductions and fills; the one dispatch point.
+// mantissa/core/ops.hpp: elementwise ops, activations, reductions and fills: the entry points
+// every layer, loss and optimizer calls, for any device.
 //
 // Two forms of every op:
-//   ops::add(out, a, b)   writes into an existing tensor or view (layers use these: no
-//                         allocation); out, a, b are Tensors or TensorViews;
-//   a + b                 returns a new Tensor (for user code and tests).
-// Each checks dtypes and devices at compile time (checks.hpp), shapes once at run time
-// (ShapeError naming the op and both shapes), then calls the device's kernel, picked by the
-// device in the tensor's type: cpu:: today, cuda:: when the CUDA backend defines it.
+//   ops::add(ctx, out, a, b)   writes into an existing tensor or view in context ctx (layers
+//                              use these: no allocation); out, a, b are Tensors or views;
+//   a + b                      returns a new Tensor, in the device's default context (for
+//                              user code and tests).
+// Each checks dtypes and devices at compile time (checks.hpp), that the device has a kernel
+// for the op and dtype (backend.hpp), shapes once at run time (ShapeError naming the op and
+// both shapes), then calls Backend<D>, picked by the device in the tensors' type.
 #pragma once
 
 #include <string>
 #include <type_traits>
 
+#include "mantissa/core/backend_cuda.hpp"
 #include "mantissa/core/checks.hpp"
-#include "mantissa/core/cuda_kernels.hpp"
-#include "mantissa/core/cpu/elementwise.hpp"
-#include "mantissa/core/cpu/reduce.hpp"
+#include "mantissa/core/cpu/backend.hpp"
 
 namespace mantissa {
 
@@ -33,70 +34,104 @@ struct AxisSplit {
   Shape reduced;
 };
 AxisSplit split_axis(const char* op, const Shape& s, int axis);
+
+// (rows, cols) of a row-wise op over the last axis.
+inline std::int64_t last_axis(const Shape& s) { return s.rank() ? s[-1] : 1; }
+
+// The op can run: the context's device is the tensors', and it has the kernel.
+template <class Op, class D, class X>
+inline constexpr bool runs = same_context_device<D, device_of<X>> && has_kernel<Op, D, dtype_of<X>>;
+
+// The checks every op on floating tensors of one device starts with.
+template <class Op, class D, class X>
+constexpr void require_runs() {
+  require_float_dtype<X>();
+  require_context<D, device_of<X>>();
+  if constexpr (same_context_device<D, device_of<X>>) require_kernel<Op, D, dtype_of<X>>();
+}
 }  // namespace detail
 
-// ---- out-parameter forms: the dispatch point ----------------------------------------------
+// ---- out-parameter forms ------------------------------------------------------------------
 namespace ops {
 
-template <TensorLike O, TensorLike A, TensorLike B>
-void binary(cpu::BinaryOp op, O&& out, const A& a, const B& b) {
+template <Device D, TensorLike O, TensorLike A, TensorLike B>
+void binary(Context<D>& ctx, BinaryOp f, O&& out, const A& a, const B& b) {
   detail::require_same_dtype_and_device<A, B>();
   detail::require_same_dtype_and_device<O, A>();
   detail::require_writable<O>();
-  detail::require_float_dtype<A>();
-  detail::require_cpu<device_of<A>>();
+  detail::require_runs<op::binary, D, A>();
   if constexpr (detail::compatible<A, B> && detail::compatible<O, A> && is_writable<O> &&
-                FloatDtype<dtype_of<A>>) {
+                FloatDtype<dtype_of<A>> && detail::runs<op::binary, D, A>) {
     detail::check_same_shape("binary op", a.shape(), b.shape());
     detail::check_same_shape("binary op (output)", out.shape(), a.shape());
-    cpu::binary(op, a.data(), b.data(), out.view().data(), a.numel());
+    Backend<D>::binary(ctx, f, a.data(), b.data(), out.view().data(), a.numel());
   }
 }
-template <TensorLike O, TensorLike A, TensorLike B>
-void add(O&& out, const A& a, const B& b) { binary(cpu::BinaryOp::add, out, a, b); }
-template <TensorLike O, TensorLike A, TensorLike B>
-void sub(O&& out, const A& a, const B& b) { binary(cpu::BinaryOp::sub, out, a, b); }
-template <TensorLike O, TensorLike A, TensorLike B>
-void mul(O&& out, const A& a, const B& b) { binary(cpu::BinaryOp::mul, out, a, b); }
+template <Device D, TensorLike O, TensorLike A, TensorLike B>
+void add(Context<D>& ctx, O&& out, const A& a, const B& b) { binary(ctx, BinaryOp::add, out, a, b); }
+template <Device D, TensorLike O, TensorLike A, TensorLike B>
+void sub(Context<D>& ctx, O&& out, const A& a, const B& b) { binary(ctx, BinaryOp::sub, out, a, b); }
+template <Device D, TensorLike O, TensorLike A, TensorLike B>
+void mul(Context<D>& ctx, O&& out, const A& a, const B& b) { binary(ctx, BinaryOp::mul, out, a, b); }
 
 // out = a op s, or s op a when scalar_first. s is a float for every floating dtype: the
 // scalar is part of the computation, which runs in float.
-template <TensorLike O, TensorLike A>
-void binary_scalar(cpu::BinaryOp op, O&& out, const A& a, float s, bool scalar_first = false) {
+template <Device D, TensorLike O, TensorLike A>
+void binary_scalar(Context<D>& ctx, BinaryOp f, O&& out, const A& a, float s,
+                   bool scalar_first = false) {
   detail::require_same_dtype_and_device<O, A>();
   detail::require_writable<O>();
-  detail::require_float_dtype<A>();
-  detail::require_cpu<device_of<A>>();
-  if constexpr (detail::compatible<O, A> && is_writable<O> && FloatDtype<dtype_of<A>>) {
+  detail::require_runs<op::binary, D, A>();
+  if constexpr (detail::compatible<O, A> && is_writable<O> && FloatDtype<dtype_of<A>> &&
+                detail::runs<op::binary, D, A>) {
     detail::check_same_shape("scalar op (output)", out.shape(), a.shape());
-    cpu::binary_scalar(op, a.data(), s, scalar_first, out.view().data(), a.numel());
+    Backend<D>::binary_scalar(ctx, f, a.data(), s, scalar_first, out.view().data(), a.numel());
   }
 }
 
-template <TensorLike O, TensorLike A>
-void unary(cpu::UnaryOp op, O&& out, const A& x) {
-  detail::require_same_dtype_and_device<O, A>();
-  detail::require_writable<O>();
-  detail::require_float_dtype<A>();
-  detail::require_cpu<device_of<A>>();
-  if constexpr (detail::compatible<O, A> && is_writable<O> && FloatDtype<dtype_of<A>>) {
-    detail::check_same_shape("unary op (output)", out.shape(), x.shape());
-    cpu::unary(op, x.data(), out.view().data(), x.numel());
+// ---- activations, forward and backward side by side --------------------------------------
+
+// y = f(x) (softmax over the last axis), computed in float32, rounded once into y's dtype.
+template <Device D, TensorLike Y, TensorLike X>
+void activation(Context<D>& ctx, Activation f, Y&& y, const X& x) {
+  detail::require_same_dtype_and_device<Y, X>();
+  detail::require_writable<Y>();
+  detail::require_runs<op::activation, D, X>();
+  if constexpr (detail::compatible<Y, X> && is_writable<Y> && FloatDtype<dtype_of<X>> &&
+                detail::runs<op::activation, D, X>) {
+    detail::check_same_shape("activation (output)", y.shape(), x.shape());
+    const auto c = detail::last_axis(x.shape());
+    if (x.numel()) Backend<D>::activation_forward(ctx, f, y.view().data(), x.data(), x.numel() / c, c);
+  }
+}
+
+// dx = dy * f'(.), written with the forward output y (see vocabulary.hpp). dx may alias dy.
+template <Device D, TensorLike DX, TensorLike DY, TensorLike Y>
+void activation_backward(Context<D>& ctx, Activation f, DX&& dx, const DY& dy, const Y& y) {
+  detail::require_same_dtype_and_device<DX, DY>();
+  detail::require_same_dtype_and_device<DY, Y>();
+  detail::require_writable<DX>();
+  detail::require_runs<op::activation, D, Y>();
+  if constexpr (detail::compatible<DX, DY> && detail::compatible<DY, Y> && is_writable<DX> &&
+                FloatDtype<dtype_of<Y>> && detail::runs<op::activation, D, Y>) {
+    detail::check_same_shape("activation_backward", dy.shape(), y.shape());
+    detail::check_same_shape("activation_backward (dx)", dx.shape(), y.shape());
+    const auto c = detail::last_axis(y.shape());
+    if (y.numel())
+      Backend<D>::activation_backward(ctx, f, dx.view().data(), dy.data(), y.data(),
+                                      y.numel() / c, c);
   }
 }
 
 // x[:] = v. v is float for the floating dtypes (rounded to nearest even into 16-bit ones).
-template <TensorLike X>
-void fill(X&& x, accum_t<dtype_of<X>> v) {
+template <Device D, TensorLike X>
+void fill(Context<D>& ctx, X&& x, accum_t<dtype_of<X>> v) {
   using T = dtype_of<X>;
   detail::require_writable<X>();
-  const T value = convert_scalar<T>(v);
-  if constexpr (!is_writable<X>)
-    return;
-  else if constexpr (std::same_as<device_of<X>, Cpu>)
-    cpu::fill<T>(x.view().data(), value, x.numel());
-  else
-    cuda::fill(x.view().data(), &value, sizeof(T), x.numel());
+  detail::require_context<D, device_of<X>>();
+  detail::require_kernel<op::fill, D, T>();
+  if constexpr (is_writable<X> && detail::runs<op::fill, D, X>)
+    Backend<D>::fill(ctx, x.view().data(), convert_scalar<T>(v), x.numel());
 }
 
 }  // namespace ops
@@ -111,21 +146,24 @@ using tensor_of = Tensor<dtype_of<A>, device_of<A>>;
   tensor_of<A> operator sym(const A& a, const B& b) {                                          \
     detail::require_same_dtype_and_device<A, B>();                                             \
     auto out = tensor_of<A>::empty(a.shape());                                                 \
-    if constexpr (detail::compatible<A, B>) ops::name(out, a, b);                              \
+    if constexpr (detail::compatible<A, B>)                                                    \
+      ops::name(default_context<device_of<A>>(), out, a, b);                                   \
     return out;                                                                                \
   }                                                                                            \
   template <TensorLike A, class S>                                                             \
     requires std::is_arithmetic_v<S>                                                           \
   tensor_of<A> operator sym(const A& a, S s) {                                                 \
     auto out = tensor_of<A>::empty(a.shape());                                                 \
-    ops::binary_scalar(cpu::BinaryOp::name, out, a, static_cast<float>(s));                    \
+    ops::binary_scalar(default_context<device_of<A>>(), BinaryOp::name, out, a,                \
+                       static_cast<float>(s));                                                 \
     return out;                                                                                \
   }                                                                                            \
   template <class S, TensorLike A>                                                             \
     requires std::is_arithmetic_v<S>                                                           \
   tensor_of<A> operator sym(S s, const A& a) {                                                 \
     auto out = tensor_of<A>::empty(a.shape());                                                 \
-    ops::binary_scalar(cpu::BinaryOp::name, out, a, static_cast<float>(s), true);              \
+    ops::binary_scalar(default_context<device_of<A>>(), BinaryOp::name, out, a,                \
+                       static_cast<float>(s), true);                                           \
     return out;                                                                                \
   }
 MANTISSA_BINARY_OPERATOR(+, add)
@@ -133,30 +171,32 @@ MANTISSA_BINARY_OPERATOR(-, sub)
 MANTISSA_BINARY_OPERATOR(*, mul)
 #undef MANTISSA_BINARY_OPERATOR
 
-#define MANTISSA_UNARY_FUNCTION(name)                                                          \
+// relu(x), sigmoid(x), tanh(x), exp(x), log(x): a new tensor of x's dtype.
+#define MANTISSA_ACTIVATION_FUNCTION(name)                                                     \
   template <TensorLike A>                                                                      \
   tensor_of<A> name(const A& x) {                                                              \
     auto out = tensor_of<A>::empty(x.shape());                                                 \
-    ops::unary(cpu::UnaryOp::name, out, x);                                                    \
+    ops::activation(default_context<device_of<A>>(), Activation::name, out, x);                \
     return out;                                                                                \
   }
-MANTISSA_UNARY_FUNCTION(relu)
-MANTISSA_UNARY_FUNCTION(sigmoid)
-MANTISSA_UNARY_FUNCTION(tanh)
-MANTISSA_UNARY_FUNCTION(exp)
-MANTISSA_UNARY_FUNCTION(log)
-#undef MANTISSA_UNARY_FUNCTION
+MANTISSA_ACTIVATION_FUNCTION(relu)
+MANTISSA_ACTIVATION_FUNCTION(sigmoid)
+MANTISSA_ACTIVATION_FUNCTION(tanh)
+MANTISSA_ACTIVATION_FUNCTION(exp)
+MANTISSA_ACTIVATION_FUNCTION(log)
+#undef MANTISSA_ACTIVATION_FUNCTION
 
 // ---- reductions: precision by signature ---------------------------------------------------
 
 // Sum over one axis (negative counts from the back), accumulated and returned in float32.
 template <TensorLike A>
 Tensor<float, device_of<A>> sum(const A& x, int axis) {
-  detail::require_float_dtype<A>();
-  detail::require_cpu<device_of<A>>();
+  using D = device_of<A>;
+  detail::require_runs<op::reduce, D, A>();
   const auto s = detail::split_axis("sum", x.shape(), axis);
-  auto out = Tensor<float, device_of<A>>::empty(s.reduced);
-  if constexpr (FloatDtype<dtype_of<A>>) cpu::sum(x.data(), s.outer, s.len, s.inner, out.data());
+  auto out = Tensor<float, D>::empty(s.reduced);
+  if constexpr (FloatDtype<dtype_of<A>> && detail::runs<op::reduce, D, A>)
+    Backend<D>::sum(default_context<D>(), x.data(), s.outer, s.len, s.inner, out.data());
   return out;
 }
 
@@ -169,23 +209,24 @@ Tensor<float, device_of<A>> sum(const A& x) {
 // Max over one axis, in the input's dtype (exact). NaN propagates.
 template <TensorLike A>
 tensor_of<A> max(const A& x, int axis) {
-  detail::require_float_dtype<A>();
-  detail::require_cpu<device_of<A>>();
+  using D = device_of<A>;
+  detail::require_runs<op::reduce, D, A>();
   const auto s = detail::split_axis("max", x.shape(), axis);
   auto out = tensor_of<A>::empty(s.reduced);
-  if constexpr (FloatDtype<dtype_of<A>>) cpu::max(x.data(), s.outer, s.len, s.inner, out.data());
+  if constexpr (FloatDtype<dtype_of<A>> && detail::runs<op::reduce, D, A>)
+    Backend<D>::max(default_context<D>(), x.data(), s.outer, s.len, s.inner, out.data());
   return out;
 }
 
 // Index of the max over one axis (first on ties, first NaN if any), as int32.
 template <TensorLike A>
 Tensor<std::int32_t, device_of<A>> argmax(const A& x, int axis) {
-  detail::require_float_dtype<A>();
-  detail::require_cpu<device_of<A>>();
+  using D = device_of<A>;
+  detail::require_runs<op::reduce, D, A>();
   const auto s = detail::split_axis("argmax", x.shape(), axis);
-  auto out = Tensor<std::int32_t, device_of<A>>::empty(s.reduced);
-  if constexpr (FloatDtype<dtype_of<A>>)
-    cpu::argmax(x.data(), s.outer, s.len, s.inner, out.data());
+  auto out = Tensor<std::int32_t, D>::empty(s.reduced);
+  if constexpr (FloatDtype<dtype_of<A>> && detail::runs<op::reduce, D, A>)
+    Backend<D>::argmax(default_context<D>(), x.data(), s.outer, s.len, s.inner, out.data());
   return out;
 }
 
@@ -194,7 +235,7 @@ Tensor<std::int32_t, device_of<A>> argmax(const A& x, int axis) {
 template <Dtype T, Device D = Cpu>
 Tensor<T, D> full(Shape shape, accum_t<T> value) {
   auto t = Tensor<T, D>::empty(shape);
-  ops::fill(t, value);
+  ops::fill(default_context<D>(), t, value);
   return t;
 }
 

@@ -39,8 +39,6 @@ template <class A, class B>
 inline constexpr bool same_dtype = std::same_as<A, B>;
 template <class A, class B>
 inline constexpr bool same_device = std::same_as<A, B>;
-template <class D>
-inline constexpr bool is_host_device = std::same_as<D, Cpu>;
 
 namespace detail {
 template <class T>
@@ -66,8 +64,8 @@ class TensorView {
                 "mantissa::TensorView<T>: T is not a dtype; the dtypes are float, mantissa::half, "
                 "mantissa::bfloat16, std::int32_t and std::uint8_t (const-qualified for a "
                 "read-only view)");
-  static_assert(is_device_v<D>, "mantissa::TensorView<T, D>: D must be mantissa::Cpu or "
-                                "mantissa::Cuda");
+  static_assert(is_device_v<D>, "mantissa::TensorView<T, D>: D is not a device (mantissa::Cpu, "
+                                "mantissa::Cuda, or a type meeting the Device concept)");
 
  public:
   using value_type = std::remove_const_t<T>;
@@ -85,6 +83,8 @@ class TensorView {
   }
 
   TensorView view() const noexcept { return *this; }  // so ops take views and tensors alike
+  // An owning copy (defined below Tensor).
+  Tensor<value_type, D> clone() const;
   T* data() const noexcept { return data_; }
   const Shape& shape() const noexcept { return shape_; }
   int rank() const noexcept { return shape_.rank(); }
@@ -109,7 +109,7 @@ class TensorView {
 
   // ---- host element access (Cpu only) ----
   T& operator[](std::int64_t flat) const
-    requires std::same_as<D, Cpu>
+    requires is_host_device<D>
   {
     if constexpr (detail::bounds_checks)
       if (flat < 0 || flat >= numel()) detail::throw_index_error(flat, numel(), -1, shape_);
@@ -118,7 +118,7 @@ class TensorView {
 
   template <std::integral... I>
   T& operator()(I... idx) const
-    requires std::same_as<D, Cpu>
+    requires is_host_device<D>
   {
     if constexpr (detail::bounds_checks) return data_[checked_offset(idx...)];
     else return data_[offset(idx...)];
@@ -126,7 +126,7 @@ class TensorView {
 
   template <std::integral... I>
   T& at(I... idx) const
-    requires std::same_as<D, Cpu>
+    requires is_host_device<D>
   {
     return data_[checked_offset(idx...)];
   }
@@ -134,7 +134,7 @@ class TensorView {
   // Host access to device memory: a message instead of a page fault.
   template <std::integral... I>
   T& operator()(I...) const
-    requires(!std::same_as<D, Cpu>)
+    requires(!is_host_device<D>)
   {
     static_assert(is_host_device<D>,
                   "mantissa: elements of a device tensor cannot be read on the host (device in "
@@ -143,12 +143,12 @@ class TensorView {
   }
 
   T* begin() const noexcept
-    requires std::same_as<D, Cpu>
+    requires is_host_device<D>
   {
     return data_;
   }
   T* end() const noexcept
-    requires std::same_as<D, Cpu>
+    requires is_host_device<D>
   {
     return data_ + numel();
   }
@@ -191,7 +191,8 @@ class Tensor {
                 "mantissa::bfloat16, std::int32_t and std::uint8_t. Parse text into numbers "
                 "before it becomes a tensor (the CSV reader does, with a typed schema)");
   static_assert(is_device_v<D>,
-                "mantissa::Tensor<T, D>: D must be mantissa::Cpu or mantissa::Cuda");
+                "mantissa::Tensor<T, D>: D is not a device (mantissa::Cpu, mantissa::Cuda, or a "
+                "type meeting the Device concept)");
 
  public:
   using value_type = T;
@@ -291,67 +292,67 @@ class Tensor {
   // ---- host element access (Cpu only) ----
   template <std::integral... I>
   T& operator()(I... idx)
-    requires std::same_as<D, Cpu>
+    requires is_host_device<D>
   {
     return view()(idx...);
   }
   template <std::integral... I>
   const T& operator()(I... idx) const
-    requires std::same_as<D, Cpu>
+    requires is_host_device<D>
   {
     return view()(idx...);
   }
   template <std::integral... I>
   T& at(I... idx)
-    requires std::same_as<D, Cpu>
+    requires is_host_device<D>
   {
     return view().at(idx...);
   }
   template <std::integral... I>
   T& operator()(I... idx)
-    requires(!std::same_as<D, Cpu>)
+    requires(!is_host_device<D>)
   {
     return view()(idx...);  // static_asserts: device memory is not host-readable
   }
   template <std::integral... I>
   const T& operator()(I... idx) const
-    requires(!std::same_as<D, Cpu>)
+    requires(!is_host_device<D>)
   {
     return view()(idx...);
   }
   template <std::integral... I>
   const T& at(I... idx) const
-    requires std::same_as<D, Cpu>
+    requires is_host_device<D>
   {
     return view().at(idx...);
   }
   T& operator[](std::int64_t i)
-    requires std::same_as<D, Cpu>
+    requires is_host_device<D>
   {
     return view()[i];
   }
   const T& operator[](std::int64_t i) const
-    requires std::same_as<D, Cpu>
+    requires is_host_device<D>
   {
     return view()[i];
   }
   T* begin() noexcept
-    requires std::same_as<D, Cpu>
+    requires is_host_device<D>
   {
     return data_;
   }
   T* end() noexcept
-    requires std::same_as<D, Cpu>
+    requires is_host_device<D>
   {
     return data_ + numel();
   }
   const T* begin() const noexcept
-    requires std::same_as<D, Cpu>
+    requires is_host_device<D>
   {
     return data_;
   }
   const T* end() const noexcept
-    requires std::same_as<D, Cpu>
+    requires is_host_device<D>
   {
     return data_ + numel();
   }
@@ -360,6 +361,13 @@ class Tensor {
   T* data_ = nullptr;
   Shape shape_{0};  // (any); (0,) when empty: a rank-0 shape would claim one element
 };
+
+template <class T, class D>
+Tensor<std::remove_const_t<T>, D> TensorView<T, D>::clone() const {
+  auto t = Tensor<std::remove_const_t<T>, D>::empty(shape_);
+  if (data_) copy_bytes<D, D>(t.data(), data_, size_bytes());
+  return t;
+}
 
 // ---- traits used by the ops' diagnostics ---------------------------------------------------
 

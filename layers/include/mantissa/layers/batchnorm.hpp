@@ -10,8 +10,6 @@ namespace mantissa {
 
 template <Policy P, Device D>
 class BatchNormLayer final : public Layer<P, D> {
-  static_assert(std::same_as<D, Cpu>, "BatchNorm's CUDA path arrives with the CUDA backend");
-
  public:
   using typename Layer<P, D>::View;
   using typename Layer<P, D>::CView;
@@ -25,7 +23,7 @@ class BatchNormLayer final : public Layer<P, D> {
     const Shape c{input[-1]};
     gamma_ = std::make_unique<Parameter<P, D>>("gamma", c);
     beta_ = std::make_unique<Parameter<P, D>>("beta", c);
-    ops::fill(gamma_->master, 1.0f);
+    ops::fill(default_context<D>(), gamma_->master, 1.0f);
     gamma_->refresh_compute();
     mean_ = Tensor<float, D>(c);
     inv_std_ = Tensor<float, D>(c);
@@ -39,13 +37,12 @@ class BatchNormLayer final : public Layer<P, D> {
     return {{"running_mean", &running_mean_}, {"running_var", &running_var_}};
   }
 
-  void forward(View y, CView x, Mode mode) override {
-    ops::batchnorm_forward(y, x, state(), mode == Mode::train);
+  void forward(Context<D>& ctx, View y, CView x, Mode mode) override {
+    ops::batchnorm_forward(ctx, y, x, state(), mode);
   }
 
-  void backward(View dx, CView dy, CView x, CView, Accumulate acc) override {
-    ops::batchnorm_backward(dx, gamma_->grad.view(), beta_->grad.view(), dy, x, state(),
-                            acc == Accumulate::add);
+  void backward(Context<D>& ctx, View dx, CView dy, CView x, CView, Accumulate acc) override {
+    ops::batchnorm_backward(ctx, dx, gamma_->grad, beta_->grad, dy, x, state(), acc);
   }
 
   // The running statistics: inference state, saved in checkpoints.
@@ -53,8 +50,8 @@ class BatchNormLayer final : public Layer<P, D> {
   const Tensor<float, D>& running_var() const noexcept { return running_var_; }
 
  private:
-  ops::BatchNormState state() {
-    return {gamma_->master.view(), beta_->master.view(), mean_.view(), inv_std_.view(),
+  ops::BatchNormState<D> state() {
+    return {gamma_->master, beta_->master, mean_.view(), inv_std_.view(),
             running_mean_.view(), running_var_.view(), momentum_, epsilon_};
   }
 

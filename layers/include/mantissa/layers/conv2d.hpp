@@ -4,11 +4,10 @@
 // KH, KW kernel height, width; F filters; K = KH * KW * C.
 //   x (N, H, W, C)  ->  y (N, OH, OW, F);   kernel W (KH, KW, C, F) (Keras's layout), bias (F,)
 //
-//   forward:   cols (N*OH*OW, K) = im2col(x);   y (N*OH*OW, F) = cols W (K, F) + b
-//   backward:  dW = cols^T dy (float32);  db = sum of dy;  dcols = dy W^T;  dx = col2im(dcols)
-// The GEMM's (N*OH*OW, F) output is NHWC already. `same` padding is TensorFlow's (the extra
-// row / column goes after the image), so weights trained in Keras give the same outputs.
-// A 1 x 1 kernel with stride 1 and no padding skips im2col: x itself is the (N*H*W, C) cols.
+//   forward:   y = conv(x, W) + b          backward:  dW (float32), db = sum of dy, dx
+// How the convolution runs is the device's (ops::Conv2d: im2col + GEMM on the CPU, cuDNN on
+// a GPU). `same` padding is TensorFlow's (the extra row / column goes after the image), so
+// weights trained in Keras give the same outputs.
 #pragma once
 
 #include "mantissa/layers/init.hpp"
@@ -64,31 +63,20 @@ class Conv2DLayer final : public Layer<P, D> {
 
   std::string_view kind() const override { return "Conv2D"; }
   Shape build(const Shape& input, Generator& gen) override;
-  void reserve(std::int64_t max_batch) override;
+  void reserve(Context<D>& ctx, std::int64_t max_batch) override;
   std::vector<Parameter<P, D>*> parameters() override;
 
-  void forward(View y, CView x, Mode mode) override;
-  void backward(View dx, CView dy, CView x, CView y, Accumulate acc) override;
+  void forward(Context<D>& ctx, View y, CView x, Mode mode) override;
+  void backward(Context<D>& ctx, View dx, CView dy, CView x, CView y, Accumulate acc) override;
 
   // The window over one sample (n = 1), from build(): padding and output size.
-  const cpu::Window2D& window() const noexcept { return window_; }
+  const Window2D& window() const noexcept { return conv_.window(); }
 
  private:
-  cpu::Window2D batch_window(std::int64_t n) const {
-    cpu::Window2D g = window_;
-    g.n = n;
-    return g;
-  }
-
   Conv2D spec_;
-  cpu::Window2D window_{};  // per-sample geometry (n = 1); forward sets n per batch
-  bool direct_ = false;     // 1 x 1, stride 1, no padding: x is the cols matrix itself
-  std::int64_t reserved_ = 0;
+  ops::Conv2d<T, D> conv_;                   // the geometry and the device's algorithm state
   std::unique_ptr<Parameter<P, D>> kernel_;  // (KH, KW, C, F)
   std::unique_ptr<Parameter<P, D>> bias_;    // (F,), absent when spec_.options.bias is false
-  Tensor<T, D> cols_;   // (max_batch*OH*OW, K): forward(train)'s im2col, read by backward
-  Tensor<T, D> dcols_;  // (max_batch*OH*OW, K): dL/dcols; also forward(infer)'s im2col, so
-                        // an evaluation between forward(train) and backward keeps cols_
 };
 
 }  // namespace mantissa

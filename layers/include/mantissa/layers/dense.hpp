@@ -43,8 +43,8 @@ class DenseLayer final : public Layer<P, D> {
   Shape build(const Shape& input, Generator& gen) override;
   std::vector<Parameter<P, D>*> parameters() override;
 
-  void forward(View y, CView x, Mode mode) override;
-  void backward(View dx, CView dy, CView x, CView y, Accumulate acc) override;
+  void forward(Context<D>& ctx, View y, CView x, Mode mode) override;
+  void backward(Context<D>& ctx, View dx, CView dy, CView x, CView y, Accumulate acc) override;
 
  private:
   Dense spec_;

@@ -23,7 +23,7 @@ class DropoutLayer final : public Layer<P, D> {
   std::string_view kind() const override { return "Dropout"; }
   Shape build(const Shape& input, Generator&) override { return input; }
 
-  void forward(View y, CView x, Mode mode) override {
+  void forward(Context<D>& ctx, View y, CView x, Mode mode) override {
     if (mode == Mode::infer || rate_ == 0.0f) {
       copy_bytes<D, D>(y.data(), x.data(), x.size_bytes());
       training_mask_ = false;
@@ -31,13 +31,13 @@ class DropoutLayer final : public Layer<P, D> {
     }
     offset_ = gen_.take(static_cast<std::uint64_t>(x.numel()));
     training_mask_ = true;
-    ops::dropout(y, x, rate_, gen_.seed(), offset_);
+    ops::dropout(ctx, y, x, rate_, gen_.seed(), offset_);
   }
 
-  void backward(View dx, CView dy, CView, CView, Accumulate) override {
+  void backward(Context<D>& ctx, View dx, CView dy, CView, CView, Accumulate) override {
     if (dx.empty()) return;
     if (!training_mask_) copy_bytes<D, D>(dx.data(), dy.data(), dy.size_bytes());
-    else ops::dropout(dx, dy, rate_, gen_.seed(), offset_);  // the same mask, regenerated
+    else ops::dropout(ctx, dx, dy, rate_, gen_.seed(), offset_);  // the same mask, regenerated
   }
 
   const Generator& generator() const noexcept { return gen_; }

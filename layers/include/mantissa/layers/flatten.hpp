@@ -14,10 +14,10 @@ class FlattenLayer final : public Layer<P, D> {
 
   std::string_view kind() const override { return "Flatten"; }
   Shape build(const Shape& input, Generator&) override { return Shape{input.numel()}; }
-  void forward(View y, CView x, Mode) override {
+  void forward(Context<D>&, View y, CView x, Mode) override {
     copy_bytes<D, D>(y.data(), x.data(), x.size_bytes());
   }
-  void backward(View dx, CView dy, CView, CView, Accumulate) override {
+  void backward(Context<D>&, View dx, CView dy, CView, CView, Accumulate) override {
     if (!dx.empty()) copy_bytes<D, D>(dx.data(), dy.data(), dy.size_bytes());
   }
 };

@@ -84,9 +84,9 @@ GradCheckResult check_loss_gradients(LossFn& loss_fn, Tensor<float, Cpu>& output
   for (std::int64_t i = 0; i < outputs.numel(); ++i) {
     const float saved = outputs[i];
     outputs[i] = saved + epsilon;
-    const double up = outputs[i], lp = loss_fn(outputs.view(), targets).value;
+    const double up = outputs[i], lp = loss_fn(outputs.view(), targets).value();
     outputs[i] = saved - epsilon;
-    const double down = outputs[i], lm = loss_fn(outputs.view(), targets).value;
+    const double down = outputs[i], lm = loss_fn(outputs.view(), targets).value();
     outputs[i] = saved;
     const double numeric = (lp - lm) / (up - down), an = a[static_cast<std::size_t>(i)];
     const double denom = std::max({std::abs(an), std::abs(numeric), 1e-2 * largest, 1e-12});

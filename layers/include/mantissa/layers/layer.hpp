@@ -5,13 +5,16 @@
 // batch axis) when a layer is built, and (N, ...) when data flows; images are NHWC.
 //
 // A custom layer is one class deriving from Layer<P, D> (see examples/custom_layer.cpp) and
-// is checked by check_gradients (layers/gradient_check.hpp) like every built-in one.
+// is checked by check_gradients (layers/gradient_check.hpp) like every built-in one. It is
+// written once for every device: its work goes through ops (ops::gemm(ctx, ...), ...) in the
+// context it is handed, never to a device's kernels directly.
 //
 // Lifecycle (Sequential drives it; a user calling a layer by hand follows the same order):
-//   1. build(input, gen)     once, before any data: check the input shape, create and
-//                            initialise parameters, return the output shape.
-//   2. reserve(max_batch)    once: allocate any workspace for batches up to max_batch.
-//   3. forward / backward    any number of times, allocating nothing.
+//   1. build(input, gen)      once, before any data: check the input shape, create and
+//                             initialise parameters, return the output shape.
+//   2. reserve(ctx, max_batch)  once: size any op state and workspace for batches up to
+//                             max_batch.
+//   3. forward / backward     any number of times, allocating nothing.
 #pragma once
 
 #include <memory>
@@ -24,19 +27,13 @@
 
 namespace mantissa {
 
-// Training or inference: Dropout and BatchNorm behave differently.
-enum class Mode { train, infer };
-
-// Whether backward overwrites parameter gradients (a fresh step) or adds to them (gradient
-// accumulation over micro-batches). A parameter of backward, never a convention.
-enum class Accumulate { overwrite, add };
-
 template <Policy P, Device D>
 class Layer {
  public:
   using T = typename P::compute;
   using View = TensorView<T, D>;
   using CView = TensorView<const T, D>;
+  using Ctx = Context<D>;
 
   virtual ~Layer() = default;
 
@@ -50,7 +47,10 @@ class Layer {
   virtual Shape build(const Shape& input, Generator& gen) = 0;
 
   // ensures: forward/backward on batches of up to max_batch allocate nothing.
-  virtual void reserve(std::int64_t max_batch) { (void)max_batch; }
+  virtual void reserve(Ctx& ctx, std::int64_t max_batch) {
+    (void)ctx;
+    (void)max_batch;
+  }
 
   // The trainable tensors, in a fixed order (checkpoints and optimizers rely on it).
   virtual std::vector<Parameter<P, D>*> parameters() { return {}; }
@@ -62,17 +62,17 @@ class Layer {
   // Random generators whose position a checkpoint must carry (Dropout's), named in the layer.
   virtual std::vector<std::pair<std::string, Generator*>> generators() { return {}; }
 
-  // ---- forward and backward, side by side: outputs first, then inputs ----
+  // ---- forward and backward, side by side: context, outputs, then inputs ----
 
   // requires: x is (N, input...), y is (N, output...), N <= max_batch.
   // ensures:  y = f(x). x is kept intact (backward receives it again).
-  virtual void forward(View y, CView x, Mode mode) = 0;
+  virtual void forward(Ctx& ctx, View y, CView x, Mode mode) = 0;
 
   // requires: dy = dL/dy, and x, y exactly as the last forward(y, x, train) saw them.
   // ensures:  dx = dL/dx (skipped when dx is empty: the first layer's input needs none);
   //           every parameter's grad = dL/dparam (acc == overwrite) or += it (acc == add),
   //           in float32.
-  virtual void backward(View dx, CView dy, CView x, CView y, Accumulate acc) = 0;
+  virtual void backward(Ctx& ctx, View dx, CView dy, CView x, CView y, Accumulate acc) = 0;
 };
 
 // Anything Sequential can hold: a layer spec such as Dense(128) that makes the layer for a

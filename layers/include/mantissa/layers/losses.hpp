@@ -1,12 +1,16 @@
-// mantissa/layers/losses.hpp: losses, computed in float32 from compute-dtype outputs.
+// mantissa/layers/losses.hpp: losses, computed in float32 from compute-dtype outputs, for any
+// device.
 //
 //   SoftmaxCrossEntropy   logits (N, C) in T, labels (N) int32
 //   BinaryCrossEntropy    logits (N) or (N, 1) in T, targets (N) float in [0, 1]
 //   MeanSquaredError      outputs (N, ...) in T, targets of the same shape, float
 //
-// Each call returns a LossValue: the batch mean (float32, by signature: a loss never returns
-// half) and its float32 gradient w.r.t. the outputs, held in a buffer the loss owns (grown
-// once, reused after). Log-sum-exp / log1p forms keep every value finite for finite inputs.
+// loss_fn(outputs, targets) runs in the device's default context, loss_fn(ctx, outputs,
+// targets) in ctx. Each returns a LossValue: the batch mean (float32, by signature: a loss
+// never returns half), kept where the data is until value() reads it, and its float32
+// gradient w.r.t. the outputs, held in a buffer the loss owns (grown once, reused after).
+// Log-sum-exp / log1p forms keep every value finite for finite inputs. A label out of range
+// is a DataError: at once on the host; on another device at the step's one host read.
 #pragma once
 
 #include <string>
@@ -22,109 +26,148 @@ template <class T>
 inline constexpr bool is_float_targets = std::same_as<T, float>;
 
 namespace detail {
-template <Device D>
-TensorView<float, D> loss_buffer(Tensor<float, D>& buf, const Shape& s) {
-  if (buf.numel() < s.numel()) buf = Tensor<float, D>::empty(Shape{s.numel()});
-  return TensorView<float, D>(buf.data(), s);
-}
-}  // namespace detail
 
-class SoftmaxCrossEntropy {
+// A loss's float32 workspace on the device it was last called on: the value (1) and the
+// gradient (N, ...). Grown once, then reused; a copied loss starts with none of its own.
+class LossWorkspace {
  public:
-  template <TensorLike L, TensorLike Y>
-  LossValue<device_of<L>> operator()(const L& logits_, const Y& labels_) {
-    using D = device_of<L>;
-    detail::require_float_dtype<L>();
+  LossWorkspace() = default;
+  LossWorkspace(const LossWorkspace&) noexcept {}
+  LossWorkspace& operator=(const LossWorkspace&) noexcept { return *this; }
+  ~LossWorkspace() { release(); }
+
+  template <Device D>
+  std::pair<TensorView<float, D>, TensorView<float, D>> get(const Shape& grad_shape) {
+    static const char tag = 0;  // one address per device type
+    const auto floats = static_cast<std::size_t>(grad_shape.numel()) + 1;
+    if (device_ != &tag || floats > floats_) {
+      release();
+      data_ = D::allocate(floats * sizeof(float));
+      floats_ = floats;
+      device_ = &tag;
+      free_ = [](void* p) noexcept { D::deallocate(p); };
+    }
+    auto* f = static_cast<float*>(data_);
+    return {TensorView<float, D>(f, Shape{1}), TensorView<float, D>(f + 1, grad_shape)};
+  }
+
+ private:
+  void release() noexcept {
+    if (data_) free_(data_);
+    data_ = nullptr;
+    floats_ = 0;
+  }
+  void* data_ = nullptr;
+  std::size_t floats_ = 0;
+  const void* device_ = nullptr;
+  void (*free_)(void*) noexcept = nullptr;
+};
+
+[[noreturn]] void throw_bad_label(const char* loss, std::int64_t row, std::int64_t label,
+                                  std::int64_t classes);
+
+// The label check of a loss on a host device: the kernel's record is read (no copy) and the
+// error raised at once. Elsewhere the step's status read raises it.
+template <Device D>
+void raise_bad_label_now(Context<D>& ctx, const char* loss, std::int64_t classes) {
+  if constexpr (is_host_device<D>) {
+    auto* s = ctx.status();
+    if (s->bad_label_row < 0) return;
+    const auto row = s->bad_label_row, label = s->bad_label;
+    s->bad_label_row = -1;
+    s->bad_label = 0;
+    throw_bad_label(loss, row, label, classes);
+  }
+}
+
+// The three losses share one call path (Loss below); each kind says its types and kernel.
+struct SoftmaxCrossEntropyKind {
+  static constexpr const char* name = "SoftmaxCrossEntropy";
+  template <class L, class Y>
+  static constexpr bool accepts = is_int32_labels<dtype_of<Y>>;
+  template <class L, class Y>
+  static constexpr void check_types() {
     static_assert(is_int32_labels<dtype_of<Y>>,
                   "mantissa::SoftmaxCrossEntropy: labels are int32 class indices (their dtype "
                   "is in the note below); convert them explicitly: cast<std::int32_t>(y)");
-    static_assert(same_device<device_of<Y>, D>, "mantissa::SoftmaxCrossEntropy: logits and "
-                                                "labels live on different devices (note below)");
-    detail::require_cpu<D>();
-    if constexpr (!(is_int32_labels<dtype_of<Y>> && same_device<device_of<Y>, D> && FloatDtype<dtype_of<L>>)) {
-      return {0.0f, TensorView<const float, D>()};
-    } else {
-      const auto logits = cview(logits_);
-      const auto labels = cview(labels_);
-      if (logits.rank() != 2 || labels.rank() != 1 || labels.shape()[0] != logits.shape()[0])
-        throw ShapeError("SoftmaxCrossEntropy: needs logits (N, C) and labels (N,), got " +
-                         logits.shape().str() + " and " + labels.shape().str());
-      auto grad = detail::loss_buffer(grad_, logits.shape());
-      std::int64_t bad = -1;
-      const float v = cpu::softmax_cross_entropy(logits.data(), labels.data(), logits.shape()[0],
-                                                 logits.shape()[1], 1.0f, grad.data(), &bad);
-      if (bad >= 0)
-        throw DataError("SoftmaxCrossEntropy: label " + std::to_string(labels.data()[bad]) +
-                        " at row " + std::to_string(bad) + " is outside [0, " +
-                        std::to_string(logits.shape()[1]) + ")");
-      return {v, grad};
-    }
   }
-
- private:
-  Tensor<float, Cpu> grad_;
+  template <Device D, class L, class Y>
+  static void run(Context<D>& ctx, TensorView<float, D> value, TensorView<float, D> grad,
+                  const L& logits, const Y& labels) {
+    ops::softmax_cross_entropy(ctx, value, grad, logits, labels);
+    raise_bad_label_now(ctx, name, logits.rank() == 2 ? logits.shape()[1] : 0);
+  }
 };
 
-class BinaryCrossEntropy {
- public:
-  template <TensorLike L, TensorLike Y>
-  LossValue<device_of<L>> operator()(const L& logits_, const Y& targets_) {
-    using D = device_of<L>;
-    detail::require_float_dtype<L>();
+struct BinaryCrossEntropyKind {
+  static constexpr const char* name = "BinaryCrossEntropy";
+  template <class L, class Y>
+  static constexpr bool accepts = is_float_targets<dtype_of<Y>>;
+  template <class L, class Y>
+  static constexpr void check_types() {
     static_assert(is_float_targets<dtype_of<Y>>,
                   "mantissa::BinaryCrossEntropy: targets are float32 in [0, 1] (their dtype is "
                   "in the note below); convert them explicitly: cast<float>(y)");
-    static_assert(same_device<device_of<Y>, D>, "mantissa::BinaryCrossEntropy: logits and "
-                                                "targets live on different devices (note below)");
-    detail::require_cpu<D>();
-    if constexpr (!(is_float_targets<dtype_of<Y>> && same_device<device_of<Y>, D> && FloatDtype<dtype_of<L>>)) {
-      return {0.0f, TensorView<const float, D>()};
-    } else {
-      const auto logits = cview(logits_);
-      const auto targets = cview(targets_);
-      if (logits.numel() != targets.numel() || logits.rank() < 1 ||
-          logits.numel() != logits.shape()[0])
-        throw ShapeError("BinaryCrossEntropy: needs logits (N,) or (N, 1) and targets (N,), got " +
-                         logits.shape().str() + " and " + targets.shape().str());
-      auto grad = detail::loss_buffer(grad_, logits.shape());
-      const float v = cpu::binary_cross_entropy(logits.data(), targets.data(), logits.numel(),
-                                                1.0f, grad.data());
-      return {v, grad};
-    }
   }
-
- private:
-  Tensor<float, Cpu> grad_;
+  template <Device D, class L, class Y>
+  static void run(Context<D>& ctx, TensorView<float, D> value, TensorView<float, D> grad,
+                  const L& logits, const Y& targets) {
+    ops::binary_cross_entropy(ctx, value, grad, logits, targets);
+  }
 };
 
-class MeanSquaredError {
- public:
-  template <TensorLike L, TensorLike Y>
-  LossValue<device_of<L>> operator()(const L& y_, const Y& targets_) {
-    using D = device_of<L>;
-    detail::require_float_dtype<L>();
+struct MeanSquaredErrorKind {
+  static constexpr const char* name = "MeanSquaredError";
+  template <class L, class Y>
+  static constexpr bool accepts = is_float_targets<dtype_of<Y>>;
+  template <class L, class Y>
+  static constexpr void check_types() {
     static_assert(is_float_targets<dtype_of<Y>>,
                   "mantissa::MeanSquaredError: targets are float32 (their dtype is in the note "
                   "below); convert them explicitly: cast<float>(y)");
-    static_assert(same_device<device_of<Y>, D>, "mantissa::MeanSquaredError: outputs and "
-                                                "targets live on different devices (note below)");
-    detail::require_cpu<D>();
-    if constexpr (!(is_float_targets<dtype_of<Y>> && same_device<device_of<Y>, D> && FloatDtype<dtype_of<L>>)) {
-      return {0.0f, TensorView<const float, D>()};
+  }
+  template <Device D, class L, class Y>
+  static void run(Context<D>& ctx, TensorView<float, D> value, TensorView<float, D> grad,
+                  const L& y, const Y& targets) {
+    ops::mean_squared_error(ctx, value, grad, y, targets);
+  }
+};
+
+}  // namespace detail
+
+template <class Kind>
+class Loss {
+ public:
+  template <TensorLike L, TensorLike Y>
+  LossValue<device_of<L>> operator()(const L& outputs, const Y& targets) {
+    return (*this)(default_context<device_of<L>>(), outputs, targets);
+  }
+
+  template <Device D, TensorLike L, TensorLike Y>
+  LossValue<D> operator()(Context<D>& ctx, const L& outputs, const Y& targets) {
+    detail::require_float_dtype<L>();
+    Kind::template check_types<L, Y>();
+    static_assert(same_device<device_of<Y>, device_of<L>>,
+                  "mantissa: a loss's outputs and targets live on different devices (note "
+                  "below); move one explicitly with to<D>(x)");
+    detail::require_context<D, device_of<L>>();
+    if constexpr (Kind::template accepts<L, Y> && same_device<device_of<Y>, device_of<L>> &&
+                  FloatDtype<dtype_of<L>> && detail::same_context_device<D, device_of<L>>) {
+      const auto out = cview(outputs);
+      auto [value, grad] = workspace_.get<D>(out.shape());
+      Kind::run(ctx, value, grad, out, cview(targets));
+      return LossValue<D>(LossValue<D>::on_device, value, grad);
     } else {
-      const auto y = cview(y_);
-      const auto targets = cview(targets_);
-      if (y.numel() != targets.numel())
-        throw ShapeError("MeanSquaredError: outputs " + y.shape().str() + " and targets " +
-                         targets.shape().str() + " differ in size");
-      auto grad = detail::loss_buffer(grad_, y.shape());
-      const float v = cpu::mean_squared_error(y.data(), targets.data(), y.numel(), 1.0f, grad.data());
-      return {v, grad};
+      return {0.0f, TensorView<const float, D>()};
     }
   }
 
  private:
-  Tensor<float, Cpu> grad_;
+  detail::LossWorkspace workspace_;
 };
+
+using SoftmaxCrossEntropy = Loss<detail::SoftmaxCrossEntropyKind>;
+using BinaryCrossEntropy = Loss<detail::BinaryCrossEntropyKind>;
+using MeanSquaredError = Loss<detail::MeanSquaredErrorKind>;
 
 }  // namespace mantissa

@@ -4,8 +4,9 @@
 // Letters: N batch; H, W, C input height, width, channels; OH, OW output height, width.
 //   x (N, H, W, C)  ->  y (N, OH, OW, C);   no parameters
 //
-//   forward:   y = max over each window; forward(train) saves the winner's index per output
-//   backward:  dx = dy routed to the saved winners (summed where windows overlap)
+//   forward:   y = max over each window (first maximum on ties, NaN wins)
+//   backward:  dx = dy routed to the last forward(train)'s winners (summed where windows
+//              overlap); how the winners are kept is the device's (ops::MaxPool2d)
 // The stride defaults to the pool size (Keras). Under `same` padding (TensorFlow's rule) the
 // padded positions never win, so a window at the border takes the max of its real pixels.
 #pragma once
@@ -54,54 +55,31 @@ class MaxPool2DLayer final : public Layer<P, D> {
   Shape build(const Shape& input, Generator&) override {
     detail::check_image_input(input);
     detail::check_window_fits(input, "pool", spec_.pool, spec_.padding);
-    window_ = window_2d(1, input[0], input[1], input[2], spec_.pool, spec_.strides,
-                        spec_.padding);
-    detail::check_argmax_range("MaxPool2D", window_);
-    reserved_ = 0;
-    argmax_ = {};
-    return Shape{window_.oh, window_.ow, window_.c};
+    const auto g = window_2d(1, input[0], input[1], input[2], spec_.pool, spec_.strides,
+                             spec_.padding);
+    detail::check_argmax_range("MaxPool2D", g);
+    pool_ = ops::MaxPool2d<T, D>(g);  // a rebuilt layer may have another geometry
+    return Shape{g.oh, g.ow, g.c};
   }
 
-  void reserve(std::int64_t max_batch) override {
-    if (max_batch <= reserved_) return;
-    argmax_ = Tensor<std::int32_t, D>::empty(Shape{max_batch, window_.oh, window_.ow, window_.c});
-    reserved_ = max_batch;
-  }
+  void reserve(Context<D>& ctx, std::int64_t max_batch) override { pool_.reserve(ctx, max_batch); }
 
   // ---- forward and backward -----------------------------------------------------------------
 
-  void forward(View y, CView x, Mode mode) override {
-    const auto g = batch_window(x);
-    if (mode == Mode::train && g.n > reserved_) reserve(g.n);  // by hand: allocate once, here
-    // Inference saves nothing, so an evaluation between forward(train) and backward is safe.
-    if (mode == Mode::train) ops::maxpool2d(y, argmax_.slice(0, g.n), x, g);
-    else ops::maxpool2d(y, TensorView<std::int32_t, D>{}, x, g);
+  void forward(Context<D>& ctx, View y, CView x, Mode mode) override {
+    pool_.forward(ctx, y, x, mode);
   }
 
-  void backward(View dx, CView dy, CView x, CView, Accumulate) override {
-    if (dx.empty()) return;
-    const auto g = batch_window(x);
-    if (g.n > reserved_)
-      throw ShapeError("MaxPool2D backward: got a batch of " + std::to_string(g.n) +
-                       ", larger than any forward(train) so far (" + std::to_string(reserved_) +
-                       "); backward needs the batch of the last forward(train)");
-    ops::maxpool2d_backward(dx, dy, argmax_.slice(0, g.n), g);
+  void backward(Context<D>& ctx, View dx, CView dy, CView, CView, Accumulate) override {
+    if (!dx.empty()) pool_.backward(ctx, dx, dy);
   }
 
   // The window over one sample (n = 1), from build(): padding and output size.
-  const cpu::Window2D& window() const noexcept { return window_; }
+  const Window2D& window() const noexcept { return pool_.window(); }
 
  private:
-  cpu::Window2D batch_window(CView x) const {
-    cpu::Window2D g = window_;
-    g.n = x.rank() == 4 ? x.shape()[0] : 0;  // any other rank: the op's check names it
-    return g;
-  }
-
   MaxPool2D spec_;
-  cpu::Window2D window_{};  // per-sample geometry (n = 1); set per batch
-  std::int64_t reserved_ = 0;
-  Tensor<std::int32_t, D> argmax_;  // (max_batch, OH, OW, C): forward(train)'s winners
+  ops::MaxPool2d<T, D> pool_;  // the geometry and the device's state (the winners, on the CPU)
 };
 
 }  // namespace mantissa

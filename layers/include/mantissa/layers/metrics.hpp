@@ -2,8 +2,10 @@
 //
 //   accuracy(logits (N, C), labels (N))          fraction with argmax == label
 //   binary_accuracy(logits (N), targets (N))     fraction with (logit > 0) == (target >= 0.5)
-//   mean_absolute_error(y (N, ...), targets)     mean |y - t|
-// To combine batches, weight each batch's value by its N.
+//   mean_absolute_error(y (N, ...), targets)     mean |y - t| (host memory)
+// Each returns a float: a host read. A training loop sums them where the data is instead
+// (ops::accumulate_classification) and reads the sums when it prints. To combine batches,
+// weight each batch's value by its N.
 #pragma once
 
 #include <cmath>
@@ -12,36 +14,39 @@
 
 namespace mantissa {
 
+namespace detail {
+// hits / n from an accumulate op's sums (loss * n, hits, n), read back once.
+template <Device D, class Accumulate>
+float batch_fraction(Accumulate accumulate) {
+  auto& ctx = default_context<D>();
+  Tensor<float, D> sums(Shape{3}), zero_loss(Shape{1});
+  accumulate(ctx, sums.view(), TensorView<const float, D>(zero_loss.view()));
+  float host[3];
+  copy_bytes<Cpu, D>(host, sums.data(), sizeof host);
+  return host[2] > 0.0f ? host[1] / host[2] : 0.0f;
+}
+}  // namespace detail
+
 template <TensorLike L, TensorLike Y>
-float accuracy(const L& logits_, const Y& labels_) {
+float accuracy(const L& logits, const Y& labels) {
   detail::require_float_dtype<L>();
   static_assert(same_dtype<dtype_of<Y>, std::int32_t>,
                 "mantissa::accuracy: labels are int32 class indices (note below)");
-  const auto logits = cview(logits_);
-  const auto labels = cview(labels_);
-  if (logits.rank() != 2 || labels.rank() != 1 || labels.shape()[0] != logits.shape()[0])
-    throw ShapeError("accuracy: needs logits (N, C) and labels (N,), got " +
-                     logits.shape().str() + " and " + labels.shape().str());
-  const auto pred = argmax(logits, 1);
-  std::int64_t hits = 0;
-  for (std::int64_t i = 0; i < pred.numel(); ++i) hits += pred[i] == labels[i];
-  return pred.numel() ? static_cast<float>(hits) / static_cast<float>(pred.numel()) : 0.0f;
+  using D = device_of<L>;
+  return detail::batch_fraction<D>([&](Context<D>& ctx, auto sums, auto loss) {
+    ops::accumulate_classification(ctx, sums, cview(logits), cview(labels), loss);
+  });
 }
 
 template <TensorLike L, TensorLike Y>
-float binary_accuracy(const L& logits_, const Y& targets_) {
+float binary_accuracy(const L& logits, const Y& targets) {
   detail::require_float_dtype<L>();
   static_assert(same_dtype<dtype_of<Y>, float>,
                 "mantissa::binary_accuracy: targets are float32 (note below)");
-  const auto logits = cview(logits_);
-  const auto targets = cview(targets_);
-  if (logits.numel() != targets.numel())
-    throw ShapeError("binary_accuracy: logits " + logits.shape().str() + " and targets " +
-                     targets.shape().str() + " differ in size");
-  std::int64_t hits = 0;
-  for (std::int64_t i = 0; i < logits.numel(); ++i)
-    hits += (static_cast<float>(logits[i]) > 0.0f) == (targets[i] >= 0.5f);
-  return logits.numel() ? static_cast<float>(hits) / static_cast<float>(logits.numel()) : 0.0f;
+  using D = device_of<L>;
+  return detail::batch_fraction<D>([&](Context<D>& ctx, auto sums, auto loss) {
+    ops::accumulate_binary(ctx, sums, cview(logits), cview(targets), loss);
+  });
 }
 
 template <TensorLike L, TensorLike Y>
@@ -49,14 +54,16 @@ float mean_absolute_error(const L& y_, const Y& targets_) {
   detail::require_float_dtype<L>();
   static_assert(same_dtype<dtype_of<Y>, float>,
                 "mantissa::mean_absolute_error: targets are float32 (note below)");
+  detail::require_host_memory<device_of<L>>();
   const auto y = cview(y_);
   const auto targets = cview(targets_);
   if (y.numel() != targets.numel())
     throw ShapeError("mean_absolute_error: outputs " + y.shape().str() + " and targets " +
                      targets.shape().str() + " differ in size");
   double s = 0.0;
-  for (std::int64_t i = 0; i < y.numel(); ++i)
-    s += std::abs(static_cast<double>(static_cast<float>(y[i])) - targets[i]);
+  if constexpr (is_host_device<device_of<L>>)
+    for (std::int64_t i = 0; i < y.numel(); ++i)
+      s += std::abs(static_cast<double>(static_cast<float>(y.data()[i])) - targets.data()[i]);
   return y.numel() ? static_cast<float>(s / static_cast<double>(y.numel())) : 0.0f;
 }
 

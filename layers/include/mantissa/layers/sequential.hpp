@@ -7,6 +7,11 @@
 // throws ShapeError naming the layer (index, name, kind), the shape it got and what it needs.
 // reserve(max_batch) allocates every activation and gradient buffer once; forward/backward
 // then allocate nothing (forward reserves by itself when a batch is larger than any before).
+//
+// The model is written once for every device. Its work runs in one Context<D> (the
+// thread's default unless use_context() gives another), its parameters live in one flat
+// arena per role (parameter.hpp), and nothing in a forward or backward reads a value back
+// to the host.
 #pragma once
 
 #include <memory>
@@ -47,6 +52,7 @@ class Sequential {
 
   template <class... Ls>
   Sequential(Shape input, Seed seed, Ls&&... layers) : input_(input), gen_(seed.value) {
+    trainables_.ctx = &default_context<D>();
     (add(std::forward<Ls>(layers)), ...);
     build();
   }
@@ -61,7 +67,13 @@ class Sequential {
   Layer<P, D>& layer(std::size_t i) { return *layers_.at(i); }
   const std::string& layer_name(std::size_t i) const { return names_.at(i); }
   // Every trainable tensor, in layer order; collected once when the model is built.
-  const std::vector<Parameter<P, D>*>& parameters() const noexcept { return params_; }
+  const std::vector<Parameter<P, D>*>& parameters() const noexcept { return trainables_.params; }
+  // The parameters with their arenas and context: what gradients and optimizers refer to.
+  Trainables<P, D>& trainables() noexcept { return trainables_; }
+
+  // The context the model's work runs in.
+  Context<D>& context() const noexcept { return *trainables_.ctx; }
+  void use_context(Context<D>& ctx) noexcept { trainables_.ctx = &ctx; }
   // Every layer's generators, named "<layer>/<name>".
   std::vector<std::pair<std::string, Generator*>> generators() {
     std::vector<std::pair<std::string, Generator*>> all;
@@ -117,7 +129,7 @@ class Sequential {
     requires(!P::needs_loss_scaling)
   {
     backward_from(loss.grad, 1.0f, acc);
-    return Gradients<P, D>(params_);
+    return Gradients<P, D>(*this);
   }
   template <class L>
   void backward(const L&, Accumulate = Accumulate::overwrite)
@@ -131,7 +143,7 @@ class Sequential {
   // Backward from S * the loss gradient; the parameter gradients come back scaled by S.
   ScaledGradients<P, D> backward(const ScaledLoss<D>& loss, Accumulate acc = Accumulate::overwrite) {
     backward_from(loss.loss.grad, loss.scale, acc);
-    return ScaledGradients<P, D>(params_, loss.scale);
+    return ScaledGradients<P, D>(trainables_, loss.scale);
   }
 
   // Check every layer's output (forward) and input and parameter gradients (backward) for
@@ -175,7 +187,7 @@ class Sequential {
   Generator gen_;
   std::vector<std::unique_ptr<Layer<P, D>>> layers_;
   std::vector<std::string> names_;  // "dense", "dense_1", ...
-  std::vector<Parameter<P, D>*> params_;  // every layer's parameters, in order
+  Trainables<P, D> trainables_;     // parameters, their arenas, the context
   std::vector<Shape> shapes_;       // per-sample: shapes_[0] input, shapes_[i + 1] layer i's output
 
   std::int64_t max_batch_ = 0;

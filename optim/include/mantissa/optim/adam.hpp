@@ -38,53 +38,49 @@ class AdamFamily : public OptimizerBase<P, D, AdamFamily<P, D, Decoupled>> {
   using Options = std::conditional_t<Decoupled, AdamWOptions, AdamOptions>;
 
   AdamFamily(Sequential<P, D>& model, Options o = {})
-      : Base(model.parameters(), o.lr, o.schedule), o_(o) {
+      : Base(&model.trainables(), o.lr, o.schedule), o_(o) {
     if (!(o.beta1 >= 0.0f && o.beta1 < 1.0f && o.beta2 >= 0.0f && o.beta2 < 1.0f))
       throw ValueError("Adam: betas must be in [0, 1)");
-    for (auto* p : this->params_) {
-      m_.emplace_back(p->shape());
-      v_.emplace_back(p->shape());
-    }
+    m_ = Tensor<float, D>(Shape{this->t_->arena.size()});
+    v_ = Tensor<float, D>(Shape{this->t_->arena.size()});
   }
 
   // An optimizer of one policy cannot be built on a model of another.
   template <Policy Q>
     requires(!std::same_as<Q, P>)
-  AdamFamily(Sequential<Q, D>&, Options = {}) : Base({}, 1.0f, std::nullopt) {
+  AdamFamily(Sequential<Q, D>&, Options = {}) : Base(nullptr, 1.0f, std::nullopt) {
     static_assert(same_policy<Q, P>,
                   "mantissa: the optimizer's policy differs from the model's (model first in "
                   "the note below); let the model choose: Adam opt(model, ...) deduces it");
   }
 
-  const std::vector<Tensor<float, D>>& first_moments() const noexcept { return m_; }
-  const std::vector<Tensor<float, D>>& second_moments() const noexcept { return v_; }
-  std::vector<Tensor<float, D>>& first_moments() noexcept { return m_; }
-  std::vector<Tensor<float, D>>& second_moments() noexcept { return v_; }
+  // The moments, one view per parameter.
+  std::vector<TensorView<float, D>> first_moments() { return this->views_of(m_); }
+  std::vector<TensorView<float, D>> second_moments() { return this->views_of(v_); }
 
   // Optimizer state for checkpoints: "<param>/exp_avg" and "<param>/exp_avg_sq" (PyTorch's
   // names) per parameter.
-  std::vector<std::pair<std::string, Tensor<float, D>*>> state_tensors() {
-    std::vector<std::pair<std::string, Tensor<float, D>*>> s;
-    for (std::size_t i = 0; i < m_.size(); ++i) {
-      s.emplace_back(this->params_[i]->name + "/exp_avg", &m_[i]);
-      s.emplace_back(this->params_[i]->name + "/exp_avg_sq", &v_[i]);
+  std::vector<std::pair<std::string, TensorView<float, D>>> state_tensors() {
+    std::vector<std::pair<std::string, TensorView<float, D>>> s;
+    const auto m = first_moments(), v = second_moments();
+    for (std::size_t i = 0; i < m.size(); ++i) {
+      s.emplace_back(this->t_->params[i]->name + "/exp_avg", m[i]);
+      s.emplace_back(this->t_->params[i]->name + "/exp_avg_sq", v[i]);
     }
     return s;
   }
 
  private:
-  // One fused update of every master weight, both moments and the compute copy.
+  // One fused pass over the arenas: master weights, both moments and the compute copies.
   void apply(float lr, std::int64_t step) {
-    const cpu::AdamParams ap{lr, o_.beta1, o_.beta2, o_.eps, o_.weight_decay, Decoupled, step};
-    for (std::size_t i = 0; i < this->params_.size(); ++i) {
-      auto& p = *this->params_[i];
-      cpu::adam_update(p.master.data(), p.grad.data(), m_[i].data(), v_[i].data(),
-                       this->compute_ptr(p), p.numel(), ap);
-    }
+    auto& arena = this->t_->arena;
+    ops::adam_update(this->context(), arena.master(), arena.grad(), m_.view(), v_.view(),
+                     arena.compute(),
+                     AdamParams{lr, o_.beta1, o_.beta2, o_.eps, o_.weight_decay, Decoupled, step});
   }
 
   Options o_;
-  std::vector<Tensor<float, D>> m_, v_;  // per parameter, float32
+  Tensor<float, D> m_, v_;  // (arena), float32
 };
 
 template <Policy P, Device D = Cpu>

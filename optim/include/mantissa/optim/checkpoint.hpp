@@ -52,16 +52,39 @@ void check_tensors(const io::SafetensorsFile& f,
                    const std::filesystem::path& file);
 }  // namespace detail
 
-template <Policy P, class Opt>
-void save_checkpoint(const std::filesystem::path& file, Sequential<P, Cpu>& model, Opt& opt,
+namespace detail {
+// A host view of a device tensor: the tensor itself on a host device, else a copy kept in
+// `keep` (an explicit device -> host copy; a file is written from host memory).
+template <Device D>
+TensorView<const float, Cpu> host_view(TensorView<const float, D> t, std::vector<Tensor<float>>& keep) {
+  if constexpr (std::same_as<D, Cpu>) {
+    return t;
+  } else {
+    keep.push_back(Tensor<float>::empty(t.shape()));
+    copy_bytes<Cpu, D>(keep.back().data(), t.data(), t.size_bytes());
+    return keep.back().view();
+  }
+}
+
+// Every model/ tensor of a weights file as float32 on the host, converted from F16 / BF16
+// where needed, in the order of `names` (each found as "model/<name>" or "<name>");
+// DataError listing every name that is missing or has another shape or a non-float dtype.
+std::vector<Tensor<float>> read_weights(const std::filesystem::path& file,
+                                        const std::vector<std::pair<std::string, Shape>>& names);
+}  // namespace detail
+
+template <Policy P, Device D, class Opt>
+void save_checkpoint(const std::filesystem::path& file, Sequential<P, D>& model, Opt& opt,
                      const LossScaler* scaler, const TrainingPosition& pos) {
   std::vector<io::TensorRecord> records;
+  std::vector<Tensor<float>> host;  // device tensors copied to the host for the write
+  host.reserve(model.parameters().size() * 4);
   for (auto* p : model.parameters())
-    records.push_back(io::record<float>("model/" + p->name, p->master.view()));
+    records.push_back(io::record<float>("model/" + p->name, detail::host_view<D>(p->master, host)));
   for (auto& [name, t] : model.buffers())
-    records.push_back(io::record<float>("model/" + name, t->view()));
+    records.push_back(io::record<float>("model/" + name, detail::host_view<D>(t->view(), host)));
   for (auto& [name, t] : opt.state_tensors())
-    records.push_back(io::record<float>("optimizer/" + name, t->view()));
+    records.push_back(io::record<float>("optimizer/" + name, detail::host_view<D>(t, host)));
   io::Metadata meta{{"format", "mantissa-checkpoint-1"},
                     {"policy", std::string(P::name)},
                     {"optimizer_step", std::to_string(opt.steps())},
@@ -80,8 +103,8 @@ void save_checkpoint(const std::filesystem::path& file, Sequential<P, Cpu>& mode
   io::write_safetensors(file, records, meta);
 }
 
-template <Policy P, class Opt>
-TrainingPosition load_checkpoint(const std::filesystem::path& file, Sequential<P, Cpu>& model,
+template <Policy P, Device D, class Opt>
+TrainingPosition load_checkpoint(const std::filesystem::path& file, Sequential<P, D>& model,
                                  Opt& opt, LossScaler* scaler) {
   io::SafetensorsFile f(file);
   detail::check_checkpoint_format(f, P::name, file);
@@ -89,21 +112,18 @@ TrainingPosition load_checkpoint(const std::filesystem::path& file, Sequential<P
   std::vector<std::pair<std::string, Shape>> expected;
   for (auto* p : model.parameters()) expected.emplace_back("model/" + p->name, p->shape());
   for (auto& [name, t] : model.buffers()) expected.emplace_back("model/" + name, t->shape());
-  for (auto& [name, t] : opt.state_tensors()) expected.emplace_back("optimizer/" + name, t->shape());
+  for (auto& [name, t] : opt.state_tensors()) expected.emplace_back("optimizer/" + name, t.shape());
   detail::check_tensors(f, expected, file);
+  auto put = [&](const std::string& name, TensorView<float, D> dst) {  // host -> device
+    auto src = f.get<float>(name, dst.shape());
+    copy_bytes<D, Cpu>(dst.data(), src.data(), src.size_bytes());
+  };
   for (auto* p : model.parameters()) {
-    auto src = f.get<float>("model/" + p->name, p->shape());
-    copy_bytes<Cpu, Cpu>(p->master.data(), src.data(), src.size_bytes());
-    p->refresh_compute();
+    put("model/" + p->name, p->master);
+    p->refresh_compute(model.context());
   }
-  for (auto& [name, t] : model.buffers()) {
-    auto src = f.get<float>("model/" + name, t->shape());
-    copy_bytes<Cpu, Cpu>(t->data(), src.data(), src.size_bytes());
-  }
-  for (auto& [name, t] : opt.state_tensors()) {
-    auto src = f.get<float>("optimizer/" + name, t->shape());
-    copy_bytes<Cpu, Cpu>(t->data(), src.data(), src.size_bytes());
-  }
+  for (auto& [name, t] : model.buffers()) put("model/" + name, t->view());
+  for (auto& [name, t] : opt.state_tensors()) put("optimizer/" + name, t);
   for (auto& [name, g] : model.generators()) *g = detail::metadata_generator(f, "rng/" + name, file);
   opt.set_steps(detail::metadata_int(f, "optimizer_step", file));
   if (scaler) {
@@ -119,7 +139,16 @@ TrainingPosition load_checkpoint(const std::filesystem::path& file, Sequential<P
 
 // Only the weights, from a mantissa checkpoint ("model/<name>") or a file whose tensors are
 // named as the parameters ("<layer>/<param>"), in float32, float16 or bfloat16.
-template <Policy P>
-void load_weights(const std::filesystem::path& file, Sequential<P, Cpu>& model);
+template <Policy P, Device D>
+void load_weights(const std::filesystem::path& file, Sequential<P, D>& model) {
+  std::vector<std::pair<std::string, Shape>> names;
+  for (auto* p : model.parameters()) names.emplace_back(p->name, p->shape());
+  const auto weights = detail::read_weights(file, names);  // checks all before changing any
+  const auto& params = model.parameters();
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    copy_bytes<D, Cpu>(params[i]->master.data(), weights[i].data(), weights[i].size_bytes());
+    params[i]->refresh_compute(model.context());
+  }
+}
 
 }  // namespace mantissa

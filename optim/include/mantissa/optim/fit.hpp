@@ -4,7 +4,8 @@
 //                      {.epochs = 5, .validation = &test, .out = "runs/fmnist"});
 //
 // Per step: forward, loss (float32), backward (scaled when a LossScaler is given), step
-// (skipped on overflow). Shows a progress bar on a terminal (loss, accuracy, images/s, ETA,
+// (skipped on overflow), on the model's device; the loss and accuracy accumulate there and
+// are read when a progress line is printed, so a step reads one value back: its status. Shows a progress bar on a terminal (loss, accuracy, images/s, ETA,
 // and for float16 the loss scale and skipped steps) or a plain line per epoch when stdout is
 // not a terminal. Writes <out>/history.csv and <out>/history.svg (loss and accuracy per
 // epoch, train and validation) after every epoch, and checkpoints (<out>/checkpoint
@@ -18,6 +19,8 @@
 // (data::ImageLoader is one). Labels are int32 classes (accuracy is categorical).
 #pragma once
 
+#include <algorithm>
+#include <array>
 #include <filesystem>
 #include <limits>
 #include <string>
@@ -69,30 +72,100 @@ struct Evaluation {
   double loss, accuracy;
 };
 
-// Loss and accuracy over a whole loader, in inference mode.
-template <Policy P, class LossFn, Loader L>
-Evaluation evaluate(Sequential<P, Cpu>& model, LossFn& loss_fn, L& data) {
-  double loss = 0, hits = 0;
-  for (std::int64_t b = 0; b < data.batches(); ++b) {
-    auto batch = data.batch(b);
-    auto logits = model.forward(batch.x, Mode::infer);
-    const auto n = static_cast<double>(batch.y.numel());
-    loss += static_cast<double>(loss_fn(logits, batch.y).value) * n;
-    hits += static_cast<double>(accuracy(logits, batch.y)) * n;
+namespace detail {
+
+// A loader's batch (host memory) on the model's device: the batch itself on the CPU, else
+// copied into a buffer kept from step to step (host -> device; nothing is read back).
+template <Device D, class T>
+TensorView<const T, D> on_device(TensorView<const T, Cpu> host, Tensor<T, D>& buffer) {
+  if constexpr (std::same_as<D, Cpu>) {
+    return host;
+  } else {
+    if (buffer.numel() < host.numel()) buffer = Tensor<T, D>::empty(Shape{host.numel()});
+    copy_bytes<D, Cpu>(buffer.data(), host.data(), host.size_bytes());
+    return {buffer.data(), host.shape()};
   }
-  const auto total = static_cast<double>(data.size());
-  return {loss / total, hits / total};
 }
 
-// The model's outputs for every sample, in loader order, as float32 (N, outputs...).
-template <Policy P, Loader L>
-Tensor<float> predict(Sequential<P, Cpu>& model, L& data) {
-  auto out = Tensor<float>::empty(model.output_shape().prepend(data.size()));
-  std::int64_t row = 0;
+// The loss in the model's context when the loss takes one (the built-in losses do).
+template <class LossFn, Device D, class L, class Y>
+auto call_loss(LossFn& loss_fn, Context<D>& ctx, const L& logits, const Y& labels) {
+  if constexpr (requires { loss_fn(ctx, logits, labels); }) return loss_fn(ctx, logits, labels);
+  else return loss_fn(logits, labels);
+}
+
+// Running sums of an epoch or an evaluation, kept on the device: loss * n, correct rows, n.
+template <Device D>
+class RunningMetrics {
+ public:
+  RunningMetrics() : sums_(Shape{3}), loss_(Shape{1}) {}
+  void reset(Context<D>& ctx) { ops::fill(ctx, sums_, 0.0f); }
+  template <class L, class Y>
+  void add(Context<D>& ctx, const L& logits, const Y& labels, const LossValue<D>& loss) {
+    auto value = loss.device_value();
+    if (value.empty()) {  // a loss computed on the host: its value goes to the device
+      const float v = loss.value();
+      copy_bytes<D, Cpu>(loss_.data(), &v, sizeof v);
+      value = loss_.view();
+    }
+    ops::accumulate_classification(ctx, sums_.view(), logits, labels, value);
+  }
+  // (mean loss, accuracy, samples): one host read.
+  std::array<double, 3> read() const {
+    float host[3];
+    copy_bytes<Cpu, D>(host, sums_.data(), sizeof host);
+    const double n = std::max(1.0f, host[2]);
+    return {host[0] / n, host[1] / n, host[2]};
+  }
+
+ private:
+  Tensor<float, D> sums_;  // (3)
+  Tensor<float, D> loss_;  // (1)
+};
+
+}  // namespace detail
+
+// Loss and accuracy over a whole loader, in inference mode. The sums stay on the model's
+// device until the end: one host read (and a label out of range is reported then).
+template <Policy P, Device D, class LossFn, Loader L>
+Evaluation evaluate(Sequential<P, D>& model, LossFn& loss_fn, L& data) {
+  auto& ctx = model.context();
+  detail::RunningMetrics<D> metrics;
+  metrics.reset(ctx);
+  Tensor<dtype_of<decltype(data.batch(0).x)>, D> xbuf;
+  Tensor<dtype_of<decltype(data.batch(0).y)>, D> ybuf;
   for (std::int64_t b = 0; b < data.batches(); ++b) {
-    auto y = model.forward(data.batch(b).x, Mode::infer);
-    auto f = cast<float>(y);
-    copy_bytes<Cpu, Cpu>(out.data() + row * (out.numel() / data.size()), f.data(), f.size_bytes());
+    auto batch = data.batch(b);
+    const auto x = detail::on_device<D>(cview(batch.x), xbuf);
+    const auto y = detail::on_device<D>(cview(batch.y), ybuf);
+    auto logits = model.forward(x, Mode::infer);
+    metrics.add(ctx, logits, y, detail::call_loss(loss_fn, ctx, logits, y));
+  }
+  const auto s = ctx.read_status();
+  if (s.bad_label_row >= 0) {
+    ctx.reset_status();
+    detail::throw_bad_label("SoftmaxCrossEntropy", s.bad_label_row, s.bad_label, s.classes);
+  }
+  const auto [loss, acc, n] = metrics.read();
+  return {loss, acc};
+}
+
+// The model's outputs for every sample, in loader order, as float32 (N, outputs...) on the
+// host.
+template <Policy P, Device D, Loader L>
+Tensor<float> predict(Sequential<P, D>& model, L& data) {
+  auto out = Tensor<float>::empty(model.output_shape().prepend(data.size()));
+  auto& ctx = model.context();
+  Tensor<dtype_of<decltype(data.batch(0).x)>, D> xbuf;
+  Tensor<float, D> fbuf;
+  std::int64_t row = 0;
+  const std::int64_t per_row = data.size() ? out.numel() / data.size() : 0;
+  for (std::int64_t b = 0; b < data.batches(); ++b) {
+    const auto y = model.forward(detail::on_device<D>(cview(data.batch(b).x), xbuf), Mode::infer);
+    if (fbuf.numel() < y.numel()) fbuf = Tensor<float, D>::empty(Shape{y.numel()});
+    TensorView<float, D> f(fbuf.data(), y.shape());
+    ops::cast_into(ctx, f, y);
+    copy_bytes<Cpu, D>(out.data() + row * per_row, f.data(), f.size_bytes());
     row += y.shape()[0];
   }
   return out;
@@ -103,8 +176,8 @@ void write_history(const std::filesystem::path& dir, const History& h);
 }
 
 namespace detail {
-template <Policy P, class Opt, class LossFn, Loader L, class V>
-History fit_impl(Sequential<P, Cpu>& model, Opt& opt, LossScaler* scaler, LossFn& loss_fn,
+template <Policy P, Device D, class Opt, class LossFn, Loader L, class V>
+History fit_impl(Sequential<P, D>& model, Opt& opt, LossScaler* scaler, LossFn& loss_fn,
                  L& train, const FitOptions<V>& o) {
   History history;
   const auto ckpt = o.out.empty() ? std::filesystem::path() : o.out / "checkpoint.safetensors";
@@ -114,23 +187,28 @@ History fit_impl(Sequential<P, Cpu>& model, Opt& opt, LossScaler* scaler, LossFn
       throw IoError("fit: resume requested but " + ckpt.string() + " does not exist");
     pos = load_checkpoint(ckpt, model, opt, scaler);
   }
+  auto& ctx = model.context();
   double best_val = std::numeric_limits<double>::infinity();
   int since_best = 0;
   Progress bar(o.progress);
+  RunningMetrics<D> metrics;
+  Tensor<dtype_of<decltype(train.batch(0).x)>, D> xbuf;
+  Tensor<dtype_of<decltype(train.batch(0).y)>, D> ybuf;
   for (auto epoch = static_cast<int>(pos.epoch); epoch < o.epochs; ++epoch) {
     train.set_epoch(epoch);
     const std::int64_t first = epoch == pos.epoch ? pos.batch : 0;
-    double loss_sum = 0, acc_sum = 0;
     std::int64_t seen = 0, skipped = 0;
+    metrics.reset(ctx);
     bar.start_epoch(epoch + 1, o.epochs, train.batches());
     for (std::int64_t b = first; b < train.batches(); ++b) {
+      // One step: nothing is read back but the step's status, inside opt.step.
       auto batch = train.batch(b);
-      auto logits = model.forward(batch.x);
-      auto loss = loss_fn(logits, batch.y);
-      const auto n = batch.y.numel();
-      loss_sum += static_cast<double>(loss.value) * static_cast<double>(n);
-      acc_sum += static_cast<double>(accuracy(logits, batch.y)) * static_cast<double>(n);
-      seen += n;
+      const auto x = on_device<D>(cview(batch.x), xbuf);
+      const auto y = on_device<D>(cview(batch.y), ybuf);
+      auto logits = model.forward(x);
+      auto loss = call_loss(loss_fn, ctx, logits, y);
+      metrics.add(ctx, logits, y, loss);
+      seen += y.numel();
       StepOutcome out;
       if (scaler) {
         out = opt.step(scaler->unscale(model.backward(scaler->scale(loss))), *scaler);
@@ -138,13 +216,16 @@ History fit_impl(Sequential<P, Cpu>& model, Opt& opt, LossScaler* scaler, LossFn
         out = opt.step(model.backward(loss));
       }
       skipped += !out.applied;
-      bar.update(b + 1, seen, loss_sum / double(seen), acc_sum / double(seen),
-                 scaler ? scaler->loss_scale() : 0.0f, skipped);
+      bar.advance(b + 1, seen, scaler ? scaler->loss_scale() : 0.0f, skipped);
+      if (bar.due()) {  // a progress line is printed: the running sums are read for it
+        const auto [l, acc, n] = metrics.read();
+        bar.draw(l, acc);
+      }
       if (!ckpt.empty() && o.checkpoint_every > 0 && out.step % o.checkpoint_every == 0 && out.applied)
         save_checkpoint(ckpt, model, opt, scaler, {epoch, b + 1, 0});
     }
-    EpochRecord r{epoch + 1, loss_sum / double(std::max<std::int64_t>(seen, 1)),
-                  acc_sum / double(std::max<std::int64_t>(seen, 1)),
+    const auto [train_loss, train_acc, n] = metrics.read();
+    EpochRecord r{epoch + 1, train_loss, train_acc,
                   std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::quiet_NaN(),
                   bar.images_per_second(), opt.lr(), scaler ? scaler->loss_scale() : 0.0f, skipped};
     if (o.validation) {
@@ -171,16 +252,16 @@ History fit_impl(Sequential<P, Cpu>& model, Opt& opt, LossScaler* scaler, LossFn
 }  // namespace detail
 
 // With a loss scaler (required under mixed_float16, allowed under every policy).
-template <Policy P, class Opt, class LossFn, Loader L, class V = L>
-History fit(Sequential<P, Cpu>& model, Opt& opt, LossScaler& scaler, LossFn loss_fn, L& train,
+template <Policy P, Device D, class Opt, class LossFn, Loader L, class V = L>
+History fit(Sequential<P, D>& model, Opt& opt, LossScaler& scaler, LossFn loss_fn, L& train,
             const FitOptions<V>& o = {}) {
   return detail::fit_impl(model, opt, &scaler, loss_fn, train, o);
 }
 
 // Without one: float32 and mixed_bfloat16 only.
-template <Policy P, class Opt, class LossFn, Loader L, class V = L>
+template <Policy P, Device D, class Opt, class LossFn, Loader L, class V = L>
   requires(!std::same_as<std::remove_cvref_t<LossFn>, LossScaler>)
-History fit(Sequential<P, Cpu>& model, Opt& opt, LossFn loss_fn, L& train,
+History fit(Sequential<P, D>& model, Opt& opt, LossFn loss_fn, L& train,
             const FitOptions<V>& o = {}) {
   static_assert(!needs_loss_scaling_v<P>,
                 "mantissa::fit: this policy (note below) needs a loss scaler: "

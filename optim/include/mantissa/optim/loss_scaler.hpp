@@ -16,10 +16,8 @@
 #pragma once
 
 #include <cstdint>
-#include <sstream>
 #include <string>
 
-#include "mantissa/core/cpu/numerics.hpp"
 #include "mantissa/layers/gradients.hpp"
 
 namespace mantissa {
@@ -59,23 +57,19 @@ class LossScaler {
     return {loss, s_.scale};
   }
 
-  // Divide every gradient by the scale backward used and check it for inf/NaN, in one pass
-  // per tensor. The result says whether (and where first) a gradient overflowed.
+  // Divide every gradient by the scale backward used and count inf/NaN, in one pass over
+  // the model's gradient arena on its device. Nothing is read back here: the optimizer's
+  // step reads whether (and where first) a gradient overflowed.
   template <Policy P, Device D>
   Gradients<P, D> unscale(const ScaledGradients<P, D>& scaled) const {
-    detail::require_cpu<D>();
-    Gradients<P, D> g(typename Gradients<P, D>::unscaled_tag{}, scaled.parameters());
-    const float inv = 1.0f / scaled.scale();
-    for (auto* p : scaled.parameters()) {
-      const auto bad = cpu::unscale_and_check(p->grad.data(), p->numel(), inv);
-      if (bad && !g.overflowed()) {
-        std::ostringstream msg;
-        msg << p->name << ": " << bad << " of " << p->numel()
-            << " gradient values non-finite at scale " << scaled.scale();
-        g.mark_overflow(msg.str());
-      }
-    }
-    return g;
+    auto& t = scaled.trainables();
+    ops::unscale_and_check(*t.ctx, t.arena.grad(), 1.0f / scaled.scale());
+    return Gradients<P, D>(typename Gradients<P, D>::unscaled_tag{}, t, scaled.scale());
+  }
+
+  // Whether the next overflow would take the scale below its floor (and so throw).
+  bool backoff_reaches_floor() const noexcept {
+    return o_.dynamic && s_.scale * o_.backoff_factor < o_.min_scale;
   }
 
   // Record a step's outcome: overflow backs off (or throws at the floor), clean steps grow.

@@ -7,7 +7,9 @@
 //                             gradients overflowed (weights and moments untouched, bit for
 //                             bit) and lets the scaler back off or grow
 //
-// Both return a [[nodiscard]] StepOutcome. Derived classes implement apply(lr, step).
+// Both return a [[nodiscard]] StepOutcome. Derived classes implement apply(lr, step), one
+// fused pass over the model's flat arenas. A step reads one thing back from the device: the
+// step status (did the unscale pass find inf/NaN, was a label out of range).
 #pragma once
 
 #include <optional>
@@ -15,6 +17,7 @@
 #include <vector>
 
 #include "mantissa/layers/gradients.hpp"
+#include "mantissa/layers/losses.hpp"
 #include "mantissa/optim/loss_scaler.hpp"
 #include "mantissa/optim/schedule.hpp"
 #include "mantissa/optim/step.hpp"
@@ -31,7 +34,7 @@ class OptimizerBase {
   std::int64_t steps() const noexcept { return steps_; }
   float lr() const { return schedule_ ? (*schedule_)(steps_) : lr_; }
   void set_lr(float lr) { lr_ = lr, schedule_.reset(); }
-  const std::vector<Parameter<P, D>*>& parameters() const noexcept { return params_; }
+  const std::vector<Parameter<P, D>*>& parameters() const noexcept { return t_->params; }
   // Checkpoints restore the step count (schedules and Adam's bias correction depend on it).
   void set_steps(std::int64_t s) noexcept { steps_ = s; }
 
@@ -59,7 +62,8 @@ class OptimizerBase {
   StepOutcome step(const Gradients<Q, D>& grads, LossScaler& scaler) {
     check(grads);
     if (grads.overflowed()) {
-      scaler.update(true, grads.overflow_report());
+      // The report reads the tensor back: only when the scaler is about to raise it.
+      scaler.update(true, scaler.backoff_reaches_floor() ? grads.overflow_report() : std::string());
       return {.applied = false, .step = steps_, .lr = lr(), .scale = scaler.loss_scale()};
     }
     auto out = apply_step();
@@ -69,40 +73,49 @@ class OptimizerBase {
   }
 
  protected:
-  OptimizerBase(std::vector<Parameter<P, D>*> params, float lr, std::optional<LrSchedule> s)
-      : params_(std::move(params)), lr_(lr), schedule_(std::move(s)) {
+  OptimizerBase(Trainables<P, D>* t, float lr, std::optional<LrSchedule> s)
+      : t_(t), lr_(lr), schedule_(std::move(s)) {
     if (!(lr > 0.0f) && !schedule_)
       throw ValueError("optimizer: the learning rate must be positive, got " + std::to_string(lr));
   }
 
-  // The gradients must be this optimizer's model's (same parameter objects, same order).
+  // The gradients must be this optimizer's model's; the step status must be clean of data
+  // errors (a label out of range on a device raises here, at the step's one read).
   template <Policy Q>
   void check(const Gradients<Q, D>& g) const {
     static_assert(same_policy<Q, P>,
                   "mantissa: these gradients come from a model of another precision policy "
                   "than the optimizer's (both named in the note below); build the optimizer "
                   "from the model it steps: Adam opt(model, ...)");
-    if constexpr (same_policy<Q, P>)
-      if (g.parameters() != params_)
+    if constexpr (same_policy<Q, P>) {
+      if (&g.trainables() != t_)
         throw StateError("optimizer step: the gradients belong to another model (" +
-                    std::to_string(g.parameters().size()) + " tensors; the optimizer has " +
-                    std::to_string(params_.size()) + ")");
+                         std::to_string(g.parameters().size()) + " tensors; the optimizer has " +
+                         std::to_string(t_->params.size()) + ")");
+      const auto& s = g.status();
+      if (s.bad_label_row >= 0)
+        detail::throw_bad_label("SoftmaxCrossEntropy", s.bad_label_row, s.bad_label, s.classes);
+    }
   }
 
-  // Compute-copy pointer for the fused update: null when the policy computes in float32.
-  static auto compute_ptr(Parameter<P, D>& p) {
-    if constexpr (Parameter<P, D>::has_compute_copy) return p.compute.data();
-    else return static_cast<float*>(nullptr);
+  // Per-parameter views of a state arena (moments), named as the parameters.
+  std::vector<TensorView<float, D>> views_of(Tensor<float, D>& arena) const {
+    std::vector<TensorView<float, D>> v;
+    const auto& at = t_->arena.offsets();
+    for (std::size_t i = 0; i < t_->params.size(); ++i)
+      v.emplace_back(arena.data() + at[i], t_->params[i]->shape());
+    return v;
   }
 
-  std::vector<Parameter<P, D>*> params_;
+  Context<D>& context() const noexcept { return *t_->ctx; }
+
+  Trainables<P, D>* t_;
   std::int64_t steps_ = 0;
   float lr_;
   std::optional<LrSchedule> schedule_;
 
  private:
   StepOutcome apply_step() {
-    detail::require_cpu<D>();
     const float lr = this->lr();
     static_cast<Derived*>(this)->apply(lr, steps_ + 1);
     return {.applied = true, .step = ++steps_, .lr = lr};

@@ -25,47 +25,45 @@ class SGD : public OptimizerBase<P, D, SGD<P, D>> {
 
  public:
   SGD(Sequential<P, D>& model, SgdOptions o = {})
-      : Base(model.parameters(), o.lr, o.schedule), o_(o) {
+      : Base(&model.trainables(), o.lr, o.schedule), o_(o) {
     if (o.nesterov && o.momentum <= 0.0f)
       throw ValueError("SGD: Nesterov momentum needs momentum > 0");
-    if (o.momentum != 0.0f)
-      for (auto* p : this->params_) velocity_.emplace_back(p->shape());
+    if (o.momentum != 0.0f) velocity_ = Tensor<float, D>(Shape{this->t_->arena.size()});
   }
 
   // An optimizer of one policy cannot be built on a model of another.
   template <Policy Q>
     requires(!std::same_as<Q, P>)
-  SGD(Sequential<Q, D>&, SgdOptions = {}) : Base({}, 1.0f, std::nullopt) {
+  SGD(Sequential<Q, D>&, SgdOptions = {}) : Base(nullptr, 1.0f, std::nullopt) {
     static_assert(same_policy<Q, P>,
                   "mantissa: the optimizer's policy differs from the model's (model first in "
                   "the note below); let the model choose: Adam opt(model, ...) deduces it");
   }
 
-  const std::vector<Tensor<float, D>>& velocity() const noexcept { return velocity_; }
-  std::vector<Tensor<float, D>>& velocity() noexcept { return velocity_; }
+  // The momentum buffers, one view per parameter (empty without momentum).
+  std::vector<TensorView<float, D>> velocity() {
+    return velocity_.empty() ? std::vector<TensorView<float, D>>{} : this->views_of(velocity_);
+  }
 
   // Optimizer state for checkpoints: "<param>/momentum" per parameter.
-  std::vector<std::pair<std::string, Tensor<float, D>*>> state_tensors() {
-    std::vector<std::pair<std::string, Tensor<float, D>*>> s;
-    for (std::size_t i = 0; i < velocity_.size(); ++i)
-      s.emplace_back(this->params_[i]->name + "/momentum", &velocity_[i]);
+  std::vector<std::pair<std::string, TensorView<float, D>>> state_tensors() {
+    std::vector<std::pair<std::string, TensorView<float, D>>> s;
+    const auto v = velocity();
+    for (std::size_t i = 0; i < v.size(); ++i)
+      s.emplace_back(this->t_->params[i]->name + "/momentum", v[i]);
     return s;
   }
 
  private:
-  // One fused update of every master weight, momentum buffer and compute copy.
+  // One fused pass over the arenas: master weights, momentum and compute copies.
   void apply(float lr, std::int64_t) {
-    const cpu::SgdParams sp{lr, o_.momentum, o_.weight_decay, o_.nesterov};
-    for (std::size_t i = 0; i < this->params_.size(); ++i) {
-      auto& p = *this->params_[i];
-      cpu::sgd_update(p.master.data(), p.grad.data(),
-                      velocity_.empty() ? nullptr : velocity_[i].data(), this->compute_ptr(p),
-                      p.numel(), sp);
-    }
+    auto& arena = this->t_->arena;
+    ops::sgd_update(this->context(), arena.master(), arena.grad(), velocity_.view(),
+                    arena.compute(), SgdParams{lr, o_.momentum, o_.weight_decay, o_.nesterov});
   }
 
   SgdOptions o_;
-  std::vector<Tensor<float, D>> velocity_;  // per parameter, float32 (empty: no momentum)
+  Tensor<float, D> velocity_;  // (arena), float32; empty: no momentum
 };
 
 template <Policy P, Device D>

@@ -5,7 +5,6 @@
 #include <cstdint>
 #include <limits>
 
-#include "mantissa/core/cpu/optim.hpp"
 #include "mantissa/layers/gradients.hpp"
 
 namespace mantissa {
@@ -21,20 +20,19 @@ struct [[nodiscard]] StepOutcome {
 
 // Global L2 norm of all gradients; when it exceeds max_norm every gradient is multiplied by
 // max_norm / (norm + 1e-6) (torch.nn.utils.clip_grad_norm_). Returns the norm before
-// clipping (inf/NaN when a gradient holds one; then nothing is scaled). Takes Gradients:
-// the unscaled float32 gradients, the only kind it makes sense to clip.
+// clipping (inf/NaN when a gradient holds one; then nothing is scaled): one pass over the
+// gradient arena on the device, and one host read of the norm. Takes Gradients: the
+// unscaled float32 gradients, the only kind it makes sense to clip.
 template <Policy P, Device D>
 float clip_grad_norm(Gradients<P, D>& grads, float max_norm) {
-  detail::require_cpu<D>();
   if (grads.overflowed()) return std::numeric_limits<float>::infinity();  // the step skips
-  double sq = 0.0;
-  for (auto* p : grads.parameters()) sq += cpu::sum_of_squares(p->grad.data(), p->numel());
-  const auto norm = static_cast<float>(std::sqrt(sq));
-  if (std::isfinite(norm) && norm > max_norm) {
-    const float s = max_norm / (norm + 1e-6f);
-    for (auto* p : grads.parameters()) cpu::scale(p->grad.data(), p->numel(), s);
-  }
-  return norm;
+  auto& t = grads.trainables();
+  auto& ctx = *t.ctx;
+  TensorView<float, D> norm(static_cast<float*>(ctx.workspace(sizeof(float))), Shape{1});
+  ops::clip_grad_norm(ctx, t.arena.grad(), max_norm, norm);  // one pass over the arena
+  float host;
+  copy_bytes<Cpu, D>(&host, norm.data(), sizeof host);
+  return host;
 }
 
 // Clipping scaled gradients would clip S times the real norm: it does not compile.

@@ -14,21 +14,9 @@
 #include <cstdint>
 
 #include "mantissa/core/dtype.hpp"
+#include "mantissa/core/vocabulary.hpp"
 
 namespace mantissa::cpu {
-
-// A KH x KW window sliding over the (H, W) axes of an (N, H, W, C) batch. Output pixel
-// (oh, ow) reads input rows oh * sh - pad_top + [0, KH) and columns ow * sw - pad_left +
-// [0, KW); positions outside [0, H) x [0, W) are padding (the padding after the image is
-// whatever OH, OW imply). Built by window_2d (conv_ops.hpp), which guarantees that every
-// window holds at least one real position.
-struct Window2D {
-  std::int64_t n, h, w, c;         // input (N, H, W, C)
-  std::int64_t kh, kw;             // window height, width
-  std::int64_t sh, sw;             // strides
-  std::int64_t pad_top, pad_left;  // zero rows / columns before the image
-  std::int64_t oh, ow;             // output height, width
-};
 
 // ---- convolution as a GEMM: im2col and its adjoint ----------------------------------------
 

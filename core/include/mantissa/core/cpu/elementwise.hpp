@@ -8,11 +8,9 @@
 #include <cstdint>
 
 #include "mantissa/core/dtype.hpp"
+#include "mantissa/core/vocabulary.hpp"
 
 namespace mantissa::cpu {
-
-enum class BinaryOp { add, sub, mul };
-enum class UnaryOp { relu, sigmoid, tanh, exp, log };
 
 template <FloatDtype T>
 void binary(BinaryOp op, const T* a, const T* b, T* out, std::int64_t n);
@@ -21,8 +19,15 @@ void binary(BinaryOp op, const T* a, const T* b, T* out, std::int64_t n);
 template <FloatDtype T>
 void binary_scalar(BinaryOp op, const T* a, float s, bool scalar_first, T* out, std::int64_t n);
 
+// y = f(x) over (rows, cols); softmax normalises each row (the last axis), the others are
+// elementwise. y may alias x.
 template <FloatDtype T>
-void unary(UnaryOp op, const T* x, T* y, std::int64_t n);
+void activation_forward(Activation f, T* y, const T* x, std::int64_t rows, std::int64_t cols);
+
+// dx = dy * f'(.) written with the forward output y (see vocabulary.hpp). dx may alias dy.
+template <FloatDtype T>
+void activation_backward(Activation f, T* dx, const T* dy, const T* y, std::int64_t rows,
+                         std::int64_t cols);
 
 template <Dtype T>
 void fill(T* x, T value, std::int64_t n);

@@ -1,5 +1,5 @@
-// mantissa/core/cpu/nn.hpp: the CPU kernels behind layers (bias, activation derivatives,
-// losses). Raw contiguous buffers; shapes are checked by the callers (layers and ops).
+// mantissa/core/cpu/nn.hpp: the CPU kernels behind layers (bias, dropout, batch norm),
+// losses and metrics. Raw contiguous buffers; shapes are checked by the callers (layers and ops).
 //
 // Letters: N batch rows, C columns/classes/channels.
 // 16-bit inputs are widened to float per element; results are rounded once. Everything a
@@ -8,6 +8,7 @@
 
 #include <cstdint>
 
+#include "mantissa/core/context.hpp"
 #include "mantissa/core/dtype.hpp"
 
 namespace mantissa::cpu {
@@ -20,49 +21,51 @@ void bias_add(T* y, const T* bias, std::int64_t n, std::int64_t c);
 template <FloatDtype T>
 void bias_grad(float* dbias, const T* dy, std::int64_t n, std::int64_t c, bool accumulate);
 
-enum class Activation { relu, sigmoid, tanh };
+// The losses write their batch mean into *loss (float32) and their gradient w.r.t. the
+// outputs into d* (float32, times grad_scale); log-sum-exp / log1p forms keep every value
+// finite for finite inputs.
 
-// dx = dy * f'(x), written with the forward output y: relu: y > 0; sigmoid: y (1 - y);
-// tanh: 1 - y^2. dx may alias dy.
+// Softmax cross-entropy from logits (N, C) and int32 labels (N), with the row max subtracted
+// before exp (so no exp overflows). dlogits(N, C) = (softmax - onehot) * grad_scale / N.
+// A label outside [0, C) makes *loss NaN and is recorded in status (its row and value, the
+// first one only) for the host to report.
 template <FloatDtype T>
-void activation_backward(Activation f, T* dx, const T* dy, const T* y, std::int64_t n);
-
-// Softmax cross-entropy from logits (N, C) and int32 labels (N): returns the mean loss over
-// N, in float32, with log-sum-exp stability (the row max is subtracted before exp, so no
-// exp overflows). dlogits(N, C) = (softmax - onehot) * grad_scale / N, in float32.
-// A label outside [0, C) is reported through bad_label (its row), else bad_label = -1.
-template <FloatDtype T>
-float softmax_cross_entropy(const T* logits, const std::int32_t* labels, std::int64_t n,
-                            std::int64_t c, float grad_scale, float* dlogits,
-                            std::int64_t* bad_label);
+void softmax_cross_entropy(const T* logits, const std::int32_t* labels, std::int64_t n,
+                           std::int64_t c, float grad_scale, float* dlogits, float* loss,
+                           StepStatus* status);
 
 // Binary cross-entropy from logits z (N) and float targets t (N) in [0, 1]:
 // mean of max(z, 0) - z t + log(1 + e^-|z|) (no overflow for any z); dz = (sigmoid(z) - t)
 // * grad_scale / N.
 template <FloatDtype T>
-float binary_cross_entropy(const T* logits, const float* targets, std::int64_t n,
-                           float grad_scale, float* dlogits);
+void binary_cross_entropy(const T* logits, const float* targets, std::int64_t n,
+                          float grad_scale, float* dlogits, float* loss);
 
 // Mean squared error over n elements: mean (y - t)^2; dy = 2 (y - t) * grad_scale / n.
 template <FloatDtype T>
-float mean_squared_error(const T* y, const float* targets, std::int64_t n, float grad_scale,
-                         float* dy);
+void mean_squared_error(const T* y, const float* targets, std::int64_t n, float grad_scale,
+                        float* dy, float* loss);
 
 // Row-wise softmax (N, C) into float32 probabilities.
 template <FloatDtype T>
-void softmax(const T* logits, std::int64_t n, std::int64_t c, float* probs);
+void softmax_float32(const T* logits, std::int64_t n, std::int64_t c, float* probs);
 
 // Row-wise log-sum-exp (N, C) -> (N) in float32, max-subtracted.
 template <FloatDtype T>
 void log_sum_exp(const T* x, std::int64_t n, std::int64_t c, float* out);
 
-// Softmax backward with the forward output y (N, C): dx = y * (dy - sum_j dy_j y_j), in float.
-template <FloatDtype T>
-void softmax_backward(T* dx, const T* dy, const T* y, std::int64_t n, std::int64_t c);
+// ---- metrics, accumulated where the data is ----
 
-// Row-wise softmax (N, C) in the compute dtype (computed in float, rounded once).
+// sums[0] += loss * n, sums[1] += the rows whose argmax (first on ties) equals their label,
+// sums[2] += n: an epoch's running loss and accuracy without a host read per batch.
 template <FloatDtype T>
-void softmax_rows(T* y, const T* x, std::int64_t n, std::int64_t c);
+void accumulate_classification(float* sums, const T* logits, const std::int32_t* labels,
+                               std::int64_t n, std::int64_t c, const float* loss);
+
+// sums[0] += loss * n, sums[1] += rows with (logit > 0) == (target >= 0.5), sums[2] += n.
+template <FloatDtype T>
+void accumulate_binary(float* sums, const T* logits, const float* targets, std::int64_t n,
+                       const float* loss);
 
 // Inverted dropout: y = x * keep / (1 - rate), keep ~ Bernoulli(1 - rate) drawn from Philox
 // block `offset` + i / 4 under `seed`, so backward regenerates the same mask without storing

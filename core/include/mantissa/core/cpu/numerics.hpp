@@ -3,6 +3,7 @@
 
 #include <cstdint>
 
+#include "mantissa/core/context.hpp"
 #include "mantissa/core/dtype.hpp"
 
 namespace mantissa::cpu {
@@ -16,10 +17,11 @@ struct NonFinite {
 template <FloatDtype T>
 NonFinite count_nonfinite(const T* x, std::int64_t n);
 
-// g *= inv_scale, in place, and in the same pass the number of non-finite results: the
-// optimizer's one fused sweep over a float32 gradient (DESIGN: "checks all gradients for
-// inf/NaN in one fused pass" with the unscale).
-std::int64_t unscale_and_check(float* g, std::int64_t n, float inv_scale);
+// g *= inv_scale, in place, and in the same pass the non-finite results: their count is
+// added to status->nonfinite and the lowest index kept in status->first_nonfinite. The
+// optimizer's one fused sweep over the float32 gradient arena (DESIGN: "checks all gradients
+// for inf/NaN in one fused pass" with the unscale).
+void unscale_and_check(float* g, std::int64_t n, float inv_scale, StepStatus* status);
 
 // dst = round(src * scale) into T: the loss gradient, multiplied by the loss scale before it
 // is narrowed to the compute dtype (so small gradients survive the narrowing).

@@ -9,13 +9,9 @@
 #include <cstdint>
 
 #include "mantissa/core/dtype.hpp"
+#include "mantissa/core/vocabulary.hpp"
 
 namespace mantissa::cpu {
-
-struct SgdParams {
-  float lr, momentum, weight_decay;
-  bool nesterov;
-};
 
 // g = grad + wd w; buf = momentum buf + g; step = nesterov ? g + momentum buf : buf;
 // w -= lr step. (momentum 0: plain SGD, buf untouched and may be null.)
@@ -23,23 +19,15 @@ template <FloatDtype T>
 void sgd_update(float* w, const float* grad, float* buf, T* compute, std::int64_t n,
                 const SgdParams& p);
 
-struct AdamParams {
-  float lr, beta1, beta2, eps, weight_decay;
-  bool decoupled;     // AdamW: w -= lr wd w before the Adam step; Adam: g += wd w
-  std::int64_t step;  // 1-based, for the bias corrections 1 - beta^step
-};
-
 // m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2; w -= lr (m / (1 - b1^t)) / (sqrt(v / (1 -
 // b2^t)) + eps).
 template <FloatDtype T>
 void adam_update(float* w, const float* grad, float* m, float* v, T* compute, std::int64_t n,
                  const AdamParams& p);
 
-// sum of grad^2 over n elements, accumulated in double (a norm over millions of float
-// squares loses digits in float).
-double sum_of_squares(const float* x, std::int64_t n);
-
-// x *= s
-void scale(float* x, std::int64_t n, float s);
+// torch.nn.utils.clip_grad_norm_ over one buffer: *norm = the L2 norm of g (its squares
+// summed in double: a norm over millions of float squares loses digits in float); when it
+// is finite and above max_norm, g *= max_norm / (norm + 1e-6).
+void clip_grad_norm(float* g, std::int64_t n, float max_norm, float* norm);
 
 }  // namespace mantissa::cpu

@@ -1,0 +1,299 @@
+// mantissa/core/cpu/backend.hpp: the CPU backend: Backend<Cpu>, every op's kernel on host
+// memory, for every floating dtype.
+//
+// The kernels are written once, in cpu::HostKernels<D>, for any device D whose memory the
+// host can address (Cpu, or a test device that runs the CPU kernels behind a device type of
+// its own); Backend<Cpu> is HostKernels<Cpu>. Plain pointers and sizes: ops have checked
+// everything (kernels trust their arguments). Algorithm state that one op keeps between
+// calls (im2col buffers, pooling winners) lives in the state types Conv2d<T> and
+// MaxPool2d<T>, sized at reserve().
+//
+// Letters: N batch; H, W, C input height, width, channels; OH, OW output height, width;
+// KH, KW kernel height, width; F filters; K = KH * KW * C.
+#pragma once
+
+#include <cstdint>
+
+#include "mantissa/core/backend.hpp"
+#include "mantissa/core/cpu/conv.hpp"
+#include "mantissa/core/cpu/convert.hpp"
+#include "mantissa/core/cpu/elementwise.hpp"
+#include "mantissa/core/cpu/gemm.hpp"
+#include "mantissa/core/cpu/nn.hpp"
+#include "mantissa/core/cpu/numerics.hpp"
+#include "mantissa/core/cpu/optim.hpp"
+#include "mantissa/core/cpu/reduce.hpp"
+#include "mantissa/core/tensor.hpp"
+
+namespace mantissa {
+
+namespace cpu {
+
+template <Device D>
+struct HostKernels {
+  using Ctx = Context<D>;
+
+  // ---- elementwise ----
+  template <Dtype T>
+  static void fill(Ctx&, T* x, T value, std::int64_t n) { cpu::fill<T>(x, value, n); }
+  template <FloatDtype T>
+  static void binary(Ctx&, BinaryOp op, const T* a, const T* b, T* out, std::int64_t n) {
+    cpu::binary(op, a, b, out, n);
+  }
+  template <FloatDtype T>
+  static void binary_scalar(Ctx&, BinaryOp op, const T* a, float s, bool scalar_first, T* out,
+                            std::int64_t n) {
+    cpu::binary_scalar(op, a, s, scalar_first, out, n);
+  }
+  template <FloatDtype T>
+  static void activation_forward(Ctx&, Activation f, T* y, const T* x, std::int64_t rows,
+                                 std::int64_t cols) {
+    cpu::activation_forward(f, y, x, rows, cols);
+  }
+  template <FloatDtype T>
+  static void activation_backward(Ctx&, Activation f, T* dx, const T* dy, const T* y,
+                                  std::int64_t rows, std::int64_t cols) {
+    cpu::activation_backward(f, dx, dy, y, rows, cols);
+  }
+  template <class To, class From>
+  static void cast(Ctx&, const From* src, To* dst, std::int64_t n) {
+    cpu::cast<To, From>(src, dst, n);
+  }
+
+  // ---- reductions ----
+  template <FloatDtype T>
+  static void sum(Ctx&, const T* x, std::int64_t outer, std::int64_t len, std::int64_t inner,
+                  float* out) {
+    cpu::sum(x, outer, len, inner, out);
+  }
+  template <FloatDtype T>
+  static void max(Ctx&, const T* x, std::int64_t outer, std::int64_t len, std::int64_t inner,
+                  T* out) {
+    cpu::max(x, outer, len, inner, out);
+  }
+  template <FloatDtype T>
+  static void argmax(Ctx&, const T* x, std::int64_t outer, std::int64_t len,
+                     std::int64_t inner, std::int32_t* out) {
+    cpu::argmax(x, outer, len, inner, out);
+  }
+  template <FloatDtype T>
+  static void softmax_float32(Ctx&, const T* x, std::int64_t rows, std::int64_t cols,
+                              float* out) {
+    cpu::softmax_float32(x, rows, cols, out);
+  }
+  template <FloatDtype T>
+  static void log_sum_exp(Ctx&, const T* x, std::int64_t rows, std::int64_t cols, float* out) {
+    cpu::log_sum_exp(x, rows, cols, out);
+  }
+
+  // ---- products ----
+  template <FloatDtype T, FloatDtype TC>
+  static void gemm(Ctx&, bool ta, bool tb, std::int64_t m, std::int64_t n, std::int64_t k,
+                   float alpha, const T* a, std::int64_t lda, const T* b, std::int64_t ldb,
+                   float beta, TC* c, std::int64_t ldc) {
+    cpu::gemm<T, TC>(Transpose{ta}, Transpose{tb}, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  }
+
+  // ---- layers ----
+  template <FloatDtype T>
+  static void bias_add(Ctx&, T* y, const T* bias, std::int64_t rows, std::int64_t c) {
+    cpu::bias_add(y, bias, rows, c);
+  }
+  template <FloatDtype T>
+  static void bias_grad(Ctx&, float* dbias, const T* dy, std::int64_t rows, std::int64_t c,
+                        bool accumulate) {
+    cpu::bias_grad(dbias, dy, rows, c, accumulate);
+  }
+  template <FloatDtype T>
+  static void dropout(Ctx&, T* y, const T* x, std::int64_t n, float rate, std::uint64_t seed,
+                      std::uint64_t offset) {
+    cpu::dropout(y, x, n, rate, seed, offset);
+  }
+  template <FloatDtype T>
+  static void batchnorm_forward(Ctx&, T* y, const T* x, std::int64_t m, std::int64_t c,
+                                const float* gamma, const float* beta, float* mean,
+                                float* inv_std, float* running_mean, float* running_var,
+                                float momentum, float epsilon, bool training) {
+    cpu::batchnorm_forward(y, x, m, c, gamma, beta, mean, inv_std, running_mean, running_var,
+                           momentum, epsilon, training);
+  }
+  template <FloatDtype T>
+  static void batchnorm_backward(Ctx&, T* dx, float* dgamma, float* dbeta, const T* dy,
+                                 const T* x, std::int64_t m, std::int64_t c, const float* gamma,
+                                 const float* mean, const float* inv_std, bool accumulate) {
+    cpu::batchnorm_backward(dx, dgamma, dbeta, dy, x, m, c, gamma, mean, inv_std, accumulate);
+  }
+
+  // Sliding-window kernels, for the ops that expose them (tests and benchmarks).
+  template <FloatDtype T>
+  static void im2col(Ctx&, T* cols, const T* x, const Window2D& g) { cpu::im2col(cols, x, g); }
+  template <FloatDtype T>
+  static void col2im(Ctx&, T* dx, const T* dcols, const Window2D& g) { cpu::col2im(dx, dcols, g); }
+  template <FloatDtype T>
+  static void maxpool_forward(Ctx&, T* y, std::int32_t* argmax, const T* x, const Window2D& g) {
+    cpu::maxpool_forward(y, argmax, x, g);
+  }
+  template <FloatDtype T>
+  static void maxpool_backward(Ctx&, T* dx, const T* dy, const std::int32_t* argmax,
+                               const Window2D& g) {
+    cpu::maxpool_backward(dx, dy, argmax, g);
+  }
+
+  // Conv2D as im2col + one GEMM (the (N*OH*OW, F) product is NHWC already); a 1 x 1 kernel
+  // with stride 1 and no padding skips im2col: x itself is the (N*H*W, C) cols matrix.
+  //   forward:   cols (N*OH*OW, K) = im2col(x);   y (N*OH*OW, F) = cols W (K, F)
+  //   backward:  dW = cols^T dy (float32);  dcols = dy W^T;  dx = col2im(dcols)
+  template <FloatDtype T>
+  class Conv2d {
+   public:
+    Conv2d() = default;
+    Conv2d(const Window2D& g, std::int64_t filters)
+        : g_(g), f_(filters),
+          direct_(g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.pad_top == 0 &&
+                  g.pad_left == 0) {}
+
+    void reserve(Ctx&, std::int64_t max_batch) {
+      if (max_batch <= reserved_ || direct_) {
+        reserved_ = std::max(reserved_, max_batch);
+        return;
+      }
+      const Shape cols{max_batch * g_.oh * g_.ow, g_.kh * g_.kw * g_.c};
+      cols_ = Tensor<T, D>::empty(cols);
+      dcols_ = Tensor<T, D>::empty(cols);
+      reserved_ = max_batch;
+    }
+    std::int64_t reserved() const noexcept { return reserved_; }
+
+    void forward(Ctx& ctx, T* y, const T* x, const T* w, std::int64_t n, Mode mode) {
+      const std::int64_t rows = n * g_.oh * g_.ow, k = g_.kh * g_.kw * g_.c;
+      const T* cols = x;
+      if (!direct_) {
+        // forward(infer) writes dcols_, so an evaluation between forward(train) and
+        // backward keeps the cols_ that backward reads.
+        T* buf = (mode == Mode::train ? cols_ : dcols_).data();
+        cpu::im2col(buf, x, g_.with_batch(n));
+        cols = buf;
+      }
+      gemm<T, T>(ctx, false, false, rows, f_, k, 1.0f, cols, k, w, f_, 0.0f, y, f_);
+    }
+
+    void backward(Ctx& ctx, T* dx, float* dw, const T* dy, const T* x, const T* w,
+                  std::int64_t n, Accumulate acc) {
+      const std::int64_t rows = n * g_.oh * g_.ow, k = g_.kh * g_.kw * g_.c;
+      const float beta = acc == Accumulate::add ? 1.0f : 0.0f;
+      const T* cols = direct_ ? x : cols_.data();
+      // dW (K, F) = cols^T (K, rows) dy (rows, F), straight into the float32 gradient.
+      gemm<T, float>(ctx, true, false, k, f_, rows, 1.0f, cols, k, dy, f_, beta, dw, f_);
+      if (!dx) return;
+      // dcols (rows, K) = dy (rows, F) W^T (F, K), then dx = col2im(dcols), overwriting dx.
+      if (direct_) return gemm<T, T>(ctx, false, true, rows, k, f_, 1.0f, dy, f_, w, f_, 0.0f, dx, k);
+      gemm<T, T>(ctx, false, true, rows, k, f_, 1.0f, dy, f_, w, f_, 0.0f, dcols_.data(), k);
+      cpu::col2im(dx, dcols_.data(), g_.with_batch(n));
+    }
+
+   private:
+    Window2D g_{};  // per sample (n = 1)
+    std::int64_t f_ = 0;
+    bool direct_ = false;
+    std::int64_t reserved_ = 0;
+    Tensor<T, D> cols_;   // (max_batch*OH*OW, K): forward(train)'s im2col, read by backward
+    Tensor<T, D> dcols_;  // (max_batch*OH*OW, K): dL/dcols; also forward(infer)'s im2col
+  };
+
+  // Max pooling with the winners' flat indices saved by forward(train) for backward
+  // (first maximum on ties, NaN wins; see cpu/conv.hpp).
+  template <FloatDtype T>
+  class MaxPool2d {
+   public:
+    MaxPool2d() = default;
+    explicit MaxPool2d(const Window2D& g) : g_(g) {}
+
+    void reserve(Ctx&, std::int64_t max_batch) {
+      if (max_batch <= reserved_) return;
+      argmax_ = Tensor<std::int32_t, D>::empty(Shape{max_batch, g_.oh, g_.ow, g_.c});
+      reserved_ = max_batch;
+    }
+    std::int64_t reserved() const noexcept { return reserved_; }
+
+    void forward(Ctx&, T* y, const T* x, std::int64_t n, Mode mode) {
+      // Inference saves nothing, so an evaluation between forward(train) and backward is safe.
+      cpu::maxpool_forward(y, mode == Mode::train ? argmax_.data() : nullptr, x, g_.with_batch(n));
+    }
+    void backward(Ctx&, T* dx, const T* dy, std::int64_t n) {
+      cpu::maxpool_backward(dx, dy, argmax_.data(), g_.with_batch(n));
+    }
+
+   private:
+    Window2D g_{};  // per sample (n = 1)
+    std::int64_t reserved_ = 0;
+    Tensor<std::int32_t, D> argmax_;  // (max_batch, OH, OW, C): forward(train)'s winners
+  };
+
+  // ---- losses and metrics (value and gradient in float32) ----
+  template <FloatDtype T>
+  static void softmax_cross_entropy(Ctx& ctx, const T* logits, const std::int32_t* labels,
+                                    std::int64_t n, std::int64_t c, float* dlogits, float* loss) {
+    cpu::softmax_cross_entropy(logits, labels, n, c, 1.0f, dlogits, loss, ctx.status());
+  }
+  template <FloatDtype T>
+  static void binary_cross_entropy(Ctx&, const T* logits, const float* targets, std::int64_t n,
+                                   float* dlogits, float* loss) {
+    cpu::binary_cross_entropy(logits, targets, n, 1.0f, dlogits, loss);
+  }
+  template <FloatDtype T>
+  static void mean_squared_error(Ctx&, const T* y, const float* targets, std::int64_t n,
+                                 float* dy, float* loss) {
+    cpu::mean_squared_error(y, targets, n, 1.0f, dy, loss);
+  }
+  template <FloatDtype T>
+  static void accumulate_classification(Ctx&, float* sums, const T* logits,
+                                        const std::int32_t* labels, std::int64_t n,
+                                        std::int64_t c, const float* loss) {
+    cpu::accumulate_classification(sums, logits, labels, n, c, loss);
+  }
+  template <FloatDtype T>
+  static void accumulate_binary(Ctx&, float* sums, const T* logits, const float* targets,
+                                std::int64_t n, const float* loss) {
+    cpu::accumulate_binary(sums, logits, targets, n, loss);
+  }
+
+  // ---- numerics and optimizers (over flat float32 arenas) ----
+  template <FloatDtype T>
+  static void count_nonfinite(Ctx&, const T* x, std::int64_t n, std::int64_t* inf,
+                              std::int64_t* nan) {
+    const auto r = cpu::count_nonfinite(x, n);
+    *inf = r.inf;
+    *nan = r.nan;
+  }
+  static void unscale_and_check(Ctx& ctx, float* g, std::int64_t n, float inv_scale) {
+    cpu::unscale_and_check(g, n, inv_scale, ctx.status());
+  }
+  template <FloatDtype T>
+  static void convert_scaled(Ctx&, const float* src, T* dst, std::int64_t n, float scale) {
+    cpu::convert_scaled(src, dst, n, scale);
+  }
+  static void clip_grad_norm(Ctx&, float* g, std::int64_t n, float max_norm, float* norm) {
+    cpu::clip_grad_norm(g, n, max_norm, norm);
+  }
+  template <FloatDtype T>
+  static void sgd_update(Ctx&, float* w, const float* grad, float* buf, T* compute,
+                         std::int64_t n, const SgdParams& p) {
+    cpu::sgd_update(w, grad, buf, compute, n, p);
+  }
+  template <FloatDtype T>
+  static void adam_update(Ctx&, float* w, const float* grad, float* m, float* v, T* compute,
+                          std::int64_t n, const AdamParams& p) {
+    cpu::adam_update(w, grad, m, v, compute, n, p);
+  }
+};
+
+}  // namespace cpu
+
+template <>
+struct Backend<Cpu> : cpu::HostKernels<Cpu> {};
+
+// The CPU has every kernel, for every dtype the ops accept.
+template <class Op, class T>
+inline constexpr bool has_kernel<Op, Cpu, T> = true;
+
+}  // namespace mantissa
