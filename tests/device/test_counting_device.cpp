@@ -1,0 +1,171 @@
+// tests/device/test_counting_device.cpp: the reference CNN trains on a device that only this
+// test knows (counting_device.hpp), through the library's own Sequential, Adam, LossScaler,
+// fit and checkpoints, with no change outside tests/device/:
+//   - bit for bit the same weights as the same training on Cpu (same kernels, same order);
+//   - exactly one host read per training step (the step status), none per forward/backward;
+//   - no allocation in a step once the model is reserved;
+//   - one fused launch per step for the unscale and for the optimizer (the flat arenas).
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <filesystem>
+#include <vector>
+
+#include "counting_device.hpp"
+#include "mantissa/layers/impl/conv2d.ipp"
+#include "mantissa/layers/impl/dense.ipp"
+#include "mantissa/layers/impl/sequential.ipp"
+
+namespace mt = mantissa;
+using F16 = mt::policy::mixed_float16;
+
+// The device's instantiations, as a backend library would provide them.
+template class mt::Sequential<F16, Counting>;
+template class mt::DenseLayer<F16, Counting>;
+template class mt::Conv2DLayer<F16, Counting>;
+
+namespace {
+
+// Synthetic images in host memory (as every loader yields them) and labels.
+struct Synthetic {
+  struct Batch {
+    mt::TensorView<const mt::half> x;
+    mt::TensorView<const std::int32_t> y;
+  };
+  Synthetic(std::int64_t n, std::int64_t batch) : n_(n), batch_(batch) {
+    mt::Generator gen(3);
+    x_ = mt::normal<mt::half>(mt::Shape{n, 28, 28, 1}, 0.0f, 1.0f, gen);
+    y_ = mt::Tensor<std::int32_t>(mt::Shape{n});
+    for (std::int64_t i = 0; i < n; ++i) y_[i] = static_cast<std::int32_t>((i * 7) % 10);
+  }
+  std::int64_t size() const { return n_; }
+  std::int64_t batches() const { return (n_ + batch_ - 1) / batch_; }
+  void set_epoch(std::int64_t) {}
+  Batch batch(std::int64_t b) const {
+    const auto end = std::min(n_, (b + 1) * batch_);
+    return {x_.slice(b * batch_, end), y_.slice(b * batch_, end)};
+  }
+
+  std::int64_t n_, batch_;
+  mt::Tensor<mt::half> x_;
+  mt::Tensor<std::int32_t> y_;
+};
+
+template <class D>
+auto reference_cnn() {
+  return std::make_unique<mt::Sequential<F16, D>>(
+      mt::Shape{28, 28, 1}, mt::Seed{5}, mt::Conv2D(8, 3, mt::same), mt::ReLU(),
+      mt::MaxPool2D(2), mt::Conv2D(16, 3, mt::same), mt::ReLU(), mt::MaxPool2D(2),
+      mt::Flatten(), mt::Dense(32), mt::ReLU(), mt::Dense(10));
+}
+
+template <class D>
+std::vector<float> host_masters(mt::Sequential<F16, D>& model) {
+  std::vector<float> out;
+  for (auto* p : model.parameters()) {
+    const auto h = mt::to<mt::Cpu>(p->master);
+    out.insert(out.end(), h.begin(), h.end());
+  }
+  return out;
+}
+
+}  // namespace
+
+static_assert(mt::has_kernel<mt::op::gemm, Counting, mt::half>);
+static_assert(!mt::has_kernel<mt::op::gemm, mt::Cuda, mt::half>);  // asked per op and dtype
+
+TEST(CountingDevice, TrainsTheReferenceCnnBitForBitAsTheCpu) {
+  Synthetic data(96, 32);
+  auto cpu = reference_cnn<mt::Cpu>();
+  auto dev = reference_cnn<Counting>();
+  mt::Adam cpu_opt(*cpu);
+  mt::Adam dev_opt(*dev);
+  mt::LossScaler cpu_scaler, dev_scaler;
+  const mt::FitOptions<Synthetic> o{.epochs = 2, .out = {}, .progress = false};
+  const auto hc = mt::fit(*cpu, cpu_opt, cpu_scaler, mt::SoftmaxCrossEntropy{}, data, o);
+  const auto hd = mt::fit(*dev, dev_opt, dev_scaler, mt::SoftmaxCrossEntropy{}, data, o);
+  const auto wc = host_masters(*cpu), wd = host_masters(*dev);
+  ASSERT_EQ(wc.size(), wd.size());
+  EXPECT_EQ(std::memcmp(wc.data(), wd.data(), wc.size() * sizeof(float)), 0);
+  ASSERT_EQ(hc.epochs.size(), 2u);
+  EXPECT_EQ(hc.epochs[1].loss, hd.epochs[1].loss);
+  EXPECT_EQ(hc.epochs[1].accuracy, hd.epochs[1].accuracy);
+  EXPECT_EQ(cpu_opt.steps(), dev_opt.steps());
+  EXPECT_LT(hd.epochs[1].loss, hd.epochs[0].loss);  // it trained
+}
+
+TEST(CountingDevice, OneHostReadPerTrainingStepAndNoAllocation) {
+  Synthetic data(128, 32);
+  auto model = reference_cnn<Counting>();
+  mt::Adam opt(*model);
+  mt::LossScaler scaler;
+  mt::SoftmaxCrossEntropy loss_fn;
+  model->reserve(32);
+  mt::Tensor<mt::half, Counting> x = mt::to<Counting>(data.batch(0).x);
+  mt::Tensor<std::int32_t, Counting> y = mt::to<Counting>(data.batch(0).y);
+  auto step = [&] {
+    auto loss = loss_fn(model->context(), model->forward(x), y);
+    return opt.step(scaler.unscale(model->backward(scaler.scale(loss))), scaler);
+  };
+  (void)step();  // warm-up: the loss buffer and the context's workspace
+  auto& c = Counting::counters();
+  for (int i = 0; i < 5; ++i) {
+    const auto before = c;
+    const auto out = step();
+    EXPECT_TRUE(out.applied);
+    EXPECT_EQ(c.host_reads - before.host_reads, 1) << "step " << i;
+    EXPECT_EQ(c.allocations - before.allocations, 0) << "step " << i;
+  }
+}
+
+TEST(CountingDevice, FitReadsOncePerStepAndOncePerEpoch) {
+  Synthetic data(160, 32);  // 5 batches
+  auto model = reference_cnn<Counting>();
+  mt::Adam opt(*model);
+  mt::LossScaler scaler;
+  auto& c = Counting::counters();
+  const auto before = c;
+  const auto h = mt::fit(*model, opt, scaler, mt::SoftmaxCrossEntropy{}, data,
+                         mt::FitOptions<Synthetic>{.epochs = 2, .out = {}, .progress = false});
+  // Per epoch: one status read per step, one read of the running loss and accuracy.
+  EXPECT_EQ(c.host_reads - before.host_reads, 2 * (data.batches() + 1));
+  ASSERT_EQ(h.epochs.size(), 2u);
+}
+
+TEST(CountingDevice, FusedUnscaleAndUpdateAreOneLaunchEachPerStep) {
+  Synthetic data(32, 32);
+  auto model = reference_cnn<Counting>();
+  mt::Adam opt(*model);
+  mt::LossScaler scaler;
+  mt::SoftmaxCrossEntropy loss_fn;
+  const auto x = mt::to<Counting>(data.batch(0).x);
+  const auto y = mt::to<Counting>(data.batch(0).y);
+  auto loss = loss_fn(model->context(), model->forward(x), y);
+  auto scaled = model->backward(scaler.scale(loss));
+  auto& c = Counting::counters();
+  auto before = c.kernels;
+  auto grads = scaler.unscale(scaled);
+  EXPECT_EQ(c.kernels - before, 1);  // 8 parameter tensors, one pass
+  before = c.kernels;
+  EXPECT_TRUE(opt.step(grads, scaler).applied);
+  EXPECT_EQ(c.kernels - before, 1);
+}
+
+TEST(CountingDevice, CheckpointsRoundTripThroughTheHost) {
+  Synthetic data(64, 32);
+  auto model = reference_cnn<Counting>();
+  mt::Adam opt(*model);
+  mt::LossScaler scaler;
+  const auto dir = std::filesystem::temp_directory_path() / "mantissa_counting_ckpt";
+  std::filesystem::remove_all(dir);
+  (void)mt::fit(*model, opt, scaler, mt::SoftmaxCrossEntropy{}, data,
+                mt::FitOptions<Synthetic>{.epochs = 1, .out = dir, .progress = false});
+  auto again = reference_cnn<Counting>();
+  mt::Adam opt2(*again);
+  mt::LossScaler scaler2;
+  const auto pos = mt::load_checkpoint(dir / "checkpoint.safetensors", *again, opt2, &scaler2);
+  EXPECT_EQ(pos.epoch, 1);
+  EXPECT_EQ(opt2.steps(), opt.steps());
+  EXPECT_EQ(host_masters(*again), host_masters(*model));
+  std::filesystem::remove_all(dir);
+}
