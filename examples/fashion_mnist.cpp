@@ -9,26 +9,15 @@
 // Flatten, Dense(128)+ReLU, Dense(10); Adam with cosine decay; softmax cross-entropy. The data comes from
 // Debian's dataset-fashion-mnist package. The precision flag is read once, here at the
 // program's edge, and picks which instantiation runs: inside, the policy is a type.
-#include <CLI/CLI.hpp>
 #include <cstdio>
+#include <iostream>
 #include <mantissa/mantissa.hpp>
+
+#include "fashion_mnist_flags.hpp"
 
 namespace mt = mantissa;
 
 namespace {
-
-struct Flags {
-  std::string precision = "mixed_float16";
-  std::string device = "auto";
-  int epochs = 5;
-  std::int64_t batch = 64;
-  float lr = 1e-3f;
-  int threads = 0;
-  std::int64_t limit = 0;  // 0: all 60,000 training images
-  std::uint64_t seed = 1;
-  std::string out = "runs/fashion_mnist";
-  bool resume = false;
-};
 
 template <class P>
 float evaluate(mt::Sequential<P>& model, mt::data::ImageLoader<typename P::compute>& test) {
@@ -88,20 +77,10 @@ int run(const Flags& f) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"mantissa: train the reference CNN on Fashion-MNIST"};
-  Flags f;
-  app.add_option("--precision", f.precision, "precision policy")
-      ->check(CLI::IsMember({"float32", "mixed_float16", "mixed_bfloat16"}));
-  app.add_option("--device", f.device, "auto, cpu or cuda")->check(CLI::IsMember({"auto", "cpu", "cuda"}));
-  app.add_option("--epochs", f.epochs, "passes over the training set")->check(CLI::PositiveNumber);
-  app.add_option("--batch-size", f.batch, "images per step")->check(CLI::PositiveNumber);
-  app.add_option("--lr", f.lr, "Adam's learning rate")->check(CLI::PositiveNumber);
-  app.add_option("--threads", f.threads, "CPU threads (default: all cores)");
-  app.add_option("--limit", f.limit, "train on the first N images only (0: all)");
-  app.add_option("--seed", f.seed, "seed for initialisation and shuffling");
-  app.add_option("--out", f.out, "directory for history.csv, history.svg and the checkpoint");
-  app.add_flag("--resume", f.resume, "continue from <out>/checkpoint.safetensors");
-  CLI11_PARSE(app, argc, argv);
+  int status = 0;
+  const auto parsed = parse_flags(argc, argv, status);  // fashion_mnist_flags.cpp
+  if (!parsed) return status;  // --help, or a flag it refused
+  const Flags& f = *parsed;
   if (f.threads > 0) mt::set_num_threads(f.threads);
   if (f.device == "cuda") {
     std::fprintf(stderr, "fashion_mnist: --device cuda: the CUDA training path is not built yet; "
