@@ -75,12 +75,7 @@ namespace ops {
 // cols (N*OH*OW, KH*KW*C) = the taps of every window of x (N, H, W, C), zero where padded.
 template <Device D, TensorLike Cols, TensorLike X>
 void im2col(Context<D>& ctx, Cols&& cols, const X& x, const Window2D& g) {
-  detail::require_runs<op::conv2d, D, X>();
-  detail::require_same_dtype_and_device<Cols, X>();
-  detail::require_float_dtype<X>();
-  
-  if constexpr (detail::compatible<Cols, X> && FloatDtype<dtype_of<X>> &&
-                detail::runs<op::conv2d, D, X>) {
+  if constexpr (detail::check_elementwise<op::conv2d, D, Cols, X>()) {
     detail::check_window("im2col", g);
     detail::check_window_shape("im2col", "x", x.shape(), detail::window_input_shape(g));
     detail::check_window_shape("im2col", "cols", cols.shape(), detail::window_cols_shape(g));
@@ -91,12 +86,7 @@ void im2col(Context<D>& ctx, Cols&& cols, const X& x, const Window2D& g) {
 // dx (N, H, W, C) = col2im(dcols): each element sums every tap that read it. Overwrites dx.
 template <Device D, TensorLike DX, TensorLike DCols>
 void col2im(Context<D>& ctx, DX&& dx, const DCols& dcols, const Window2D& g) {
-  detail::require_runs<op::conv2d, D, DCols>();
-  detail::require_same_dtype_and_device<DX, DCols>();
-  detail::require_float_dtype<DCols>();
-  
-  if constexpr (detail::compatible<DX, DCols> && FloatDtype<dtype_of<DCols>> &&
-                detail::runs<op::conv2d, D, DCols>) {
+  if constexpr (detail::check_elementwise<op::conv2d, D, DX, DCols>()) {
     detail::check_window("col2im", g);
     detail::check_window_shape("col2im", "dcols", dcols.shape(), detail::window_cols_shape(g));
     detail::check_window_shape("col2im", "dx", dx.shape(), detail::window_input_shape(g));
@@ -110,14 +100,9 @@ void col2im(Context<D>& ctx, DX&& dx, const DCols& dcols, const Window2D& g) {
 // winners for backward, or is empty (inference: nothing saved).
 template <Device D, TensorLike Y, TensorLike I, TensorLike X>
 void maxpool2d(Context<D>& ctx, Y&& y, I&& argmax, const X& x, const Window2D& g) {
-  detail::require_runs<op::maxpool2d, D, X>();
-  detail::require_same_dtype_and_device<Y, X>();
   static_assert(same_dtype<dtype_of<I>, std::int32_t>,
                 "mantissa::ops::maxpool2d: argmax indices are std::int32_t (note below)");
-  detail::require_float_dtype<X>();
-  
-  if constexpr (detail::compatible<Y, X> && FloatDtype<dtype_of<X>> &&
-                detail::runs<op::maxpool2d, D, X>) {
+  if constexpr (detail::check_elementwise<op::maxpool2d, D, Y, X>()) {
     detail::check_window("maxpool2d", g);
     detail::check_argmax_range("maxpool2d", g);
     detail::check_window_shape("maxpool2d", "x", x.shape(), detail::window_input_shape(g));
@@ -125,8 +110,8 @@ void maxpool2d(Context<D>& ctx, Y&& y, I&& argmax, const X& x, const Window2D& g
     if (!argmax.empty())
       detail::check_window_shape("maxpool2d", "argmax", argmax.shape(),
                                  detail::window_output_shape(g));
-    Backend<D>::maxpool_forward(ctx, y.view().data(), argmax.empty() ? nullptr : argmax.view().data(),
-                         x.data(), g);
+    Backend<D>::maxpool_forward(ctx, y.view().data(),
+                                argmax.empty() ? nullptr : argmax.view().data(), x.data(), g);
   }
 }
 
@@ -135,15 +120,10 @@ void maxpool2d(Context<D>& ctx, Y&& y, I&& argmax, const X& x, const Window2D& g
 template <Device D, TensorLike DX, TensorLike DY, TensorLike I>
 void maxpool2d_backward(Context<D>& ctx, DX&& dx, const DY& dy, const I& argmax,
                         const Window2D& g) {
-  detail::require_runs<op::maxpool2d, D, DY>();
-  detail::require_same_dtype_and_device<DX, DY>();
   static_assert(same_dtype<dtype_of<I>, std::int32_t>,
                 "mantissa::ops::maxpool2d_backward: argmax indices are std::int32_t (note "
                 "below)");
-  detail::require_float_dtype<DY>();
-  
-  if constexpr (detail::compatible<DX, DY> && FloatDtype<dtype_of<DY>> &&
-                detail::runs<op::maxpool2d, D, DY>) {
+  if constexpr (detail::check_elementwise<op::maxpool2d, D, DX, DY>()) {
     detail::check_window("maxpool2d_backward", g);
     detail::check_argmax_range("maxpool2d_backward", g);
     detail::check_window_shape("maxpool2d_backward", "dy", dy.shape(),

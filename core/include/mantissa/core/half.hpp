@@ -129,82 +129,58 @@ static_assert(std::is_trivially_copyable_v<bfloat16> && std::is_standard_layout_
 
 // ---- std::numeric_limits --------------------------------------------------------------------
 
-template <>
-class std::numeric_limits<mantissa::half> {
-  using T = mantissa::half;
-  static constexpr T b(std::uint16_t v) noexcept { return T(mantissa::from_bits, v); }
+namespace mantissa::detail {
 
- public:
-  static constexpr bool is_specialized = true;
-  static constexpr bool is_signed = true;
-  static constexpr bool is_integer = false;
-  static constexpr bool is_exact = false;
-  static constexpr bool has_infinity = true;
-  static constexpr bool has_quiet_NaN = true;
-  static constexpr bool has_signaling_NaN = true;
+// What std::numeric_limits says of a 2-byte float: its exponent range, its digits and the bit
+// patterns of min, lowest, max, epsilon, round_error, infinity, quiet_NaN, signaling_NaN,
+// denorm_min (in that order).
+struct Format16 {
+  bool iec559;
+  int digits, digits10, max_digits10, min_exponent, min_exponent10, max_exponent,
+      max_exponent10;
+  std::uint16_t bits[9];
+};
+// IEEE binary16: min 2^-14, max 65504, epsilon 2^-10, denorm_min 2^-24.
+inline constexpr Format16 half_format{
+    true, 11, 3, 5, -13, -4, 16, 4,
+    {0x0400, 0xfbff, 0x7bff, 0x1400, 0x3800, 0x7c00, 0x7e00, 0x7d00, 0x0001}};
+// bfloat16, not an IEEE interchange format: float's exponent range with 8 significant bits;
+// min 2^-126, max ~3.39e38, epsilon 2^-7, denorm_min 2^-133.
+inline constexpr Format16 bfloat16_format{
+    false, 8, 2, 4, -125, -37, 128, 38,
+    {0x0080, 0xff7f, 0x7f7f, 0x3c00, 0x3f00, 0x7f80, 0x7fc0, 0x7fa0, 0x0001}};
+
+template <class T, const Format16& F>
+struct limits_16bit {
+  static constexpr T b(int i) noexcept { return T(from_bits, F.bits[i]); }
+  static constexpr bool is_specialized = true, is_signed = true, is_integer = false;
+  static constexpr bool is_exact = false, has_infinity = true, has_quiet_NaN = true;
+  static constexpr bool has_signaling_NaN = true, has_denorm_loss = false, is_bounded = true;
+  static constexpr bool is_modulo = false, traps = false, tinyness_before = false;
+  static constexpr bool is_iec559 = F.iec559;
   static constexpr std::float_denorm_style has_denorm = std::denorm_present;
-  static constexpr bool has_denorm_loss = false;
   static constexpr std::float_round_style round_style = std::round_to_nearest;
-  static constexpr bool is_iec559 = true;
-  static constexpr bool is_bounded = true;
-  static constexpr bool is_modulo = false;
-  static constexpr int digits = 11;
-  static constexpr int digits10 = 3;
-  static constexpr int max_digits10 = 5;
-  static constexpr int radix = 2;
-  static constexpr int min_exponent = -13;
-  static constexpr int min_exponent10 = -4;
-  static constexpr int max_exponent = 16;
-  static constexpr int max_exponent10 = 4;
-  static constexpr bool traps = false;
-  static constexpr bool tinyness_before = false;
-  static constexpr T min() noexcept { return b(0x0400); }        // 2^-14
-  static constexpr T lowest() noexcept { return b(0xfbff); }     // -65504
-  static constexpr T max() noexcept { return b(0x7bff); }        // 65504
-  static constexpr T epsilon() noexcept { return b(0x1400); }    // 2^-10
-  static constexpr T round_error() noexcept { return b(0x3800); }  // 0.5
-  static constexpr T infinity() noexcept { return b(0x7c00); }
-  static constexpr T quiet_NaN() noexcept { return b(0x7e00); }
-  static constexpr T signaling_NaN() noexcept { return b(0x7d00); }
-  static constexpr T denorm_min() noexcept { return b(0x0001); }  // 2^-24
+  static constexpr int radix = 2, digits = F.digits, digits10 = F.digits10;
+  static constexpr int max_digits10 = F.max_digits10;
+  static constexpr int min_exponent = F.min_exponent, min_exponent10 = F.min_exponent10;
+  static constexpr int max_exponent = F.max_exponent, max_exponent10 = F.max_exponent10;
+  static constexpr T min() noexcept { return b(0); }
+  static constexpr T lowest() noexcept { return b(1); }
+  static constexpr T max() noexcept { return b(2); }
+  static constexpr T epsilon() noexcept { return b(3); }
+  static constexpr T round_error() noexcept { return b(4); }
+  static constexpr T infinity() noexcept { return b(5); }
+  static constexpr T quiet_NaN() noexcept { return b(6); }
+  static constexpr T signaling_NaN() noexcept { return b(7); }
+  static constexpr T denorm_min() noexcept { return b(8); }
 };
 
-template <>
-class std::numeric_limits<mantissa::bfloat16> {
-  using T = mantissa::bfloat16;
-  static constexpr T b(std::uint16_t v) noexcept { return T(mantissa::from_bits, v); }
+}  // namespace mantissa::detail
 
- public:
-  static constexpr bool is_specialized = true;
-  static constexpr bool is_signed = true;
-  static constexpr bool is_integer = false;
-  static constexpr bool is_exact = false;
-  static constexpr bool has_infinity = true;
-  static constexpr bool has_quiet_NaN = true;
-  static constexpr bool has_signaling_NaN = true;
-  static constexpr std::float_denorm_style has_denorm = std::denorm_present;
-  static constexpr bool has_denorm_loss = false;
-  static constexpr std::float_round_style round_style = std::round_to_nearest;
-  static constexpr bool is_iec559 = false;  // not an IEEE interchange format
-  static constexpr bool is_bounded = true;
-  static constexpr bool is_modulo = false;
-  static constexpr int digits = 8;
-  static constexpr int digits10 = 2;
-  static constexpr int max_digits10 = 4;
-  static constexpr int radix = 2;
-  static constexpr int min_exponent = -125;
-  static constexpr int min_exponent10 = -37;
-  static constexpr int max_exponent = 128;
-  static constexpr int max_exponent10 = 38;
-  static constexpr bool traps = false;
-  static constexpr bool tinyness_before = false;
-  static constexpr T min() noexcept { return b(0x0080); }         // 2^-126
-  static constexpr T lowest() noexcept { return b(0xff7f); }
-  static constexpr T max() noexcept { return b(0x7f7f); }         // ~3.39e38
-  static constexpr T epsilon() noexcept { return b(0x3c00); }     // 2^-7
-  static constexpr T round_error() noexcept { return b(0x3f00); }  // 0.5
-  static constexpr T infinity() noexcept { return b(0x7f80); }
-  static constexpr T quiet_NaN() noexcept { return b(0x7fc0); }
-  static constexpr T signaling_NaN() noexcept { return b(0x7fa0); }
-  static constexpr T denorm_min() noexcept { return b(0x0001); }  // 2^-133
-};
+template <>
+class std::numeric_limits<mantissa::half>
+    : public mantissa::detail::limits_16bit<mantissa::half, mantissa::detail::half_format> {};
+template <>
+class std::numeric_limits<mantissa::bfloat16>
+    : public mantissa::detail::limits_16bit<mantissa::bfloat16,
+                                            mantissa::detail::bfloat16_format> {};

@@ -49,6 +49,20 @@ constexpr void require_runs() {
   require_context<D, device_of<X>>();
   if constexpr (same_context_device<D, device_of<X>>) require_kernel<Op, D, dtype_of<X>>();
 }
+
+// The checks of an op writing `Out` from inputs `In, More...` of one floating dtype on one
+// device, in the order their messages read best (dtypes, devices, the output, the kernel).
+// Returns whether all hold: the op's body is guarded by it, so that a failed check prints
+// its one message and not a cascade.
+template <class Op, class D, class Out, class In, class... More>
+constexpr bool check_elementwise() {
+  (require_same_dtype_and_device<In, More>(), ...);
+  require_same_dtype_and_device<Out, In>();
+  require_writable<Out>();
+  require_runs<Op, D, In>();
+  return (compatible<In, More> && ...) && compatible<Out, In> && is_writable<Out> &&
+         FloatDtype<dtype_of<In>> && runs<Op, D, In>;
+}
 }  // namespace detail
 
 // ---- out-parameter forms ------------------------------------------------------------------
@@ -56,12 +70,7 @@ namespace ops {
 
 template <Device D, TensorLike O, TensorLike A, TensorLike B>
 void binary(Context<D>& ctx, BinaryOp f, O&& out, const A& a, const B& b) {
-  detail::require_same_dtype_and_device<A, B>();
-  detail::require_same_dtype_and_device<O, A>();
-  detail::require_writable<O>();
-  detail::require_runs<op::binary, D, A>();
-  if constexpr (detail::compatible<A, B> && detail::compatible<O, A> && is_writable<O> &&
-                FloatDtype<dtype_of<A>> && detail::runs<op::binary, D, A>) {
+  if constexpr (detail::check_elementwise<op::binary, D, O, A, B>()) {
     detail::check_same_shape("binary op", a.shape(), b.shape());
     detail::check_same_shape("binary op (output)", out.shape(), a.shape());
     Backend<D>::binary(ctx, f, a.data(), b.data(), out.view().data(), a.numel());
@@ -79,11 +88,7 @@ void mul(Context<D>& ctx, O&& out, const A& a, const B& b) { binary(ctx, BinaryO
 template <Device D, TensorLike O, TensorLike A>
 void binary_scalar(Context<D>& ctx, BinaryOp f, O&& out, const A& a, float s,
                    bool scalar_first = false) {
-  detail::require_same_dtype_and_device<O, A>();
-  detail::require_writable<O>();
-  detail::require_runs<op::binary, D, A>();
-  if constexpr (detail::compatible<O, A> && is_writable<O> && FloatDtype<dtype_of<A>> &&
-                detail::runs<op::binary, D, A>) {
+  if constexpr (detail::check_elementwise<op::binary, D, O, A>()) {
     detail::check_same_shape("scalar op (output)", out.shape(), a.shape());
     Backend<D>::binary_scalar(ctx, f, a.data(), s, scalar_first, out.view().data(), a.numel());
   }
@@ -94,11 +99,7 @@ void binary_scalar(Context<D>& ctx, BinaryOp f, O&& out, const A& a, float s,
 // y = f(x) (softmax over the last axis), computed in float32, rounded once into y's dtype.
 template <Device D, TensorLike Y, TensorLike X>
 void activation(Context<D>& ctx, Activation f, Y&& y, const X& x) {
-  detail::require_same_dtype_and_device<Y, X>();
-  detail::require_writable<Y>();
-  detail::require_runs<op::activation, D, X>();
-  if constexpr (detail::compatible<Y, X> && is_writable<Y> && FloatDtype<dtype_of<X>> &&
-                detail::runs<op::activation, D, X>) {
+  if constexpr (detail::check_elementwise<op::activation, D, Y, X>()) {
     detail::check_same_shape("activation (output)", y.shape(), x.shape());
     const auto c = detail::last_axis(x.shape());
     if (x.numel()) Backend<D>::activation_forward(ctx, f, y.view().data(), x.data(), x.numel() / c, c);
@@ -108,12 +109,7 @@ void activation(Context<D>& ctx, Activation f, Y&& y, const X& x) {
 // dx = dy * f'(.), written with the forward output y (see vocabulary.hpp). dx may alias dy.
 template <Device D, TensorLike DX, TensorLike DY, TensorLike Y>
 void activation_backward(Context<D>& ctx, Activation f, DX&& dx, const DY& dy, const Y& y) {
-  detail::require_same_dtype_and_device<DX, DY>();
-  detail::require_same_dtype_and_device<DY, Y>();
-  detail::require_writable<DX>();
-  detail::require_runs<op::activation, D, Y>();
-  if constexpr (detail::compatible<DX, DY> && detail::compatible<DY, Y> && is_writable<DX> &&
-                FloatDtype<dtype_of<Y>> && detail::runs<op::activation, D, Y>) {
+  if constexpr (detail::check_elementwise<op::activation, D, DX, DY, Y>()) {
     detail::check_same_shape("activation_backward", dy.shape(), y.shape());
     detail::check_same_shape("activation_backward (dx)", dx.shape(), y.shape());
     const auto c = detail::last_axis(y.shape());

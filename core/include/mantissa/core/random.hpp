@@ -51,22 +51,31 @@ void fill_normal(TensorView<T, Cpu> x, float mean, float stddev, Generator& gen)
 // image loader's per-epoch shuffle use it.
 void shuffle(std::span<std::int64_t> order, const Generator& gen) noexcept;
 
+namespace detail {
+// A tensor of numbers drawn on the host by fill(view) (the same counter-based stream for
+// every device), then copied to D when D is not the host.
+template <FloatDtype T, Device D, class Fill>
+Tensor<T, D> drawn(Shape shape, Fill fill) {
+  auto host = Tensor<T, Cpu>::empty(shape);
+  fill(host.view());
+  if constexpr (std::same_as<D, Cpu>) {
+    return host;
+  } else {
+    auto t = Tensor<T, D>::empty(shape);
+    copy_bytes<D, Cpu>(t.data(), host.data(), host.size_bytes());
+    return t;
+  }
+}
+}  // namespace detail
+
 template <FloatDtype T, Device D = Cpu>
 Tensor<T, D> uniform(Shape shape, float lo, float hi, Generator& gen) {
-  static_assert(std::same_as<D, Cpu>, "mantissa::uniform: the CUDA generator arrives with the "
-                                      "CUDA backend; draw on Cpu and move with to<Cuda>(x)");
-  auto t = Tensor<T, D>::empty(shape);
-  fill_uniform<T>(t.view(), lo, hi, gen);
-  return t;
+  return detail::drawn<T, D>(shape, [&](TensorView<T> v) { fill_uniform<T>(v, lo, hi, gen); });
 }
 
 template <FloatDtype T, Device D = Cpu>
 Tensor<T, D> normal(Shape shape, float mean, float stddev, Generator& gen) {
-  static_assert(std::same_as<D, Cpu>, "mantissa::normal: the CUDA generator arrives with the "
-                                      "CUDA backend; draw on Cpu and move with to<Cuda>(x)");
-  auto t = Tensor<T, D>::empty(shape);
-  fill_normal<T>(t.view(), mean, stddev, gen);
-  return t;
+  return detail::drawn<T, D>(shape, [&](TensorView<T> v) { fill_normal<T>(v, mean, stddev, gen); });
 }
 
 }  // namespace mantissa

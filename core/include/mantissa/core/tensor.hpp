@@ -54,12 +54,30 @@ inline constexpr bool bounds_checks = true;
 #else
 inline constexpr bool bounds_checks = false;
 #endif
+
+// What a tensor and a view both say about their extent.
+template <class T>
+class Extent {
+ public:
+  const Shape& shape() const noexcept { return shape_; }
+  int rank() const noexcept { return shape_.rank(); }
+  std::int64_t numel() const noexcept { return shape_.numel(); }
+  std::size_t size_bytes() const noexcept {
+    return static_cast<std::size_t>(numel()) * sizeof(T);
+  }
+  bool empty() const noexcept { return numel() == 0; }
+
+ protected:
+  Extent() = default;
+  explicit Extent(Shape s) noexcept : shape_(s) {}
+  Shape shape_{0};  // (any); (0,) when empty: a rank-0 shape would claim one element
+};
 }  // namespace detail
 
 // ---- TensorView ---------------------------------------------------------------------------
 
 template <class T, class D = Cpu>
-class TensorView {
+class TensorView : public detail::Extent<std::remove_const_t<T>> {
   static_assert(is_dtype_v<std::remove_const_t<T>>,
                 "mantissa::TensorView<T>: T is not a dtype; the dtypes are float, mantissa::half, "
                 "mantissa::bfloat16, std::int32_t and std::uint8_t (const-qualified for a "
@@ -72,8 +90,9 @@ class TensorView {
   using element_type = T;
   using device_type = D;
 
+
   TensorView() = default;
-  TensorView(T* data, Shape shape) noexcept : data_(data), shape_(shape) {}
+  TensorView(T* data, Shape shape) noexcept : detail::Extent<value_type>(shape), data_(data) {}
 
   // A mutable view converts to a read-only one, never the other way.
   operator TensorView<const T, D>() const noexcept  // NOLINT(google-explicit-constructor)
@@ -86,23 +105,16 @@ class TensorView {
   // An owning copy (defined below Tensor).
   Tensor<value_type, D> clone() const;
   T* data() const noexcept { return data_; }
-  const Shape& shape() const noexcept { return shape_; }
-  int rank() const noexcept { return shape_.rank(); }
-  std::int64_t numel() const noexcept { return shape_.numel(); }
-  std::size_t size_bytes() const noexcept {
-    return static_cast<std::size_t>(numel()) * sizeof(T);
-  }
-  bool empty() const noexcept { return numel() == 0; }
 
   // Same memory, another shape of the same element count.
   TensorView reshape(Shape s) const {
-    if (s.numel() != numel()) detail::throw_reshape_error(shape_, s);
+    if (s.numel() != this->numel()) detail::throw_reshape_error(shape_, s);
     return {data_, s};
   }
 
   // Rows [begin, end) of axis 0: a batch slice.
   TensorView slice(std::int64_t begin, std::int64_t end) const {
-    if (rank() == 0 || begin < 0 || end < begin || end > shape_[0])
+    if (this->rank() == 0 || begin < 0 || end < begin || end > shape_[0])
       detail::throw_slice_error(begin, end, shape_);
     return {data_ + begin * shape_.stride(0), shape_.with(0, end - begin)};
   }
@@ -112,7 +124,7 @@ class TensorView {
     requires is_host_device<D>
   {
     if constexpr (detail::bounds_checks)
-      if (flat < 0 || flat >= numel()) detail::throw_index_error(flat, numel(), -1, shape_);
+      if (flat < 0 || flat >= this->numel()) detail::throw_index_error(flat, this->numel(), -1, shape_);
     return data_[flat];
   }
 
@@ -150,7 +162,7 @@ class TensorView {
   T* end() const noexcept
     requires is_host_device<D>
   {
-    return data_ + numel();
+    return data_ + this->numel();
   }
 
  private:
@@ -164,8 +176,8 @@ class TensorView {
 
   template <class... I>
   std::int64_t checked_offset(I... idx) const {
-    if (static_cast<int>(sizeof...(I)) != rank())
-      detail::throw_index_error(static_cast<std::int64_t>(sizeof...(I)), rank(), -2, shape_);
+    if (static_cast<int>(sizeof...(I)) != this->rank())
+      detail::throw_index_error(static_cast<std::int64_t>(sizeof...(I)), this->rank(), -2, shape_);
     std::int64_t off = 0;
     int axis = 0;
     auto step = [&](std::int64_t i) {
@@ -178,14 +190,14 @@ class TensorView {
     return off;
   }
 
+  using detail::Extent<value_type>::shape_;
   T* data_ = nullptr;
-  Shape shape_{0};  // (any)
 };
 
 // ---- Tensor -------------------------------------------------------------------------------
 
 template <class T, class D>
-class Tensor {
+class Tensor : public detail::Extent<T> {
   static_assert(is_dtype_v<T>,
                 "mantissa::Tensor<T>: T is not a dtype; the dtypes are float, mantissa::half, "
                 "mantissa::bfloat16, std::int32_t and std::uint8_t. Parse text into numbers "
@@ -218,9 +230,8 @@ class Tensor {
   Tensor(const Tensor&) = delete;  // Tensor is move-only: copy explicitly with x.clone()
   Tensor& operator=(const Tensor&) = delete;  // move-only: y = x.clone() or std::move(x)
 
-  Tensor(Tensor&& o) noexcept : data_(std::exchange(o.data_, nullptr)), shape_(o.shape_) {
-    o.shape_ = Shape{0};
-  }
+  Tensor(Tensor&& o) noexcept
+      : detail::Extent<T>(std::exchange(o.shape_, Shape{0})), data_(std::exchange(o.data_, nullptr)) {}
   Tensor& operator=(Tensor&& o) noexcept {
     if (this != &o) {
       D::deallocate(data_);
@@ -254,7 +265,7 @@ class Tensor {
 
   Tensor clone() const {
     Tensor t = empty(shape_);
-    if (data_) copy_bytes<D, D>(t.data_, data_, size_bytes());
+    if (data_) copy_bytes<D, D>(t.data_, data_, this->size_bytes());
     return t;
   }
 
@@ -263,19 +274,14 @@ class Tensor {
   operator TensorView<T, D>() noexcept { return view(); }               // NOLINT
   operator TensorView<const T, D>() const noexcept { return view(); }   // NOLINT
 
+  using detail::Extent<T>::empty;
+
   T* data() noexcept { return data_; }
   const T* data() const noexcept { return data_; }
-  const Shape& shape() const noexcept { return shape_; }
-  int rank() const noexcept { return shape_.rank(); }
-  std::int64_t numel() const noexcept { return shape_.numel(); }
-  std::size_t size_bytes() const noexcept {
-    return static_cast<std::size_t>(numel()) * sizeof(T);
-  }
-  bool empty() const noexcept { return numel() == 0; }
 
   // In place: same buffer, another shape of the same element count.
   void reshape_(Shape s) {
-    if (s.numel() != numel()) detail::throw_reshape_error(shape_, s);
+    if (s.numel() != this->numel()) detail::throw_reshape_error(shape_, s);
     shape_ = s;
   }
   TensorView<T, D> reshape(Shape s) { return view().reshape(s); }
@@ -286,7 +292,7 @@ class Tensor {
   }
 
   void zero() {
-    if (data_) D::zero_bytes(data_, size_bytes());
+    if (data_) D::zero_bytes(data_, this->size_bytes());
   }
 
   // ---- host element access (Cpu only) ----
@@ -344,7 +350,7 @@ class Tensor {
   T* end() noexcept
     requires is_host_device<D>
   {
-    return data_ + numel();
+    return data_ + this->numel();
   }
   const T* begin() const noexcept
     requires is_host_device<D>
@@ -354,18 +360,18 @@ class Tensor {
   const T* end() const noexcept
     requires is_host_device<D>
   {
-    return data_ + numel();
+    return data_ + this->numel();
   }
 
  private:
+  using detail::Extent<T>::shape_;
   T* data_ = nullptr;
-  Shape shape_{0};  // (any); (0,) when empty: a rank-0 shape would claim one element
 };
 
 template <class T, class D>
 Tensor<std::remove_const_t<T>, D> TensorView<T, D>::clone() const {
   auto t = Tensor<std::remove_const_t<T>, D>::empty(shape_);
-  if (data_) copy_bytes<D, D>(t.data(), data_, size_bytes());
+  if (data_) copy_bytes<D, D>(t.data(), data_, this->size_bytes());
   return t;
 }
 

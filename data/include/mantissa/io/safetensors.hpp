@@ -21,15 +21,16 @@
 
 namespace mantissa::io {
 
-// "F32", "F16", "BF16", "I32", "U8": safetensors' names for the dtypes.
+// "F32", "F16", "BF16", "I32", "U8": safetensors' names for the dtypes (dtype.hpp's).
+constexpr std::string_view safetensors_name(std::string_view dtype) {
+  constexpr std::string_view ours[] = {"float32", "float16", "bfloat16", "int32", "uint8"};
+  constexpr std::string_view theirs[] = {"F32", "F16", "BF16", "I32", "U8"};
+  for (std::size_t i = 0; i < 5; ++i)
+    if (ours[i] == dtype) return theirs[i];
+  return "";
+}
 template <Dtype T>
-inline constexpr std::string_view safetensors_dtype = [] {
-  if constexpr (std::same_as<T, float>) return "F32";
-  else if constexpr (std::same_as<T, half>) return "F16";
-  else if constexpr (std::same_as<T, bfloat16>) return "BF16";
-  else if constexpr (std::same_as<T, std::int32_t>) return "I32";
-  else return "U8";
-}();
+inline constexpr std::string_view safetensors_dtype = safetensors_name(dtype_name<T>);
 
 struct TensorRecord {
   std::string name;

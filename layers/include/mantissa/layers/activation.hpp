@@ -10,12 +10,27 @@
 namespace mantissa {
 
 template <Policy P, Device D>
+class ActivationLayer;
+
+// The specs users write: ReLU(), Sigmoid(), Tanh(), Softmax().
+template <Activation F>
+struct ActivationSpec : MakesLayer<ActivationSpec<F>, ActivationLayer> {
+  static constexpr Activation function = F;
+};
+using ReLU = ActivationSpec<Activation::relu>;
+using Sigmoid = ActivationSpec<Activation::sigmoid>;
+using Tanh = ActivationSpec<Activation::tanh>;
+using Softmax = ActivationSpec<Activation::softmax>;
+
+template <Policy P, Device D>
 class ActivationLayer final : public Layer<P, D> {
  public:
   using typename Layer<P, D>::View;
   using typename Layer<P, D>::CView;
 
   explicit ActivationLayer(Activation f) : f_(f) {}
+  template <Activation F>
+  explicit ActivationLayer(ActivationSpec<F>) : f_(F) {}
 
   std::string_view kind() const override { return activation_name(f_); }
 
@@ -35,18 +50,5 @@ class ActivationLayer final : public Layer<P, D> {
  private:
   Activation f_;
 };
-
-// The specs users write: ReLU(), Sigmoid(), Tanh(), Softmax().
-template <Activation F>
-struct ActivationSpec {
-  template <class P, class D>
-  std::unique_ptr<Layer<P, D>> make() const {
-    return std::make_unique<ActivationLayer<P, D>>(F);
-  }
-};
-using ReLU = ActivationSpec<Activation::relu>;
-using Sigmoid = ActivationSpec<Activation::sigmoid>;
-using Tanh = ActivationSpec<Activation::tanh>;
-using Softmax = ActivationSpec<Activation::softmax>;
 
 }  // namespace mantissa

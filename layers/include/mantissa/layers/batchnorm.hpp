@@ -9,11 +9,21 @@
 namespace mantissa {
 
 template <Policy P, Device D>
+class BatchNormLayer;
+
+// The spec users write: BatchNorm(), BatchNorm{.momentum = 0.9f}.
+struct BatchNorm : MakesLayer<BatchNorm, BatchNormLayer> {
+  float momentum = 0.99f;
+  float epsilon = 1e-3f;
+};
+
+template <Policy P, Device D>
 class BatchNormLayer final : public Layer<P, D> {
  public:
   using typename Layer<P, D>::View;
   using typename Layer<P, D>::CView;
 
+  explicit BatchNormLayer(BatchNorm spec) : momentum_(spec.momentum), epsilon_(spec.epsilon) {}
   BatchNormLayer(float momentum, float epsilon) : momentum_(momentum), epsilon_(epsilon) {}
 
   std::string_view kind() const override { return "BatchNorm"; }
@@ -59,15 +69,6 @@ class BatchNormLayer final : public Layer<P, D> {
   std::unique_ptr<Parameter<P, D>> gamma_, beta_;  // (C) float32 masters, used directly
   Tensor<float, D> mean_, inv_std_;                // (C) of the last training batch
   Tensor<float, D> running_mean_, running_var_;    // (C)
-};
-
-struct BatchNorm {
-  float momentum = 0.99f;
-  float epsilon = 1e-3f;
-  template <class P, class D>
-  std::unique_ptr<Layer<P, D>> make() const {
-    return std::make_unique<BatchNormLayer<P, D>>(momentum, epsilon);
-  }
 };
 
 }  // namespace mantissa

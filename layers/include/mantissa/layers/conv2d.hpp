@@ -36,7 +36,7 @@ struct Conv2DOptions {
 
 // The spec users write: Conv2D(32, 3, same), Conv2D(64, {3, 5}, valid, {.strides = 2}),
 // Conv2D(16, 1, {.bias = false}).
-struct Conv2D {
+struct Conv2D : MakesLayer<Conv2D, Conv2DLayer> {
   std::int64_t filters;
   Size2D kernel;
   Padding padding;
@@ -45,11 +45,6 @@ struct Conv2D {
   explicit Conv2D(std::int64_t f, Size2D k, Padding p = valid, Conv2DOptions o = {})
       : filters(f), kernel(k), padding(p), options(o) {}
   explicit Conv2D(std::int64_t f, Size2D k, Conv2DOptions o) : Conv2D(f, k, valid, o) {}
-
-  template <class P, class D>
-  std::unique_ptr<Layer<P, D>> make() const {
-    return std::make_unique<Conv2DLayer<P, D>>(*this);
-  }
 };
 
 template <Policy P, Device D>

@@ -19,16 +19,11 @@ struct DenseOptions {
 };
 
 // The spec users write: Dense(128), Dense(10, {.bias = false, .init = Init::he_normal}).
-struct Dense {
+struct Dense : MakesLayer<Dense, DenseLayer> {
   std::int64_t units;
   DenseOptions options;
 
   explicit Dense(std::int64_t u, DenseOptions o = {}) : units(u), options(o) {}
-
-  template <class P, class D>
-  std::unique_ptr<Layer<P, D>> make() const {
-    return std::make_unique<DenseLayer<P, D>>(*this);
-  }
 };
 
 template <Policy P, Device D>

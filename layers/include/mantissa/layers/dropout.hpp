@@ -10,15 +10,26 @@
 namespace mantissa {
 
 template <Policy P, Device D>
+class DropoutLayer;
+
+// The spec users write: Dropout(0.25f), Dropout(0.5f, /*seed*/ 7).
+struct Dropout : MakesLayer<Dropout, DropoutLayer> {
+  float rate;
+  std::uint64_t seed = 0;
+  explicit Dropout(float r, std::uint64_t s = 0) : rate(r), seed(s) {}
+};
+
+template <Policy P, Device D>
 class DropoutLayer final : public Layer<P, D> {
  public:
   using typename Layer<P, D>::View;
   using typename Layer<P, D>::CView;
 
-  DropoutLayer(float rate, std::uint64_t seed) : rate_(rate), gen_(seed) {
-    if (!(rate >= 0.0f && rate < 1.0f))
-      throw ShapeError("Dropout: rate must be in [0, 1), got " + std::to_string(rate));
+  explicit DropoutLayer(Dropout spec) : rate_(spec.rate), gen_(spec.seed) {
+    if (!(rate_ >= 0.0f && rate_ < 1.0f))
+      throw ShapeError("Dropout: rate must be in [0, 1), got " + std::to_string(rate_));
   }
+  DropoutLayer(float rate, std::uint64_t seed) : DropoutLayer(Dropout(rate, seed)) {}
 
   std::string_view kind() const override { return "Dropout"; }
   Shape build(const Shape& input, Generator&) override { return input; }
@@ -48,16 +59,6 @@ class DropoutLayer final : public Layer<P, D> {
   Generator gen_;
   std::uint64_t offset_ = 0;
   bool training_mask_ = false;
-};
-
-struct Dropout {
-  float rate;
-  std::uint64_t seed = 0;
-  explicit Dropout(float r, std::uint64_t s = 0) : rate(r), seed(s) {}
-  template <class P, class D>
-  std::unique_ptr<Layer<P, D>> make() const {
-    return std::make_unique<DropoutLayer<P, D>>(rate, seed);
-  }
 };
 
 }  // namespace mantissa

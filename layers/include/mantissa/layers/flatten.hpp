@@ -7,10 +7,18 @@
 namespace mantissa {
 
 template <Policy P, Device D>
+class FlattenLayer;
+
+// The spec users write: Flatten().
+struct Flatten : MakesLayer<Flatten, FlattenLayer> {};
+
+template <Policy P, Device D>
 class FlattenLayer final : public Layer<P, D> {
+  using View = TensorView<typename P::compute, D>;
+  using CView = TensorView<const typename P::compute, D>;
+
  public:
-  using typename Layer<P, D>::View;
-  using typename Layer<P, D>::CView;
+  explicit FlattenLayer(Flatten) {}
 
   std::string_view kind() const override { return "Flatten"; }
   Shape build(const Shape& input, Generator&) override { return Shape{input.numel()}; }
@@ -19,13 +27,6 @@ class FlattenLayer final : public Layer<P, D> {
   }
   void backward(Context<D>&, View dx, CView dy, CView, CView, Accumulate) override {
     if (!dx.empty()) copy_bytes<D, D>(dx.data(), dy.data(), dy.size_bytes());
-  }
-};
-
-struct Flatten {
-  template <class P, class D>
-  std::unique_ptr<Layer<P, D>> make() const {
-    return std::make_unique<FlattenLayer<P, D>>();
   }
 };
 

@@ -18,14 +18,31 @@
 #pragma once
 
 #include <memory>
-#include <string>
 #include <string_view>
-#include <vector>
 
-#include "mantissa/core/core.hpp"
 #include "mantissa/layers/parameter.hpp"
 
 namespace mantissa {
+
+template <Policy P, Device D>
+class Layer;
+
+// Anything Sequential can hold: a layer spec such as Dense(128) that makes the layer for a
+// policy and device, or a ready layer object of the right type (a user's custom layer).
+template <class S, class P, class D>
+concept LayerSpec = requires(const S& s) {
+  { s.template make<P, D>() } -> std::convertible_to<std::unique_ptr<Layer<P, D>>>;
+};
+
+// What a spec derives from to make its layer class template L from itself, for whatever
+// policy and device the model has: struct Dense : MakesLayer<Dense, DenseLayer> { ... }.
+template <class Spec, template <Policy, Device> class L>
+struct MakesLayer {
+  template <class P, class D>
+  std::unique_ptr<Layer<P, D>> make() const {
+    return std::make_unique<L<P, D>>(static_cast<const Spec&>(*this));
+  }
+};
 
 template <Policy P, Device D>
 class Layer {
@@ -73,13 +90,6 @@ class Layer {
   //           every parameter's grad = dL/dparam (acc == overwrite) or += it (acc == add),
   //           in float32.
   virtual void backward(Ctx& ctx, View dx, CView dy, CView x, CView y, Accumulate acc) = 0;
-};
-
-// Anything Sequential can hold: a layer spec such as Dense(128) that makes the layer for a
-// policy and device, or a ready layer object of the right type (a user's custom layer).
-template <class S, class P, class D>
-concept LayerSpec = requires(const S& s) {
-  { s.template make<P, D>() } -> std::convertible_to<std::unique_ptr<Layer<P, D>>>;
 };
 
 }  // namespace mantissa

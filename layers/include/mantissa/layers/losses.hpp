@@ -99,37 +99,30 @@ struct SoftmaxCrossEntropyKind {
   }
 };
 
-struct BinaryCrossEntropyKind {
-  static constexpr const char* name = "BinaryCrossEntropy";
-  template <class L, class Y>
-  static constexpr bool accepts = is_float_targets<dtype_of<Y>>;
-  template <class L, class Y>
-  static constexpr void check_types() {
-    static_assert(is_float_targets<dtype_of<Y>>,
-                  "mantissa::BinaryCrossEntropy: targets are float32 in [0, 1] (their dtype is "
-                  "in the note below); convert them explicitly: cast<float>(y)");
-  }
-  template <Device D, class L, class Y>
-  static void run(Context<D>& ctx, TensorView<float, D> value, TensorView<float, D> grad,
-                  const L& logits, const Y& targets) {
-    ops::binary_cross_entropy(ctx, value, grad, logits, targets);
-  }
-};
+// The losses of outputs against float32 targets: binary cross-entropy (targets in [0, 1])
+// and mean squared error.
+enum class FloatTargetLoss { binary_cross_entropy, mean_squared_error };
 
-struct MeanSquaredErrorKind {
-  static constexpr const char* name = "MeanSquaredError";
+template <FloatTargetLoss K>
+struct FloatTargetKind {
+  static constexpr const char* name =
+      K == FloatTargetLoss::binary_cross_entropy ? "BinaryCrossEntropy" : "MeanSquaredError";
   template <class L, class Y>
   static constexpr bool accepts = is_float_targets<dtype_of<Y>>;
   template <class L, class Y>
   static constexpr void check_types() {
     static_assert(is_float_targets<dtype_of<Y>>,
-                  "mantissa::MeanSquaredError: targets are float32 (their dtype is in the note "
-                  "below); convert them explicitly: cast<float>(y)");
+                  "mantissa: the targets of BinaryCrossEntropy (in [0, 1]) and MeanSquaredError "
+                  "are float32 (their dtype is in the note below); convert them explicitly: "
+                  "cast<float>(y)");
   }
   template <Device D, class L, class Y>
   static void run(Context<D>& ctx, TensorView<float, D> value, TensorView<float, D> grad,
-                  const L& y, const Y& targets) {
-    ops::mean_squared_error(ctx, value, grad, y, targets);
+                  const L& outputs, const Y& targets) {
+    if constexpr (K == FloatTargetLoss::binary_cross_entropy)
+      ops::binary_cross_entropy(ctx, value, grad, outputs, targets);
+    else
+      ops::mean_squared_error(ctx, value, grad, outputs, targets);
   }
 };
 
@@ -167,7 +160,8 @@ class Loss {
 };
 
 using SoftmaxCrossEntropy = Loss<detail::SoftmaxCrossEntropyKind>;
-using BinaryCrossEntropy = Loss<detail::BinaryCrossEntropyKind>;
-using MeanSquaredError = Loss<detail::MeanSquaredErrorKind>;
+using BinaryCrossEntropy =
+    Loss<detail::FloatTargetKind<detail::FloatTargetLoss::binary_cross_entropy>>;
+using MeanSquaredError = Loss<detail::FloatTargetKind<detail::FloatTargetLoss::mean_squared_error>>;
 
 }  // namespace mantissa

@@ -20,7 +20,7 @@ template <Policy P, Device D>
 class MaxPool2DLayer;
 
 // The spec users write: MaxPool2D(2), MaxPool2D(3, 2), MaxPool2D(2, same), MaxPool2D({2, 3}).
-struct MaxPool2D {
+struct MaxPool2D : MakesLayer<MaxPool2D, MaxPool2DLayer> {
   Size2D pool;
   Size2D strides;
   Padding padding;
@@ -31,17 +31,11 @@ struct MaxPool2D {
   // (pool 2, stride 3, through the copy constructor) and the call would be ambiguous.
   explicit MaxPool2D(const std::int64_t (&p)[2], Padding pad = valid)
       : MaxPool2D(Size2D(p[0], p[1]), pad) {}
-
-  template <class P, class D>
-  std::unique_ptr<Layer<P, D>> make() const {
-    return std::make_unique<MaxPool2DLayer<P, D>>(*this);
-  }
 };
 
 template <Policy P, Device D>
 class MaxPool2DLayer final : public Layer<P, D> {
  public:
-  using T = typename P::compute;
   using typename Layer<P, D>::View;
   using typename Layer<P, D>::CView;
 
@@ -58,7 +52,7 @@ class MaxPool2DLayer final : public Layer<P, D> {
     const auto g = window_2d(1, input[0], input[1], input[2], spec_.pool, spec_.strides,
                              spec_.padding);
     detail::check_argmax_range("MaxPool2D", g);
-    pool_ = ops::MaxPool2d<T, D>(g);  // a rebuilt layer may have another geometry
+    pool_ = ops::MaxPool2d<typename P::compute, D>(g);  // a rebuilt layer may have another geometry
     return Shape{g.oh, g.ow, g.c};
   }
 
@@ -79,7 +73,7 @@ class MaxPool2DLayer final : public Layer<P, D> {
 
  private:
   MaxPool2D spec_;
-  ops::MaxPool2d<T, D> pool_;  // the geometry and the device's state (the winners, on the CPU)
+  ops::MaxPool2d<typename P::compute, D> pool_;  // the geometry and the device's state (the winners, on the CPU)
 };
 
 }  // namespace mantissa

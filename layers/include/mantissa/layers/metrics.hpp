@@ -15,12 +15,18 @@
 namespace mantissa {
 
 namespace detail {
-// hits / n from an accumulate op's sums (loss * n, hits, n), read back once.
-template <Device D, class Accumulate>
-float batch_fraction(Accumulate accumulate) {
+// The fraction of correct rows of one batch, from the accumulate op for the targets' dtype
+// (int32 class labels: argmax == label; float32 targets: (logit > 0) == (target >= 0.5)),
+// read back once.
+template <TensorLike L, TensorLike Y>
+float fraction_correct(const L& logits, const Y& targets) {
+  using D = device_of<L>;
   auto& ctx = default_context<D>();
   Tensor<float, D> sums(Shape{3}), zero_loss(Shape{1});
-  accumulate(ctx, sums.view(), TensorView<const float, D>(zero_loss.view()));
+  if constexpr (std::same_as<dtype_of<Y>, std::int32_t>)
+    ops::accumulate_classification(ctx, sums.view(), cview(logits), cview(targets), zero_loss.view());
+  else
+    ops::accumulate_binary(ctx, sums.view(), cview(logits), cview(targets), zero_loss.view());
   float host[3];
   copy_bytes<Cpu, D>(host, sums.data(), sizeof host);
   return host[2] > 0.0f ? host[1] / host[2] : 0.0f;
@@ -29,24 +35,16 @@ float batch_fraction(Accumulate accumulate) {
 
 template <TensorLike L, TensorLike Y>
 float accuracy(const L& logits, const Y& labels) {
-  detail::require_float_dtype<L>();
   static_assert(same_dtype<dtype_of<Y>, std::int32_t>,
                 "mantissa::accuracy: labels are int32 class indices (note below)");
-  using D = device_of<L>;
-  return detail::batch_fraction<D>([&](Context<D>& ctx, auto sums, auto loss) {
-    ops::accumulate_classification(ctx, sums, cview(logits), cview(labels), loss);
-  });
+  return detail::fraction_correct(logits, labels);
 }
 
 template <TensorLike L, TensorLike Y>
 float binary_accuracy(const L& logits, const Y& targets) {
-  detail::require_float_dtype<L>();
   static_assert(same_dtype<dtype_of<Y>, float>,
                 "mantissa::binary_accuracy: targets are float32 (note below)");
-  using D = device_of<L>;
-  return detail::batch_fraction<D>([&](Context<D>& ctx, auto sums, auto loss) {
-    ops::accumulate_binary(ctx, sums, cview(logits), cview(targets), loss);
-  });
+  return detail::fraction_correct(logits, targets);
 }
 
 template <TensorLike L, TensorLike Y>

@@ -37,21 +37,15 @@ class AdamFamily : public OptimizerBase<P, D, AdamFamily<P, D, Decoupled>> {
  public:
   using Options = std::conditional_t<Decoupled, AdamWOptions, AdamOptions>;
 
-  AdamFamily(Sequential<P, D>& model, Options o = {})
-      : Base(&model.trainables(), o.lr, o.schedule), o_(o) {
+  template <class Model>
+    requires requires(Model& m) { m.trainables(); }
+  AdamFamily(Model& model, Options o = {})
+      : Base(Base::trainables_of(model), o.lr, o.schedule), o_(o) {
     if (!(o.beta1 >= 0.0f && o.beta1 < 1.0f && o.beta2 >= 0.0f && o.beta2 < 1.0f))
       throw ValueError("Adam: betas must be in [0, 1)");
-    m_ = Tensor<float, D>(Shape{this->t_->arena.size()});
-    v_ = Tensor<float, D>(Shape{this->t_->arena.size()});
-  }
-
-  // An optimizer of one policy cannot be built on a model of another.
-  template <Policy Q>
-    requires(!std::same_as<Q, P>)
-  AdamFamily(Sequential<Q, D>&, Options = {}) : Base(nullptr, 1.0f, std::nullopt) {
-    static_assert(same_policy<Q, P>,
-                  "mantissa: the optimizer's policy differs from the model's (model first in "
-                  "the note below); let the model choose: Adam opt(model, ...) deduces it");
+    const Shape arena{this->t_ ? this->t_->arena.size() : 0};
+    m_ = Tensor<float, D>(arena);
+    v_ = Tensor<float, D>(arena);
   }
 
   // The moments, one view per parameter.

@@ -109,6 +109,18 @@ class OptimizerBase {
 
   Context<D>& context() const noexcept { return *t_->ctx; }
 
+  // The model's parameters and arenas, for the constructor: a model of another policy than
+  // the optimizer's does not compile.
+  template <class Model>
+  static Trainables<P, D>* trainables_of(Model& model) {
+    using Q = typename Model::policy_type;
+    static_assert(same_policy<Q, P>,
+                  "mantissa: the optimizer's policy differs from the model's (model first in "
+                  "the note below); let the model choose: Adam opt(model, ...) deduces it");
+    if constexpr (same_policy<Q, P>) return &model.trainables();
+    else return nullptr;
+  }
+
   Trainables<P, D>* t_;
   std::int64_t steps_ = 0;
   float lr_;

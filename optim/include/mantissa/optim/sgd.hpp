@@ -24,20 +24,14 @@ class SGD : public OptimizerBase<P, D, SGD<P, D>> {
   friend Base;
 
  public:
-  SGD(Sequential<P, D>& model, SgdOptions o = {})
-      : Base(&model.trainables(), o.lr, o.schedule), o_(o) {
+  template <class Model>
+    requires requires(Model& m) { m.trainables(); }
+  SGD(Model& model, SgdOptions o = {})
+      : Base(Base::trainables_of(model), o.lr, o.schedule), o_(o) {
     if (o.nesterov && o.momentum <= 0.0f)
       throw ValueError("SGD: Nesterov momentum needs momentum > 0");
-    if (o.momentum != 0.0f) velocity_ = Tensor<float, D>(Shape{this->t_->arena.size()});
-  }
-
-  // An optimizer of one policy cannot be built on a model of another.
-  template <Policy Q>
-    requires(!std::same_as<Q, P>)
-  SGD(Sequential<Q, D>&, SgdOptions = {}) : Base(nullptr, 1.0f, std::nullopt) {
-    static_assert(same_policy<Q, P>,
-                  "mantissa: the optimizer's policy differs from the model's (model first in "
-                  "the note below); let the model choose: Adam opt(model, ...) deduces it");
+    if (o.momentum != 0.0f && this->t_)
+      velocity_ = Tensor<float, D>(Shape{this->t_->arena.size()});
   }
 
   // The momentum buffers, one view per parameter (empty without momentum).
