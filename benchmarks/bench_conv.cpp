@@ -54,100 +54,93 @@ const char* dtype_name() {
   return std::is_same_v<typename P::compute, float> ? "float32" : "bfloat16";
 }
 
-// ---- whole layers ---------------------------------------------------------------------------
-
-template <class P>
-void BM_Conv2D(benchmark::State& state, ConvCase cc) {
-  using T = typename P::compute;
-  mt::set_num_threads(static_cast<int>(state.range(0)));
-  mt::Conv2DLayer<P, mt::Cpu> conv(mt::Conv2D(cc.filters, 3, mt::same));
-  mt::Generator gen(1);
-  const mt::Shape out = conv.build(mt::Shape{cc.h, cc.w, cc.c}, gen).prepend(kBatch);
-  conv.reserve(mt::default_context<mt::Cpu>(), kBatch);
-  auto x = mt::normal<T>(mt::Shape{kBatch, cc.h, cc.w, cc.c}, 0.0f, 1.0f, gen);
-  auto dy = mt::normal<T>(out, 0.0f, 0.1f, gen);
-  mt::Tensor<T> y(out), dx(cc.dx ? x.shape() : mt::Shape{0});
-  auto step = [&] {
-    conv.forward(mt::default_context<mt::Cpu>(), y.view(), x.view(), mt::Mode::train);
-    conv.backward(mt::default_context<mt::Cpu>(), dx.view(), dy.view(), x.view(), y.view(), mt::Accumulate::overwrite);
-  };
-  step();  // warm-up: see kWarmup
+// Runs `step` once untimed (see kWarmup), then once per iteration.
+template <class F>
+void run_timed(benchmark::State& state, F step) {
+  step();
   for (auto _ : state) {
     step();
     benchmark::ClobberMemory();
   }
+}
+
+// A counter of `amount` per iteration, reported per second of real time.
+benchmark::Counter per_second(double amount) {
+  return benchmark::Counter(amount, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+// ---- whole layers ---------------------------------------------------------------------------
+
+// Times forward(train) + backward of `spec`'s layer on a batch of (h, w, c) images drawn from
+// N(0, 1), with dy from N(0, dy_stddev); dx is computed only when `with_dx`. Returns the
+// output shape, batch first.
+template <class Layer, class Spec>
+mt::Shape time_layer_step(benchmark::State& state, const Spec& spec, mt::Shape image,
+                          float dy_stddev, bool with_dx) {
+  using T = typename Layer::T;
+  auto& ctx = mt::default_context<mt::Cpu>();
+  mt::set_num_threads(static_cast<int>(state.range(0)));
+  Layer layer(spec);
+  mt::Generator gen(1);
+  const mt::Shape out = layer.build(image, gen).prepend(kBatch);
+  layer.reserve(ctx, kBatch);
+  auto x = mt::normal<T>(image.prepend(kBatch), 0.0f, 1.0f, gen);
+  auto dy = mt::normal<T>(out, 0.0f, dy_stddev, gen);
+  mt::Tensor<T> y(out), dx(with_dx ? x.shape() : mt::Shape{0});
+  run_timed(state, [&] {
+    layer.forward(ctx, y.view(), x.view(), mt::Mode::train);
+    layer.backward(ctx, dx.view(), dy.view(), x.view(), y.view(), mt::Accumulate::overwrite);
+  });
+  return out;
+}
+
+template <class P>
+void BM_Conv2D(benchmark::State& state, ConvCase cc) {
+  const mt::Shape out = time_layer_step<mt::Conv2DLayer<P, mt::Cpu>>(
+      state, mt::Conv2D(cc.filters, 3, mt::same), mt::Shape{cc.h, cc.w, cc.c}, 0.1f, cc.dx);
   const double m = double(kBatch * out[1] * out[2]), k = 9.0 * double(cc.c), n = double(cc.filters);
   const double flops = 2.0 * m * k * n * (cc.dx ? 3.0 : 2.0);
-  state.counters["GFLOP/s"] =
-      benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
-  state.counters["images/s"] =
-      benchmark::Counter(double(kBatch), benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["GFLOP/s"] = per_second(flops * 1e-9);
+  state.counters["images/s"] = per_second(double(kBatch));
 }
 
 template <class P>
 void BM_MaxPool2D(benchmark::State& state, PoolCase pc) {
   using T = typename P::compute;
-  mt::set_num_threads(static_cast<int>(state.range(0)));
-  mt::MaxPool2DLayer<P, mt::Cpu> pool(mt::MaxPool2D(2));
-  mt::Generator gen(1);
-  const mt::Shape out = pool.build(mt::Shape{pc.h, pc.w, pc.c}, gen).prepend(kBatch);
-  pool.reserve(mt::default_context<mt::Cpu>(), kBatch);
-  auto x = mt::normal<T>(mt::Shape{kBatch, pc.h, pc.w, pc.c}, 0.0f, 1.0f, gen);
-  auto dy = mt::normal<T>(out, 0.0f, 1.0f, gen);
-  mt::Tensor<T> y(out), dx(x.shape());
-  auto step = [&] {
-    pool.forward(mt::default_context<mt::Cpu>(), y.view(), x.view(), mt::Mode::train);
-    pool.backward(mt::default_context<mt::Cpu>(), dx.view(), dy.view(), x.view(), y.view(), mt::Accumulate::overwrite);
-  };
-  step();  // warm-up: see kWarmup
-  for (auto _ : state) {
-    step();
-    benchmark::ClobberMemory();
-  }
+  const mt::Shape image{pc.h, pc.w, pc.c};
+  const mt::Shape out =
+      time_layer_step<mt::MaxPool2DLayer<P, mt::Cpu>>(state, mt::MaxPool2D(2), image, 1.0f, true);
   // forward reads x, writes y and argmax; backward reads dy and argmax, writes dx.
-  const double bytes = double(x.numel()) * 2 * sizeof(T) + double(y.numel()) * 2 * (sizeof(T) + 4);
-  state.counters["GB/s"] =
-      benchmark::Counter(bytes * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
-  state.counters["images/s"] =
-      benchmark::Counter(double(kBatch), benchmark::Counter::kIsIterationInvariantRate);
+  const double bytes =
+      double(image.numel() * kBatch) * 2 * sizeof(T) + double(out.numel()) * 2 * (sizeof(T) + 4);
+  state.counters["GB/s"] = per_second(bytes * 1e-9);
+  state.counters["images/s"] = per_second(double(kBatch));
 }
 
 // ---- the data-movement kernels alone ----------------------------------------------------------
 
-template <class P>
-void BM_Im2col(benchmark::State& state, ConvCase cc) {
-  using T = typename P::compute;
-  mt::set_num_threads(static_cast<int>(state.range(0)));
-  const auto g = mt::window_2d(kBatch, cc.h, cc.w, cc.c, 3, 1, mt::same);
-  mt::Generator gen(1);
-  auto x = mt::normal<T>(mt::Shape{kBatch, cc.h, cc.w, cc.c}, 0.0f, 1.0f, gen);
-  auto cols = mt::Tensor<T>::empty(mt::Shape{kBatch * g.oh * g.ow, 9 * cc.c});
-  mt::ops::im2col(mt::default_context<mt::Cpu>(), cols, x, g);  // warm-up: see kWarmup
-  for (auto _ : state) {
-    mt::ops::im2col(mt::default_context<mt::Cpu>(), cols, x, g);
-    benchmark::ClobberMemory();
-  }
-  const double bytes = double(x.numel() + cols.numel()) * sizeof(T);
-  state.counters["GB/s"] =
-      benchmark::Counter(bytes * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
-}
+// im2col reads the (N, H, W, C) image and writes its (N OH OW, 9 C) columns for a 3 x 3 `same`
+// window; col2im, its adjoint, goes the other way. The input is drawn from N(0, 1).
+enum class Columns { im2col, col2im };
 
-template <class P>
-void BM_Col2im(benchmark::State& state, ConvCase cc) {
+template <class P, Columns op>
+void BM_Columns(benchmark::State& state, ConvCase cc) {
   using T = typename P::compute;
+  auto& ctx = mt::default_context<mt::Cpu>();
   mt::set_num_threads(static_cast<int>(state.range(0)));
   const auto g = mt::window_2d(kBatch, cc.h, cc.w, cc.c, 3, 1, mt::same);
+  const mt::Shape image{kBatch, cc.h, cc.w, cc.c}, columns{kBatch * g.oh * g.ow, 9 * cc.c};
+  constexpr bool to_columns = op == Columns::im2col;
   mt::Generator gen(1);
-  auto dcols = mt::normal<T>(mt::Shape{kBatch * g.oh * g.ow, 9 * cc.c}, 0.0f, 1.0f, gen);
-  auto dx = mt::Tensor<T>::empty(mt::Shape{kBatch, cc.h, cc.w, cc.c});
-  mt::ops::col2im(mt::default_context<mt::Cpu>(), dx, dcols, g);  // warm-up: see kWarmup
-  for (auto _ : state) {
-    mt::ops::col2im(mt::default_context<mt::Cpu>(), dx, dcols, g);
-    benchmark::ClobberMemory();
-  }
-  const double bytes = double(dx.numel() + dcols.numel()) * sizeof(T);
-  state.counters["GB/s"] =
-      benchmark::Counter(bytes * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+  auto in = mt::normal<T>(to_columns ? image : columns, 0.0f, 1.0f, gen);
+  auto out = mt::Tensor<T>::empty(to_columns ? columns : image);
+  run_timed(state, [&] {
+    if constexpr (to_columns)
+      mt::ops::im2col(ctx, out, in, g);
+    else
+      mt::ops::col2im(ctx, out, in, g);
+  });
+  state.counters["GB/s"] = per_second(double(in.numel() + out.numel()) * sizeof(T) * 1e-9);
 }
 
 // One batch per iteration, wall-clock time, on 1 and 2 threads. With repetitions, "min" and
@@ -162,21 +155,21 @@ void configure(benchmark::internal::Benchmark* b) {
       "max", [](const std::vector<double>& v) { return *std::max_element(v.begin(), v.end()); });
 }
 
+// Registers `fn(state, c)` as "<prefix>/<case name>", configured as above.
+template <class Case, class F>
+void add(const std::string& prefix, const Case& c, F fn) {
+  configure(benchmark::RegisterBenchmark((prefix + "/" + c.name).c_str(), fn, c));
+}
+
 template <class P>
 void register_all() {
   const std::string dt = dtype_name<P>();
   for (const auto& cc : kConv) {
-    configure(
-        benchmark::RegisterBenchmark(("Conv2D/" + dt + "/" + cc.name).c_str(), BM_Conv2D<P>, cc));
-    configure(
-        benchmark::RegisterBenchmark(("im2col/" + dt + "/" + cc.name).c_str(), BM_Im2col<P>, cc));
-    if (cc.dx)
-      configure(
-          benchmark::RegisterBenchmark(("col2im/" + dt + "/" + cc.name).c_str(), BM_Col2im<P>, cc));
+    add("Conv2D/" + dt, cc, BM_Conv2D<P>);
+    add("im2col/" + dt, cc, BM_Columns<P, Columns::im2col>);
+    if (cc.dx) add("col2im/" + dt, cc, BM_Columns<P, Columns::col2im>);
   }
-  for (const auto& pc : kPool)
-    configure(benchmark::RegisterBenchmark(("MaxPool2D/" + dt + "/" + pc.name).c_str(),
-                                           BM_MaxPool2D<P>, pc));
+  for (const auto& pc : kPool) add("MaxPool2D/" + dt, pc, BM_MaxPool2D<P>);
 }
 
 }  // namespace

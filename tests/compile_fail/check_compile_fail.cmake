@@ -70,21 +70,20 @@ if(NOT expect_success AND n_checks EQUAL 0)
 endif()
 
 # ---- compile ----------------------------------------------------------------------------
-set(flags -std=c++20 -fsyntax-only -fdiagnostics-color=never)
-string(REPLACE "|" ";" include_dirs "${INCLUDE_DIRS}")
-foreach(dir IN LISTS include_dirs)
-  if(NOT dir STREQUAL "")
-    list(APPEND flags "-I${dir}")
-  endif()
-endforeach()
-if(DEFINED DEFINES AND NOT DEFINES STREQUAL "")
-  string(REPLACE "|" ";" defines "${DEFINES}")
-  foreach(def IN LISTS defines)
-    if(NOT def STREQUAL "")
-      list(APPEND flags "-D${def}")
+# append_each(<prefix> <a|b|...>): appends <prefix><item> to `flags` for each non-empty item.
+function(append_each prefix packed)
+  string(REPLACE "|" ";" items "${packed}")
+  foreach(item IN LISTS items)
+    if(NOT item STREQUAL "")
+      list(APPEND flags "${prefix}${item}")
     endif()
   endforeach()
-endif()
+  set(flags "${flags}" PARENT_SCOPE)
+endfunction()
+
+set(flags -std=c++20 -fsyntax-only -fdiagnostics-color=never)
+append_each(-I "${INCLUDE_DIRS}")
+append_each(-D "${DEFINES}")  # DEFINES is optional: unset, it adds nothing
 
 set(ENV{LC_ALL} C)  # plain ASCII quotes in gcc's messages, whatever the user's locale
 set(ENV{GCC_COLORS} "")

@@ -59,6 +59,20 @@ auto reference_cnn() {
       mt::Flatten(), mt::Dense(32), mt::ReLU(), mt::Dense(10));
 }
 
+// The reference CNN on device D with its Adam and its loss scaler: what one training run holds.
+template <class D>
+struct TrainingRun {
+  std::unique_ptr<mt::Sequential<F16, D>> model = reference_cnn<D>();
+  mt::Adam<F16, D> opt{*model};
+  mt::LossScaler scaler;
+
+  // fit() with softmax cross-entropy, no progress output, checkpoints into `out` if given.
+  mt::History fit(Synthetic& data, int epochs, const std::filesystem::path& out = {}) {
+    return mt::fit(*model, opt, scaler, mt::SoftmaxCrossEntropy{}, data,
+                   mt::FitOptions<Synthetic>{.epochs = epochs, .out = out, .progress = false});
+  }
+};
+
 template <class D>
 std::vector<float> host_masters(mt::Sequential<F16, D>& model) {
   std::vector<float> out;
@@ -76,34 +90,29 @@ static_assert(!mt::has_kernel<mt::op::gemm, mt::Cuda, mt::half>);  // asked per 
 
 TEST(CountingDevice, TrainsTheReferenceCnnBitForBitAsTheCpu) {
   Synthetic data(96, 32);
-  auto cpu = reference_cnn<mt::Cpu>();
-  auto dev = reference_cnn<Counting>();
-  mt::Adam cpu_opt(*cpu);
-  mt::Adam dev_opt(*dev);
-  mt::LossScaler cpu_scaler, dev_scaler;
-  const mt::FitOptions<Synthetic> o{.epochs = 2, .out = {}, .progress = false};
-  const auto hc = mt::fit(*cpu, cpu_opt, cpu_scaler, mt::SoftmaxCrossEntropy{}, data, o);
-  const auto hd = mt::fit(*dev, dev_opt, dev_scaler, mt::SoftmaxCrossEntropy{}, data, o);
-  const auto wc = host_masters(*cpu), wd = host_masters(*dev);
+  TrainingRun<mt::Cpu> cpu;
+  TrainingRun<Counting> dev;
+  const auto hc = cpu.fit(data, 2);
+  const auto hd = dev.fit(data, 2);
+  const auto wc = host_masters(*cpu.model), wd = host_masters(*dev.model);
   ASSERT_EQ(wc.size(), wd.size());
   EXPECT_EQ(std::memcmp(wc.data(), wd.data(), wc.size() * sizeof(float)), 0);
   ASSERT_EQ(hc.epochs.size(), 2u);
   EXPECT_EQ(hc.epochs[1].loss, hd.epochs[1].loss);
   EXPECT_EQ(hc.epochs[1].accuracy, hd.epochs[1].accuracy);
-  EXPECT_EQ(cpu_opt.steps(), dev_opt.steps());
+  EXPECT_EQ(cpu.opt.steps(), dev.opt.steps());
   EXPECT_LT(hd.epochs[1].loss, hd.epochs[0].loss);  // it trained
 }
 
 TEST(CountingDevice, OneHostReadPerTrainingStepAndNoAllocation) {
   Synthetic data(128, 32);
-  auto model = reference_cnn<Counting>();
-  mt::Adam opt(*model);
-  mt::LossScaler scaler;
+  TrainingRun<Counting> run;
   mt::SoftmaxCrossEntropy loss_fn;
-  model->reserve(32);
+  run.model->reserve(32);
   mt::Tensor<mt::half, Counting> x = mt::to<Counting>(data.batch(0).x);
   mt::Tensor<std::int32_t, Counting> y = mt::to<Counting>(data.batch(0).y);
   auto step = [&] {
+    auto& [model, opt, scaler] = run;
     auto loss = loss_fn(model->context(), model->forward(x), y);
     return opt.step(scaler.unscale(model->backward(scaler.scale(loss))), scaler);
   };
@@ -120,13 +129,10 @@ TEST(CountingDevice, OneHostReadPerTrainingStepAndNoAllocation) {
 
 TEST(CountingDevice, FitReadsOncePerStepAndOncePerEpoch) {
   Synthetic data(160, 32);  // 5 batches
-  auto model = reference_cnn<Counting>();
-  mt::Adam opt(*model);
-  mt::LossScaler scaler;
+  TrainingRun<Counting> run;
   auto& c = Counting::counters();
   const auto before = c;
-  const auto h = mt::fit(*model, opt, scaler, mt::SoftmaxCrossEntropy{}, data,
-                         mt::FitOptions<Synthetic>{.epochs = 2, .out = {}, .progress = false});
+  const auto h = run.fit(data, 2);
   // Per epoch: one status read per step, one read of the running loss and accuracy.
   EXPECT_EQ(c.host_reads - before.host_reads, 2 * (data.batches() + 1));
   ASSERT_EQ(h.epochs.size(), 2u);
@@ -134,9 +140,8 @@ TEST(CountingDevice, FitReadsOncePerStepAndOncePerEpoch) {
 
 TEST(CountingDevice, FusedUnscaleAndUpdateAreOneLaunchEachPerStep) {
   Synthetic data(32, 32);
-  auto model = reference_cnn<Counting>();
-  mt::Adam opt(*model);
-  mt::LossScaler scaler;
+  TrainingRun<Counting> run;
+  auto& [model, opt, scaler] = run;
   mt::SoftmaxCrossEntropy loss_fn;
   const auto x = mt::to<Counting>(data.batch(0).x);
   const auto y = mt::to<Counting>(data.batch(0).y);
@@ -153,19 +158,15 @@ TEST(CountingDevice, FusedUnscaleAndUpdateAreOneLaunchEachPerStep) {
 
 TEST(CountingDevice, CheckpointsRoundTripThroughTheHost) {
   Synthetic data(64, 32);
-  auto model = reference_cnn<Counting>();
-  mt::Adam opt(*model);
-  mt::LossScaler scaler;
+  TrainingRun<Counting> trained;
   const auto dir = std::filesystem::temp_directory_path() / "mantissa_counting_ckpt";
   std::filesystem::remove_all(dir);
-  (void)mt::fit(*model, opt, scaler, mt::SoftmaxCrossEntropy{}, data,
-                mt::FitOptions<Synthetic>{.epochs = 1, .out = dir, .progress = false});
-  auto again = reference_cnn<Counting>();
-  mt::Adam opt2(*again);
-  mt::LossScaler scaler2;
-  const auto pos = mt::load_checkpoint(dir / "checkpoint.safetensors", *again, opt2, &scaler2);
+  (void)trained.fit(data, 1, dir);
+  TrainingRun<Counting> again;
+  const auto pos =
+      mt::load_checkpoint(dir / "checkpoint.safetensors", *again.model, again.opt, &again.scaler);
   EXPECT_EQ(pos.epoch, 1);
-  EXPECT_EQ(opt2.steps(), opt.steps());
-  EXPECT_EQ(host_masters(*again), host_masters(*model));
+  EXPECT_EQ(again.opt.steps(), trained.opt.steps());
+  EXPECT_EQ(host_masters(*again.model), host_masters(*trained.model));
   std::filesystem::remove_all(dir);
 }

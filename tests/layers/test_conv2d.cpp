@@ -9,6 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "common/layer_checks.hpp"
+#include "common/nhwc_reference.hpp"
+#include "common/policies.hpp"
 #include "mantissa/layers/conv2d.hpp"
 #include "mantissa/mantissa.hpp"
 
@@ -37,22 +40,14 @@ double forward_tolerance() {
     return 2.5 * std::ldexp(1.0, -8);
 }
 
-// TensorFlow's padding, written out again independently of mt::window_2d.
-struct Axis {
-  std::int64_t out, pad;
-};
-Axis axis_geometry(std::int64_t in, std::int64_t k, std::int64_t s, mt::Padding p) {
-  if (p == mt::Padding::valid) return {(in - k) / s + 1, 0};
-  const std::int64_t out = (in + s - 1) / s;
-  return {out, std::max<std::int64_t>((out - 1) * s + k - in, 0) / 2};
-}
-
-// The direct 7-loop convolution in double: x (N, H, W, C), w (KH, KW, C, F), b (F).
+// The direct 7-loop convolution in double: x (N, H, W, C), w (KH, KW, C, F), b (F), with
+// TensorFlow's padding from nhwc_reference.hpp (independent of mt::window_2d).
 std::vector<double> naive_conv(const std::vector<double>& x, const std::vector<double>& w,
                                const std::vector<double>& b, std::int64_t N, std::int64_t H,
                                std::int64_t W, std::int64_t C, std::int64_t F, mt::Size2D k,
                                mt::Size2D s, mt::Padding p, double* scale) {
-  const Axis ah = axis_geometry(H, k.h, s.h, p), aw = axis_geometry(W, k.w, s.w, p);
+  const auto ah = mt_test::axis_geometry(H, k.h, s.h, p);
+  const auto aw = mt_test::axis_geometry(W, k.w, s.w, p);
   std::vector<double> y(static_cast<std::size_t>(N * ah.out * aw.out * F));
   for (std::int64_t n = 0; n < N; ++n)
     for (std::int64_t oh = 0; oh < ah.out; ++oh)
@@ -82,25 +77,11 @@ std::vector<double> to_doubles(mt::TensorView<const T, mt::Cpu> t) {
   return v;
 }
 
-template <class P>
-std::string build_error(const mt::Conv2D& spec, const Shape& input) {
-  try {
-    auto layer = spec.make<P, mt::Cpu>();
-    mt::Generator gen(1);
-    layer->build(input, gen);
-  } catch (const mt::ShapeError& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
 }  // namespace
 
 template <class P>
 class Conv2DTyped : public ::testing::Test {};
-using Policies =
-    ::testing::Types<mt::policy::float32, mt::policy::mixed_float16, mt::policy::mixed_bfloat16>;
-TYPED_TEST_SUITE(Conv2DTyped, Policies);
+TYPED_TEST_SUITE(Conv2DTyped, mt_test::Policies);
 
 // ---- forward against the naive convolution ------------------------------------------------
 
@@ -149,11 +130,7 @@ TYPED_TEST(Conv2DTyped, ForwardMatchesNaiveConvolution) {
 
 TYPED_TEST(Conv2DTyped, Gradients) {
   using P = TypeParam;
-  struct Case {
-    mt::Conv2D spec;
-    Shape input;
-  };
-  const Case cases[] = {
+  const mt_test::LayerCase<mt::Conv2D> cases[] = {
       {mt::Conv2D(2, 3, mt::same), Shape{5, 4, 3}},
       {mt::Conv2D(3, {2, 3}, mt::valid, {.strides = 2}), Shape{5, 7, 2}},
       {mt::Conv2D(2, 3, mt::same, {.strides = {2, 1}, .bias = false}), Shape{6, 5, 2}},
@@ -225,6 +202,7 @@ TEST(Conv2D, KernelLayoutInitAndParameterNames) {
 
 TEST(Conv2D, ShapeErrorsSayWhatIsNeeded) {
   using P = mt::policy::float32;
+  using mt_test::build_error;
   EXPECT_EQ(build_error<P>(mt::Conv2D(4, 3), Shape{2, 5, 3}),
             "got input shape (2, 5, 3) but needs a height and width of at least the kernel "
             "size (3, 3) under valid padding (the kernel is larger than the 2 x 5 image); use "
@@ -344,21 +322,9 @@ TEST(Conv2DOps, ShapeChecksNameTheOperand) {
 
 TEST(Conv2D, ReserveThenForwardAndBackwardAllocateNothing) {
   using P = mt::policy::mixed_bfloat16;
-  using T = P::compute;
   for (auto spec : {mt::Conv2D(8, 3, mt::same), mt::Conv2D(8, 1)}) {
     mt::Conv2DLayer<P, mt::Cpu> conv(spec);
-    mt::Generator gen(3);
-    const Shape out = conv.build(Shape{9, 9, 4}, gen).prepend(4);
-    conv.reserve(mt::default_context<mt::Cpu>(), 4);
-    auto x = mt::normal<T>(Shape{4, 9, 9, 4}, 0.0f, 1.0f, gen);
-    Tensor<T> y(out), dy(out), dx(x.shape());
-    const auto before = mt::cpu_allocation_stats().allocations;
-    for (int step = 0; step < 2; ++step) {
-      conv.forward(mt::default_context<mt::Cpu>(), y.view(), x.view(), mt::Mode::train);
-      conv.backward(mt::default_context<mt::Cpu>(), dx.view(), dy.view(), x.view(), y.view(), mt::Accumulate::overwrite);
-      conv.forward(mt::default_context<mt::Cpu>(), y.slice(0, 3), x.slice(0, 3), mt::Mode::infer);  // a smaller batch
-    }
-    EXPECT_EQ(mt::cpu_allocation_stats().allocations, before);
+    EXPECT_EQ(mt_test::allocations_in_reserved_steps(conv, Shape{9, 9, 4}, 4), 0u);
   }
 }
 

@@ -8,6 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "common/layer_checks.hpp"
+#include "common/nhwc_reference.hpp"
+#include "common/policies.hpp"
 #include "mantissa/layers/maxpool2d.hpp"
 #include "mantissa/mantissa.hpp"
 
@@ -18,7 +21,7 @@ using mt::Tensor;
 namespace {
 
 // The naive max pool: y (N, OH, OW, C) and the flat (ih, iw, c) index of the first maximum,
-// with TensorFlow's padding written out independently of mt::window_2d.
+// with TensorFlow's padding from nhwc_reference.hpp (independent of mt::window_2d).
 struct Naive {
   std::vector<float> y;
   std::vector<std::int32_t> arg;
@@ -27,16 +30,11 @@ struct Naive {
 template <class T>
 Naive naive_pool(const Tensor<T>& x, mt::Size2D k, mt::Size2D s, mt::Padding p) {
   const std::int64_t N = x.shape()[0], H = x.shape()[1], W = x.shape()[2], C = x.shape()[3];
-  auto axis = [&](std::int64_t in, std::int64_t kk, std::int64_t ss, std::int64_t* pad) {
-    if (p == mt::Padding::valid) return *pad = 0, (in - kk) / ss + 1;
-    const std::int64_t out = (in + ss - 1) / ss;
-    *pad = std::max<std::int64_t>((out - 1) * ss + kk - in, 0) / 2;
-    return out;
-  };
-  std::int64_t pt = 0, pl = 0;
+  const auto ah = mt_test::axis_geometry(H, k.h, s.h, p);
+  const auto aw = mt_test::axis_geometry(W, k.w, s.w, p);
   Naive r;
-  r.oh = axis(H, k.h, s.h, &pt);
-  r.ow = axis(W, k.w, s.w, &pl);
+  r.oh = ah.out;
+  r.ow = aw.out;
   for (std::int64_t n = 0; n < N; ++n)
     for (std::int64_t oh = 0; oh < r.oh; ++oh)
       for (std::int64_t ow = 0; ow < r.ow; ++ow)
@@ -45,7 +43,7 @@ Naive naive_pool(const Tensor<T>& x, mt::Size2D k, mt::Size2D s, mt::Padding p) 
           std::int32_t arg = -1;
           for (std::int64_t kh = 0; kh < k.h; ++kh)
             for (std::int64_t kw = 0; kw < k.w; ++kw) {
-              const std::int64_t ih = oh * s.h - pt + kh, iw = ow * s.w - pl + kw;
+              const std::int64_t ih = oh * s.h - ah.pad + kh, iw = ow * s.w - aw.pad + kw;
               if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
               const float v = static_cast<float>(x(n, ih, iw, c));
               if (arg < 0 || v > best) best = v, arg = std::int32_t((ih * W + iw) * C + c);
@@ -54,18 +52,6 @@ Naive naive_pool(const Tensor<T>& x, mt::Size2D k, mt::Size2D s, mt::Padding p) 
           r.arg.push_back(arg);
         }
   return r;
-}
-
-template <class P>
-std::string build_error(const mt::MaxPool2D& spec, const Shape& input) {
-  try {
-    auto layer = spec.make<P, mt::Cpu>();
-    mt::Generator gen(1);
-    layer->build(input, gen);
-  } catch (const mt::ShapeError& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 // Finite differences of a max are exact while no perturbation reorders a window, so the step
@@ -83,9 +69,7 @@ constexpr std::uint64_t kPoolSeed = 2;
 
 template <class P>
 class MaxPool2DTyped : public ::testing::Test {};
-using Policies =
-    ::testing::Types<mt::policy::float32, mt::policy::mixed_float16, mt::policy::mixed_bfloat16>;
-TYPED_TEST_SUITE(MaxPool2DTyped, Policies);
+TYPED_TEST_SUITE(MaxPool2DTyped, mt_test::Policies);
 
 TYPED_TEST(MaxPool2DTyped, ForwardMatchesNaiveLoopExactly) {
   using P = TypeParam;
@@ -128,11 +112,7 @@ TYPED_TEST(MaxPool2DTyped, ForwardMatchesNaiveLoopExactly) {
 
 TYPED_TEST(MaxPool2DTyped, Gradients) {
   using P = TypeParam;
-  struct Case {
-    mt::MaxPool2D spec;
-    Shape input;
-  };
-  const Case cases[] = {
+  const mt_test::LayerCase<mt::MaxPool2D> cases[] = {
       {mt::MaxPool2D(2), Shape{4, 4, 3}},
       {mt::MaxPool2D(3, 2, mt::same), Shape{5, 6, 2}},
       {mt::MaxPool2D(2, 1), Shape{4, 5, 2}},  // overlapping windows: dx sums
@@ -256,6 +236,7 @@ TEST(MaxPool2D, InferenceBetweenForwardAndBackwardKeepsTheSavedWinners) {
 
 TEST(MaxPool2D, ShapeErrorsSayWhatIsNeeded) {
   using P = mt::policy::float32;
+  using mt_test::build_error;
   EXPECT_EQ(build_error<P>(mt::MaxPool2D(3), Shape{2, 5, 4}),
             "got input shape (2, 5, 4) but needs a height and width of at least the pool size "
             "(3, 3) under valid padding (the pool is larger than the 2 x 5 image); use same "
@@ -275,18 +256,6 @@ TEST(MaxPool2D, ShapeErrorsSayWhatIsNeeded) {
 
 TEST(MaxPool2D, ReserveThenForwardAndBackwardAllocateNothing) {
   using P = mt::policy::mixed_float16;
-  using T = P::compute;
   mt::MaxPool2DLayer<P, mt::Cpu> pool(mt::MaxPool2D(3, 2, mt::same));
-  mt::Generator gen(3);
-  const Shape out = pool.build(Shape{9, 9, 4}, gen).prepend(4);
-  pool.reserve(mt::default_context<mt::Cpu>(), 4);
-  auto x = mt::normal<T>(Shape{4, 9, 9, 4}, 0.0f, 1.0f, gen);
-  Tensor<T> y(out), dy(out), dx(x.shape());
-  const auto before = mt::cpu_allocation_stats().allocations;
-  for (int step = 0; step < 2; ++step) {
-    pool.forward(mt::default_context<mt::Cpu>(), y.view(), x.view(), mt::Mode::train);
-    pool.backward(mt::default_context<mt::Cpu>(), dx.view(), dy.view(), x.view(), y.view(), mt::Accumulate::overwrite);
-    pool.forward(mt::default_context<mt::Cpu>(), y.slice(0, 3), x.slice(0, 3), mt::Mode::infer);
-  }
-  EXPECT_EQ(mt::cpu_allocation_stats().allocations, before);
+  EXPECT_EQ(mt_test::allocations_in_reserved_steps(pool, Shape{9, 9, 4}, 4), 0u);
 }

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "common/policies.hpp"
 #include "mantissa/mantissa.hpp"
 
 namespace mt = mantissa;
@@ -214,9 +215,7 @@ void soak(const Spirals& train, const Spirals& test, bool inject, RunReport& r) 
 
 template <class P>
 class FaultSoak : public ::testing::Test {};
-using Policies =
-    ::testing::Types<mt::policy::float32, mt::policy::mixed_float16, mt::policy::mixed_bfloat16>;
-TYPED_TEST_SUITE(FaultSoak, Policies);
+TYPED_TEST_SUITE(FaultSoak, mt_test::Policies);
 
 TYPED_TEST(FaultSoak, InjectedInfNanStepsAreSkippedAndAccuracyHolds) {
   using P = TypeParam;
