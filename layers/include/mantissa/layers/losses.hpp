@@ -83,13 +83,13 @@ void raise_bad_label_now(Context<D>& ctx, const char* loss, std::int64_t classes
 // The three losses share one call path (Loss below); each kind says its types and kernel.
 struct SoftmaxCrossEntropyKind {
   static constexpr const char* name = "SoftmaxCrossEntropy";
-  template <class L, class Y>
-  static constexpr bool accepts = is_int32_labels<dtype_of<Y>>;
-  template <class L, class Y>
-  static constexpr void check_types() {
+  // Whether the targets' dtype fits (a static_assert says why not).
+  template <class Y>
+  static constexpr bool targets_fit() {
     static_assert(is_int32_labels<dtype_of<Y>>,
                   "mantissa::SoftmaxCrossEntropy: labels are int32 class indices (their dtype "
                   "is in the note below); convert them explicitly: cast<std::int32_t>(y)");
+    return is_int32_labels<dtype_of<Y>>;
   }
   template <Device D, class L, class Y>
   static void run(Context<D>& ctx, TensorView<float, D> value, TensorView<float, D> grad,
@@ -107,14 +107,13 @@ template <FloatTargetLoss K>
 struct FloatTargetKind {
   static constexpr const char* name =
       K == FloatTargetLoss::binary_cross_entropy ? "BinaryCrossEntropy" : "MeanSquaredError";
-  template <class L, class Y>
-  static constexpr bool accepts = is_float_targets<dtype_of<Y>>;
-  template <class L, class Y>
-  static constexpr void check_types() {
+  template <class Y>
+  static constexpr bool targets_fit() {
     static_assert(is_float_targets<dtype_of<Y>>,
                   "mantissa: the targets of BinaryCrossEntropy (in [0, 1]) and MeanSquaredError "
                   "are float32 (their dtype is in the note below); convert them explicitly: "
                   "cast<float>(y)");
+    return is_float_targets<dtype_of<Y>>;
   }
   template <Device D, class L, class Y>
   static void run(Context<D>& ctx, TensorView<float, D> value, TensorView<float, D> grad,
@@ -139,12 +138,12 @@ class Loss {
   template <Device D, TensorLike L, TensorLike Y>
   LossValue<D> operator()(Context<D>& ctx, const L& outputs, const Y& targets) {
     detail::require_float_dtype<L>();
-    Kind::template check_types<L, Y>();
+    constexpr bool fits = Kind::template targets_fit<Y>();
     static_assert(same_device<device_of<Y>, device_of<L>>,
                   "mantissa: a loss's outputs and targets live on different devices (note "
                   "below); move one explicitly with to<D>(x)");
     detail::require_context<D, device_of<L>>();
-    if constexpr (Kind::template accepts<L, Y> && same_device<device_of<Y>, device_of<L>> &&
+    if constexpr (fits && same_device<device_of<Y>, device_of<L>> &&
                   FloatDtype<dtype_of<L>> && detail::same_context_device<D, device_of<L>>) {
       const auto out = cview(outputs);
       auto [value, grad] = workspace_.get<D>(out.shape());
