@@ -30,23 +30,7 @@
 #include <utility>
 
 #include "convert_impl.hpp"
-
-#if defined(__x86_64__) || defined(__i386__)
-// GCC 12's AVX-512 intrinsics start from `__m512i __Y = __Y;` (_mm512_undefined_*), which
-// -Wmaybe-uninitialized reports at every use (GCC bug 105593, fixed in GCC 13).
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-#include <cpuid.h>
-#include <immintrin.h>
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
-#define MANTISSA_CONVERT_X86 1
-#else
-#define MANTISSA_CONVERT_X86 0
-#endif
+#include "intrinsics.hpp"
 
 namespace mantissa::cpu {
 namespace detail {
@@ -67,7 +51,7 @@ void bfloat16_to_float_portable(const bfloat16* src, float* dst, std::size_t n) 
   for (std::size_t i = 0; i < n; ++i) dst[i] = static_cast<float>(src[i]);
 }
 
-#if MANTISSA_CONVERT_X86
+#if MANTISSA_X86_INTRINSICS
 
 // Round to nearest even through the immediate, not MXCSR.RC; no exception is reported.
 constexpr int kRoundNearest = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
@@ -208,14 +192,14 @@ MANTISSA_TARGET_AVX512 void bfloat16_to_float_avx512(const bfloat16* s, float* d
   run16<bfloat16, float, b2f_block16>(s, d, n);
 }
 
-#endif  // MANTISSA_CONVERT_X86
+#endif  // MANTISSA_X86_INTRINSICS
 
 }  // namespace
 
 const ConvertKernels portable_kernels{"portable", float_to_half_portable, half_to_float_portable,
                                       float_to_bfloat16_portable, bfloat16_to_float_portable};
 
-#if MANTISSA_CONVERT_X86
+#if MANTISSA_X86_INTRINSICS
 const ConvertKernels f16c_kernels{"f16c", float_to_half_f16c, half_to_float_f16c,
                                   float_to_bfloat16_f16c, bfloat16_to_float_f16c};
 const ConvertKernels avx512_kernels{"avx512", float_to_half_avx512, half_to_float_avx512,
