@@ -1,7 +1,7 @@
 // core/src/cpu/nn.cpp: bias, losses, float32 softmax and metrics on the CPU.
 #include "mantissa/core/cpu/nn.hpp"
 
-#include "block_float.hpp"
+#include "map_float.hpp"
 #include "mantissa/core/cpu/convert.hpp"
 #include <algorithm>
 #include <cmath>

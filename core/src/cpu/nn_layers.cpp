@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "mantissa/core/cpu/nn.hpp"
-#include "block_float.hpp"
+#include "map_float.hpp"
 #include "mantissa/core/random.hpp"
 
 namespace mantissa::cpu {
