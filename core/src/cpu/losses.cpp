@@ -11,16 +11,33 @@ namespace mantissa::cpu {
 
 using detail::widen;
 
+namespace {
+
+// One row z of c logits: its max m, and s = the sum over j of e^(z_j - m), in float32, each term
+// also written to e[j] unless e is null. The max is subtracted so that no exp overflows: the
+// largest term is e^0 = 1. softmax = e / s, log-sum-exp = m + log(s).
+struct ShiftedExpSum {
+  float max, sum;
+};
+template <FloatDtype T>
+ShiftedExpSum shifted_exp_sum(const T* z, std::int64_t c, float* e) {
+  float m = -std::numeric_limits<float>::infinity();
+  for (std::int64_t j = 0; j < c; ++j) m = std::max(m, widen(z[j]));
+  float s = 0.0f;
+  if (e != nullptr)
+    for (std::int64_t j = 0; j < c; ++j) s += (e[j] = std::exp(widen(z[j]) - m));
+  else
+    for (std::int64_t j = 0; j < c; ++j) s += std::exp(widen(z[j]) - m);
+  return {m, s};
+}
+
+}  // namespace
+
 template <FloatDtype T>
 void softmax_float32(const T* logits, std::int64_t n, std::int64_t c, float* probs) {
   for (std::int64_t r = 0; r < n; ++r) {
-    const T* z = logits + r * c;
     float* p = probs + r * c;
-    float m = -std::numeric_limits<float>::infinity();
-    for (std::int64_t j = 0; j < c; ++j) m = std::max(m, widen(z[j]));
-    float s = 0.0f;
-    for (std::int64_t j = 0; j < c; ++j) s += (p[j] = std::exp(widen(z[j]) - m));
-    const float inv = 1.0f / s;
+    const float inv = 1.0f / shifted_exp_sum(logits + r * c, c, p).sum;
     for (std::int64_t j = 0; j < c; ++j) p[j] *= inv;
   }
 }
@@ -28,12 +45,8 @@ void softmax_float32(const T* logits, std::int64_t n, std::int64_t c, float* pro
 template <FloatDtype T>
 void log_sum_exp(const T* x, std::int64_t n, std::int64_t c, float* out) {
   for (std::int64_t r = 0; r < n; ++r) {
-    const T* z = x + r * c;
-    float m = -std::numeric_limits<float>::infinity();
-    for (std::int64_t j = 0; j < c; ++j) m = std::max(m, widen(z[j]));
-    float s = 0.0f;
-    for (std::int64_t j = 0; j < c; ++j) s += std::exp(widen(z[j]) - m);
-    out[r] = m + std::log(s);
+    const ShiftedExpSum e = shifted_exp_sum(x + r * c, c, nullptr);
+    out[r] = e.max + std::log(e.sum);
   }
 }
 
@@ -56,14 +69,10 @@ void softmax_cross_entropy(const T* logits, const std::int32_t* labels, std::int
     }
     const T* z = logits + r * c;
     float* d = dlogits + r * c;
-    // log-sum-exp with the max subtracted: exp never overflows, the largest term is e^0 = 1.
-    float m = -std::numeric_limits<float>::infinity();
-    for (std::int64_t j = 0; j < c; ++j) m = std::max(m, widen(z[j]));
-    float s = 0.0f;
-    for (std::int64_t j = 0; j < c; ++j) s += (d[j] = std::exp(widen(z[j]) - m));
-    const float lse = m + std::log(s);
+    const ShiftedExpSum e = shifted_exp_sum(z, c, d);  // d = the softmax times s
+    const float lse = e.max + std::log(e.sum);
     total += static_cast<double>(lse - widen(z[y]));
-    const float inv = g / s;
+    const float inv = g / e.sum;
     for (std::int64_t j = 0; j < c; ++j) d[j] *= inv;
     d[y] -= g;
   }
