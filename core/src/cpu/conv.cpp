@@ -100,7 +100,7 @@ struct GatherBlock {
 template <std::int64_t B, FloatDtype T, class Add>
 void gather_windows(T* dx, const Window2D& g, std::int64_t reads, Add add) {
   const std::int64_t C = g.c, rows = g.n * g.h;
-#pragma omp parallel for schedule(static) if (rows * g.w * reads > kParallelMin)
+#pragma omp parallel for schedule(static) firstprivate(add) if (rows * g.w * reads > kParallelMin)
   for (std::int64_t r = 0; r < rows; ++r) {
     const std::int64_t n = r / g.h, ih = r % g.h;
     const Covering oh = covering(ih, g.kh, g.sh, g.pad_top, g.oh);
@@ -194,7 +194,7 @@ template <std::int64_t B, FloatDtype T>
 void col2im_blocks(T* dx, const T* dcols, const Window2D& g) {
   const std::int64_t C = g.c, K = g.kh * g.kw * C;
   // Each window that read x[n, ih, iw] read it at one tap: add that tap's channels of its row.
-  gather_windows<B>(dx, g, K, [&](const GatherBlock& b, std::int64_t window, std::int64_t tap) {
+  gather_windows<B>(dx, g, K, [=](const GatherBlock& b, std::int64_t window, std::int64_t tap) {
     const float* v = widen_row(dcols + window * K + tap * C + b.c0, b.buf, b.len);
 #pragma omp simd
     for (std::int64_t i = 0; i < b.len; ++i) b.acc[i] += v[i];
@@ -283,8 +283,9 @@ template <std::int64_t B, FloatDtype T>
 void maxpool_backward_gather(T* dx, const T* dy, const std::int32_t* argmax, const Window2D& g) {
   // From each window that covers this position, the dy of the channels that chose it. A select,
   // not a multiply: an inf or NaN in a window this position lost must not reach it.
-  gather_windows<B>(dx, g, g.c, [&](const GatherBlock& b, std::int64_t window, std::int64_t) {
-    const std::int64_t off = window * g.c + b.c0;
+  const std::int64_t C = g.c;
+  gather_windows<B>(dx, g, C, [=](const GatherBlock& b, std::int64_t window, std::int64_t) {
+    const std::int64_t off = window * C + b.c0;
     const float* d = widen_row(dy + off, b.buf, b.len);
     const std::int32_t* a = argmax + off;
     const auto pos = static_cast<std::int32_t>(b.at);
