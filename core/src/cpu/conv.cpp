@@ -82,6 +82,49 @@ inline Covering covering(std::int64_t i, std::int64_t k, std::int64_t s, std::in
   return {(lo + s - 1) / s, std::min(out - 1, t / s)};
 }
 
+// One channel block of one input element x[n, ih, iw] during a gather: acc sums its len values,
+// buf is scratch for widening a 16-bit row, c0 is its first channel and at = (ih * W + iw) * C
+// + c0 its offset in the image.
+struct GatherBlock {
+  float* acc;
+  float* buf;
+  std::int64_t len, c0, at;
+};
+
+// The backward of a windowed op, as a gather: for each input element and channel block, acc = 0,
+// then add(block, window, tap) for every window that covers it, and dx = acc narrowed once.
+// window = (n * OH + o) * OW + p is the window's output position, tap = kh * KW + kw the tap at
+// which it reads this element. The windows come in a fixed order (so fixed bits), and each
+// thread writes whole rows of dx (so no two write one element). reads: the elements read per
+// element of dx, for the threading cut.
+template <std::int64_t B, FloatDtype T, class Add>
+void gather_windows(T* dx, const Window2D& g, std::int64_t reads, Add add) {
+  const std::int64_t C = g.c, rows = g.n * g.h;
+#pragma omp parallel for schedule(static) firstprivate(add) if (rows * g.w * reads > kParallelMin)
+  for (std::int64_t r = 0; r < rows; ++r) {
+    const std::int64_t n = r / g.h, ih = r % g.h;
+    const Covering oh = covering(ih, g.kh, g.sh, g.pad_top, g.oh);
+    alignas(64) float acc[block_step<B>()];
+    alignas(64) float buf[block_step<B>()];
+    T* out = dx + r * g.w * C;
+    for (std::int64_t iw = 0; iw < g.w; ++iw, out += C) {
+      const Covering ow = covering(iw, g.kw, g.sw, g.pad_left, g.ow);
+      for (std::int64_t c0 = 0; c0 < C; c0 += block_step<B>()) {
+        const GatherBlock b{acc, buf, block_len<B>(c0, C), c0, (ih * g.w + iw) * C + c0};
+        std::fill_n(acc, b.len, 0.0f);
+        for (std::int64_t o = oh.first; o <= oh.last; ++o) {
+          const std::int64_t kh = ih + g.pad_top - o * g.sh;
+          for (std::int64_t p = ow.first; p <= ow.last; ++p) {
+            const std::int64_t kw = iw + g.pad_left - p * g.sw;
+            add(b, (n * g.oh + o) * g.ow + p, kh * g.kw + kw);
+          }
+        }
+        narrow_row(acc, out + c0, b.len);
+      }
+    }
+  }
+}
+
 }  // namespace
 
 // ---- im2col and col2im ----------------------------------------------------------------------
@@ -149,34 +192,13 @@ namespace {
 
 template <std::int64_t B, FloatDtype T>
 void col2im_blocks(T* dx, const T* dcols, const Window2D& g) {
-  const std::int64_t C = g.c, K = g.kh * g.kw * C, rows = g.n * g.h;
-#pragma omp parallel for schedule(static) if (rows * g.w * K > kParallelMin)
-  for (std::int64_t r = 0; r < rows; ++r) {
-    const std::int64_t n = r / g.h, ih = r % g.h;
-    const Covering oh = covering(ih, g.kh, g.sh, g.pad_top, g.oh);
-    alignas(64) float acc[block_step<B>()];
-    alignas(64) float buf[block_step<B>()];
-    T* out = dx + r * g.w * C;
-    for (std::int64_t iw = 0; iw < g.w; ++iw, out += C) {
-      const Covering ow = covering(iw, g.kw, g.sw, g.pad_left, g.ow);
-      for (std::int64_t c0 = 0; c0 < C; c0 += block_step<B>()) {
-        const std::int64_t len = block_len<B>(c0, C);
-        std::fill_n(acc, len, 0.0f);
-        // Every (window, tap) that read x[n, ih, iw]: a fixed order, so fixed bits.
-        for (std::int64_t o = oh.first; o <= oh.last; ++o) {
-          const std::int64_t kh = ih + g.pad_top - o * g.sh;
-          for (std::int64_t p = ow.first; p <= ow.last; ++p) {
-            const std::int64_t kw = iw + g.pad_left - p * g.sw;
-            const T* src = dcols + ((n * g.oh + o) * g.ow + p) * K + (kh * g.kw + kw) * C + c0;
-            const float* v = widen_row(src, buf, len);
+  const std::int64_t C = g.c, K = g.kh * g.kw * C;
+  // Each window that read x[n, ih, iw] read it at one tap: add that tap's channels of its row.
+  gather_windows<B>(dx, g, K, [=](const GatherBlock& b, std::int64_t window, std::int64_t tap) {
+    const float* v = widen_row(dcols + window * K + tap * C + b.c0, b.buf, b.len);
 #pragma omp simd
-            for (std::int64_t i = 0; i < len; ++i) acc[i] += v[i];
-          }
-        }
-        narrow_row(acc, out + c0, len);
-      }
-    }
-  }
+    for (std::int64_t i = 0; i < b.len; ++i) b.acc[i] += v[i];
+  });
 }
 
 }  // namespace
@@ -259,36 +281,18 @@ void maxpool_backward_scatter(T* dx, const T* dy, const std::int32_t* argmax, co
 // once, and no two threads write one element.
 template <std::int64_t B, FloatDtype T>
 void maxpool_backward_gather(T* dx, const T* dy, const std::int32_t* argmax, const Window2D& g) {
-  const std::int64_t C = g.c, rows = g.n * g.h;
-#pragma omp parallel for schedule(static) if (rows * g.w * C > kParallelMin)
-  for (std::int64_t r = 0; r < rows; ++r) {
-    const std::int64_t n = r / g.h, ih = r % g.h;
-    const Covering oh = covering(ih, g.kh, g.sh, g.pad_top, g.oh);
-    alignas(64) float acc[block_step<B>()];
-    alignas(64) float buf[block_step<B>()];
-    T* out = dx + r * g.w * C;
-    for (std::int64_t iw = 0; iw < g.w; ++iw, out += C) {
-      const Covering ow = covering(iw, g.kw, g.sw, g.pad_left, g.ow);
-      for (std::int64_t c0 = 0; c0 < C; c0 += block_step<B>()) {
-        const std::int64_t len = block_len<B>(c0, C);
-        const auto pos = static_cast<std::int32_t>((ih * g.w + iw) * C + c0);
-        std::fill_n(acc, len, 0.0f);
-        // Gather from the windows that cover this position and chose it. A select, not a
-        // multiply: an inf or NaN in a window this position lost must not reach it.
-        for (std::int64_t o = oh.first; o <= oh.last; ++o) {
-          for (std::int64_t p = ow.first; p <= ow.last; ++p) {
-            const std::int64_t off = ((n * g.oh + o) * g.ow + p) * C + c0;
-            const float* d = widen_row(dy + off, buf, len);
-            const std::int32_t* a = argmax + off;
+  // From each window that covers this position, the dy of the channels that chose it. A select,
+  // not a multiply: an inf or NaN in a window this position lost must not reach it.
+  const std::int64_t C = g.c;
+  gather_windows<B>(dx, g, C, [=](const GatherBlock& b, std::int64_t window, std::int64_t) {
+    const std::int64_t off = window * C + b.c0;
+    const float* d = widen_row(dy + off, b.buf, b.len);
+    const std::int32_t* a = argmax + off;
+    const auto pos = static_cast<std::int32_t>(b.at);
 #pragma omp simd
-            for (std::int64_t i = 0; i < len; ++i)
-              acc[i] += a[i] == pos + std::int32_t(i) ? d[i] : 0.0f;
-          }
-        }
-        narrow_row(acc, out + c0, len);
-      }
-    }
-  }
+    for (std::int64_t i = 0; i < b.len; ++i)
+      b.acc[i] += a[i] == pos + std::int32_t(i) ? d[i] : 0.0f;
+  });
 }
 
 }  // namespace

@@ -30,23 +30,7 @@
 #include <utility>
 
 #include "convert_impl.hpp"
-
-#if defined(__x86_64__) || defined(__i386__)
-// GCC 12's AVX-512 intrinsics start from `__m512i __Y = __Y;` (_mm512_undefined_*), which
-// -Wmaybe-uninitialized reports at every use (GCC bug 105593, fixed in GCC 13).
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-#include <cpuid.h>
-#include <immintrin.h>
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
-#define MANTISSA_CONVERT_X86 1
-#else
-#define MANTISSA_CONVERT_X86 0
-#endif
+#include "intrinsics.hpp"
 
 namespace mantissa::cpu {
 namespace detail {
@@ -54,20 +38,13 @@ namespace {
 
 // ---- portable -------------------------------------------------------------------------------
 
-void float_to_half_portable(const float* src, half* dst, std::size_t n) noexcept {
-  for (std::size_t i = 0; i < n; ++i) dst[i] = half(src[i]);
-}
-void half_to_float_portable(const half* src, float* dst, std::size_t n) noexcept {
-  for (std::size_t i = 0; i < n; ++i) dst[i] = static_cast<float>(src[i]);
-}
-void float_to_bfloat16_portable(const float* src, bfloat16* dst, std::size_t n) noexcept {
-  for (std::size_t i = 0; i < n; ++i) dst[i] = bfloat16(src[i]);
-}
-void bfloat16_to_float_portable(const bfloat16* src, float* dst, std::size_t n) noexcept {
-  for (std::size_t i = 0; i < n; ++i) dst[i] = static_cast<float>(src[i]);
+// The scalar conversions of half.hpp: half(float), bfloat16(float) and their explicit float().
+template <class Src, class Dst>
+void convert_portable(const Src* src, Dst* dst, std::size_t n) noexcept {
+  for (std::size_t i = 0; i < n; ++i) dst[i] = static_cast<Dst>(src[i]);
 }
 
-#if MANTISSA_CONVERT_X86
+#if MANTISSA_X86_INTRINSICS
 
 // Round to nearest even through the immediate, not MXCSR.RC; no exception is reported.
 constexpr int kRoundNearest = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
@@ -127,21 +104,6 @@ MANTISSA_TARGET_F16C inline void run8(const Src* src, Dst* dst, std::size_t n) n
   std::memcpy(dst + i, out, (n - i) * sizeof(Dst));
 }
 
-MANTISSA_TARGET_F16C void float_to_half_f16c(const float* s, half* d, std::size_t n) noexcept {
-  run8<float, half, f2h_block8>(s, d, n);
-}
-MANTISSA_TARGET_F16C void half_to_float_f16c(const half* s, float* d, std::size_t n) noexcept {
-  run8<half, float, h2f_block8>(s, d, n);
-}
-MANTISSA_TARGET_F16C void float_to_bfloat16_f16c(const float* s, bfloat16* d,
-                                                 std::size_t n) noexcept {
-  run8<float, bfloat16, f2b_block8>(s, d, n);
-}
-MANTISSA_TARGET_F16C void bfloat16_to_float_f16c(const bfloat16* s, float* d,
-                                                 std::size_t n) noexcept {
-  run8<bfloat16, float, b2f_block8>(s, d, n);
-}
-
 // ---- AVX-512 F/BW/VL: 16 lanes, masked tails ------------------------------------------------
 
 #define MANTISSA_TARGET_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl")))
@@ -193,33 +155,22 @@ MANTISSA_TARGET_AVX512 inline void run16(const Src* src, Dst* dst, std::size_t n
   Block(src + i, dst + i, static_cast<__mmask16>((1u << (n - i)) - 1u));
 }
 
-MANTISSA_TARGET_AVX512 void float_to_half_avx512(const float* s, half* d, std::size_t n) noexcept {
-  run16<float, half, f2h_block16>(s, d, n);
-}
-MANTISSA_TARGET_AVX512 void half_to_float_avx512(const half* s, float* d, std::size_t n) noexcept {
-  run16<half, float, h2f_block16>(s, d, n);
-}
-MANTISSA_TARGET_AVX512 void float_to_bfloat16_avx512(const float* s, bfloat16* d,
-                                                     std::size_t n) noexcept {
-  run16<float, bfloat16, f2b_block16>(s, d, n);
-}
-MANTISSA_TARGET_AVX512 void bfloat16_to_float_avx512(const bfloat16* s, float* d,
-                                                     std::size_t n) noexcept {
-  run16<bfloat16, float, b2f_block16>(s, d, n);
-}
-
-#endif  // MANTISSA_CONVERT_X86
+#endif  // MANTISSA_X86_INTRINSICS
 
 }  // namespace
 
-const ConvertKernels portable_kernels{"portable", float_to_half_portable, half_to_float_portable,
-                                      float_to_bfloat16_portable, bfloat16_to_float_portable};
+// Each table holds the instances of one driver (the loop, run8, run16) for the four conversions.
+const ConvertKernels portable_kernels{
+    "portable", convert_portable<float, half>, convert_portable<half, float>,
+    convert_portable<float, bfloat16>, convert_portable<bfloat16, float>};
 
-#if MANTISSA_CONVERT_X86
-const ConvertKernels f16c_kernels{"f16c", float_to_half_f16c, half_to_float_f16c,
-                                  float_to_bfloat16_f16c, bfloat16_to_float_f16c};
-const ConvertKernels avx512_kernels{"avx512", float_to_half_avx512, half_to_float_avx512,
-                                    float_to_bfloat16_avx512, bfloat16_to_float_avx512};
+#if MANTISSA_X86_INTRINSICS
+const ConvertKernels f16c_kernels{"f16c", run8<float, half, f2h_block8>,
+                                  run8<half, float, h2f_block8>, run8<float, bfloat16, f2b_block8>,
+                                  run8<bfloat16, float, b2f_block8>};
+const ConvertKernels avx512_kernels{
+    "avx512", run16<float, half, f2h_block16>, run16<half, float, h2f_block16>,
+    run16<float, bfloat16, f2b_block16>, run16<bfloat16, float, b2f_block16>};
 
 // __builtin_cpu_supports also checks that the OS saves the YMM/ZMM state (XGETBV). F16C is read
 // from CPUID directly because clang (14) does not accept "f16c" there; its instructions need no

@@ -6,7 +6,7 @@
 #include <cmath>
 #include <limits>
 
-#include "block_float.hpp"
+#include "map_float.hpp"
 
 namespace mantissa::cpu {
 

@@ -1,6 +1,6 @@
-// core/src/cpu/gemm_avx512.hpp: internal to the CPU GEMM: AVX-512 helpers shared by the packing
-// code of the float path (gemm_pack.cpp) and of the bfloat16 pair path (gemm_pack_bf16.cpp).
-// Included only where MANTISSA_GEMM_AVX512 is set.
+// core/src/cpu/gemm_avx512.hpp: internal to the CPU GEMM: AVX-512 helpers shared by the
+// micro-kernels (gemm_kernel.cpp) and the packing code of the float path (gemm_pack.cpp) and of
+// the bfloat16 pair path (gemm_pack_bf16.cpp). Included only where MANTISSA_GEMM_AVX512 is set.
 #pragma once
 
 #include <algorithm>
@@ -8,23 +8,26 @@
 #include <cstdint>
 
 #include "gemm_kernel.hpp"
-
-// GCC 12's AVX-512 intrinsics start from `__m512i __Y = __Y;` (_mm512_undefined_*), which
-// -Wmaybe-uninitialized reports at every use (GCC bug 105593, fixed in GCC 13).
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-#include <immintrin.h>
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
+#include "intrinsics.hpp"
 
 namespace mantissa::cpu::gemm_detail {
 
 inline __mmask16 first_n(std::int64_t n) {  // lanes [0, n), n clamped to [0, 16]
   return n >= 16 ? static_cast<__mmask16>(0xffff)
                  : static_cast<__mmask16>((1u << std::max<std::int64_t>(n, 0)) - 1u);
+}
+
+// 16 elements (the lanes in m; the others are 0) widened to float, exactly: vcvtph2ps for half,
+// a 16-bit shift for bfloat16.
+inline __m512 load16(const float* p, __mmask16 m) {
+  return _mm512_maskz_loadu_ps(m, p);
+}
+inline __m512 load16(const half* p, __mmask16 m) {
+  return _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, p));
+}
+inline __m512 load16(const bfloat16* p, __mmask16 m) {
+  const __m512i x = _mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(m, p));
+  return _mm512_castsi512_ps(_mm512_slli_epi32(x, 16));
 }
 
 // In-register transpose of 16 x 16 floats: x[r] lane c  ->  x[c] lane r.

@@ -23,18 +23,7 @@ namespace {
 
 #if MANTISSA_GEMM_AVX512
 
-// ---- loading and storing 16 elements of C as float ------------------------------------------
-
-inline __m512 load_c(const float* c, __mmask16 m) {
-  return _mm512_maskz_loadu_ps(m, c);
-}
-inline __m512 load_c(const half* c, __mmask16 m) {
-  return _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, c));
-}
-inline __m512 load_c(const bfloat16* c, __mmask16 m) {
-  const __m512i x = _mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(m, c));
-  return _mm512_castsi512_ps(_mm512_slli_epi32(x, 16));
-}
+// ---- storing 16 elements of C (loaded with load16 of gemm_avx512.hpp) ------------------------
 
 inline void store_c(float* c, __mmask16 m, __m512 v) {
   _mm512_mask_storeu_ps(c, m, v);
@@ -63,7 +52,7 @@ inline void write_back(const Epilogue& ep, __m512 s, TC* c, float* w, __mmask16 
     return;
   }
   __m512 r = _mm512_mul_ps(_mm512_set1_ps(ep.alpha), s);
-  if (ep.beta != 0.0f) r = _mm512_fmadd_ps(_mm512_set1_ps(ep.beta), load_c(c, m), r);
+  if (ep.beta != 0.0f) r = _mm512_fmadd_ps(_mm512_set1_ps(ep.beta), load16(c, m), r);
   store_c(c, m, r);
 }
 
@@ -187,6 +176,13 @@ constexpr auto kPairTable = table_of<TC, true>(std::make_integer_sequence<int, k
 template <class TA, class TC>
 constexpr auto kDirectTable = direct_table_of<TA, TC>(std::make_integer_sequence<int, kMR>{});
 
+// A table's kernel for an m x n tile: row m - 1, column (n - 1) / 16 (the kernel of
+// ceil(n / 16) vectors).
+template <class Table>
+constexpr auto tile_entry(const Table& table, int m, int n) {
+  return table[m - 1][(n - 1) / 16];
+}
+
 #else  // portable
 
 template <int M, class TC>
@@ -231,26 +227,39 @@ constexpr auto kTable = table_of<TC>(std::make_integer_sequence<int, kMR>{});
 
 }  // namespace
 
+// ---- the lookups ----------------------------------------------------------------------------
+
+#if MANTISSA_GEMM_AVX512
 template <class TC>
 KernelFn<TC> kernel_for(int m, int n) noexcept {
-#if MANTISSA_GEMM_AVX512
-  return kTable<TC>[m - 1][(n - 1) / 16];
-#else
-  (void)n;
-  return kTable<TC>[m - 1];
-#endif
+  return tile_entry(kTable<TC>, m, n);
 }
-
 template <class TA, class TC>
 DirectKernelFn<TA, TC> direct_kernel_for(int m, int n) noexcept {
-#if MANTISSA_GEMM_AVX512
-  return kDirectTable<TA, TC>[m - 1][(n - 1) / 16];
-#else
-  (void)m;
-  (void)n;
-  return nullptr;
-#endif
+  return tile_entry(kDirectTable<TA, TC>, m, n);
 }
+#else  // one portable kernel per row count serves any n; A is always packed
+template <class TC>
+KernelFn<TC> kernel_for(int m, int /*n*/) noexcept {
+  return kTable<TC>[m - 1];
+}
+template <class TA, class TC>
+DirectKernelFn<TA, TC> direct_kernel_for(int /*m*/, int /*n*/) noexcept {
+  return nullptr;
+}
+#endif
+
+#if MANTISSA_GEMM_BF16_PAIRS
+template <class TC>
+KernelFn<TC> bf16_pair_kernel_for(int m, int n) noexcept {
+  return tile_entry(kPairTable<TC>, m, n);
+}
+#else
+template <class TC>
+KernelFn<TC> bf16_pair_kernel_for(int /*m*/, int /*n*/) noexcept {
+  return nullptr;
+}
+#endif
 
 template DirectKernelFn<float, float> direct_kernel_for<float, float>(int, int) noexcept;
 template DirectKernelFn<half, half> direct_kernel_for<half, half>(int, int) noexcept;
@@ -260,17 +269,6 @@ template DirectKernelFn<bfloat16, bfloat16> direct_kernel_for<bfloat16, bfloat16
                                                                                   int) noexcept;
 template DirectKernelFn<bfloat16, float> direct_kernel_for<bfloat16, float>(int, int) noexcept;
 #endif
-
-template <class TC>
-KernelFn<TC> bf16_pair_kernel_for(int m, int n) noexcept {
-#if MANTISSA_GEMM_BF16_PAIRS
-  return kPairTable<TC>[m - 1][(n - 1) / 16];
-#else
-  (void)m;
-  (void)n;
-  return nullptr;
-#endif
-}
 
 template KernelFn<float> bf16_pair_kernel_for<float>(int, int) noexcept;
 template KernelFn<bfloat16> bf16_pair_kernel_for<bfloat16>(int, int) noexcept;

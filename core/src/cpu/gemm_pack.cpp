@@ -27,18 +27,6 @@ using std::int64_t;
 
 #if MANTISSA_GEMM_AVX512
 
-// 16 elements (the lanes in m; the others are 0) widened to float.
-inline __m512 load16(const float* p, __mmask16 m) {
-  return _mm512_maskz_loadu_ps(m, p);
-}
-inline __m512 load16(const half* p, __mmask16 m) {
-  return _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, p));
-}
-inline __m512 load16(const bfloat16* p, __mmask16 m) {
-  const __m512i x = _mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(m, p));
-  return _mm512_castsi512_ps(_mm512_slli_epi32(x, 16));
-}
-
 template <class T>
 void pack_a_rows(const T* a, int64_t lda, int64_t mc, int64_t kc, float* pa) {
   for (int64_t i0 = 0; i0 < mc; i0 += kMR, pa += kMR * kc) {
@@ -109,78 +97,51 @@ void pack_b_cols(const T* b, int64_t ldb, int64_t kc, int64_t nc, float* pb) {
 
 #else  // portable: plain loops, exact widening through the explicit conversions of half.hpp
 
+// Panels of W along x (the rows of op(A), or the columns of op(B)): element (x, p) of the block,
+// extent x kc, is at src[x * xs + p * ps]; panel positions past the extent are zero.
+template <int W, class T>
+void pack_panels(const T* src, int64_t xs, int64_t ps, int64_t extent, int64_t kc, float* dst) {
+  for (int64_t x0 = 0; x0 < extent; x0 += W, dst += W * kc)
+    for (int64_t p = 0; p < kc; ++p)
+      for (int64_t x = 0; x < W; ++x)
+        dst[p * W + x] = x0 + x < extent ? static_cast<float>(src[(x0 + x) * xs + p * ps]) : 0.0f;
+}
+
 template <class T>
 void pack_a_rows(const T* a, int64_t lda, int64_t mc, int64_t kc, float* pa) {
-  for (int64_t i0 = 0; i0 < mc; i0 += kMR, pa += kMR * kc)
-    for (int64_t p = 0; p < kc; ++p)
-      for (int64_t i = 0; i < kMR; ++i)
-        pa[p * kMR + i] = i0 + i < mc ? static_cast<float>(a[(i0 + i) * lda + p]) : 0.0f;
+  pack_panels<kMR>(a, lda, 1, mc, kc, pa);
 }
-
 template <class T>
 void pack_a_cols(const T* a, int64_t lda, int64_t mc, int64_t kc, float* pa) {
-  for (int64_t i0 = 0; i0 < mc; i0 += kMR, pa += kMR * kc)
-    for (int64_t p = 0; p < kc; ++p)
-      for (int64_t i = 0; i < kMR; ++i)
-        pa[p * kMR + i] = i0 + i < mc ? static_cast<float>(a[p * lda + i0 + i]) : 0.0f;
+  pack_panels<kMR>(a, 1, lda, mc, kc, pa);
 }
-
 template <class T>
 void pack_b_rows(const T* b, int64_t ldb, int64_t kc, int64_t nc, float* pb) {
-  for (int64_t j0 = 0; j0 < nc; j0 += kNR, pb += kNR * kc)
-    for (int64_t p = 0; p < kc; ++p)
-      for (int64_t j = 0; j < kNR; ++j)
-        pb[p * kNR + j] = j0 + j < nc ? static_cast<float>(b[p * ldb + j0 + j]) : 0.0f;
+  pack_panels<kNR>(b, 1, ldb, nc, kc, pb);
 }
-
 template <class T>
 void pack_b_cols(const T* b, int64_t ldb, int64_t kc, int64_t nc, float* pb) {
-  for (int64_t j0 = 0; j0 < nc; j0 += kNR, pb += kNR * kc)
-    for (int64_t p = 0; p < kc; ++p)
-      for (int64_t j = 0; j < kNR; ++j)
-        pb[p * kNR + j] = j0 + j < nc ? static_cast<float>(b[(j0 + j) * ldb + p]) : 0.0f;
+  pack_panels<kNR>(b, ldb, 1, nc, kc, pb);
 }
 
 #endif
 
-template <class T>
-void pack_a_any(Transpose ta, const T* a, int64_t lda, int64_t mc, int64_t kc, float* pa) {
-  if (ta == Transpose::no)
-    pack_a_rows(a, lda, mc, kc, pa);
-  else
-    pack_a_cols(a, lda, mc, kc, pa);
-}
-
-template <class T>
-void pack_b_any(Transpose tb, const T* b, int64_t ldb, int64_t kc, int64_t nc, float* pb) {
-  if (tb == Transpose::no)
-    pack_b_rows(b, ldb, kc, nc, pb);
-  else
-    pack_b_cols(b, ldb, kc, nc, pb);
-}
-
 }  // namespace
 
-void pack_a(Transpose ta, const float* a, int64_t lda, int64_t mc, int64_t kc, float* pa) noexcept {
-  pack_a_any(ta, a, lda, mc, kc, pa);
+template <class T>
+void pack_a(Transpose ta, const T* a, int64_t lda, int64_t mc, int64_t kc, float* pa) noexcept {
+  pack_by_layout<pack_a_rows<T>, pack_a_cols<T>>(ta, a, lda, mc, kc, pa);
 }
-void pack_a(Transpose ta, const half* a, int64_t lda, int64_t mc, int64_t kc, float* pa) noexcept {
-  pack_a_any(ta, a, lda, mc, kc, pa);
-}
-void pack_a(Transpose ta, const bfloat16* a, int64_t lda, int64_t mc, int64_t kc,
-            float* pa) noexcept {
-  pack_a_any(ta, a, lda, mc, kc, pa);
+template <class T>
+void pack_b(Transpose tb, const T* b, int64_t ldb, int64_t kc, int64_t nc, float* pb) noexcept {
+  pack_by_layout<pack_b_rows<T>, pack_b_cols<T>>(tb, b, ldb, kc, nc, pb);
 }
 
-void pack_b(Transpose tb, const float* b, int64_t ldb, int64_t kc, int64_t nc, float* pb) noexcept {
-  pack_b_any(tb, b, ldb, kc, nc, pb);
-}
-void pack_b(Transpose tb, const half* b, int64_t ldb, int64_t kc, int64_t nc, float* pb) noexcept {
-  pack_b_any(tb, b, ldb, kc, nc, pb);
-}
-void pack_b(Transpose tb, const bfloat16* b, int64_t ldb, int64_t kc, int64_t nc,
-            float* pb) noexcept {
-  pack_b_any(tb, b, ldb, kc, nc, pb);
-}
+template void pack_a(Transpose, const float*, int64_t, int64_t, int64_t, float*) noexcept;
+template void pack_a(Transpose, const half*, int64_t, int64_t, int64_t, float*) noexcept;
+template void pack_a(Transpose, const bfloat16*, int64_t, int64_t, int64_t, float*) noexcept;
+template void pack_b(Transpose, const float*, int64_t, int64_t, int64_t, float*) noexcept;
+template void pack_b(Transpose, const half*, int64_t, int64_t, int64_t, float*) noexcept;
+template void pack_b(Transpose, const bfloat16*, int64_t, int64_t, int64_t, float*) noexcept;
 
 }  // namespace mantissa::cpu::gemm_detail

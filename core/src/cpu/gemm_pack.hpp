@@ -15,18 +15,23 @@
 
 namespace mantissa::cpu::gemm_detail {
 
-void pack_a(Transpose ta, const float* a, std::int64_t lda, std::int64_t mc, std::int64_t kc,
+// T: float, half or bfloat16.
+template <class T>
+void pack_a(Transpose ta, const T* a, std::int64_t lda, std::int64_t mc, std::int64_t kc,
             float* pa) noexcept;
-void pack_a(Transpose ta, const half* a, std::int64_t lda, std::int64_t mc, std::int64_t kc,
-            float* pa) noexcept;
-void pack_a(Transpose ta, const bfloat16* a, std::int64_t lda, std::int64_t mc, std::int64_t kc,
-            float* pa) noexcept;
+template <class T>
+void pack_b(Transpose tb, const T* b, std::int64_t ldb, std::int64_t kc, std::int64_t nc,
+            float* pb) noexcept;
 
-void pack_b(Transpose tb, const float* b, std::int64_t ldb, std::int64_t kc, std::int64_t nc,
-            float* pb) noexcept;
-void pack_b(Transpose tb, const half* b, std::int64_t ldb, std::int64_t kc, std::int64_t nc,
-            float* pb) noexcept;
-void pack_b(Transpose tb, const bfloat16* b, std::int64_t ldb, std::int64_t kc, std::int64_t nc,
-            float* pb) noexcept;
+// The packing routine for a block's storage, shared by the float panels (gemm_pack.cpp) and the
+// bfloat16 pairs (gemm_pack_bf16.cpp): Rows when the block is op(X) = X as stored (t == no,
+// k along A's rows, n along B's), Cols when op(X) is the transpose.
+template <auto Rows, auto Cols, class... Args>
+inline void pack_by_layout(Transpose t, Args... args) {
+  if (t == Transpose::no)
+    Rows(args...);
+  else
+    Cols(args...);
+}
 
 }  // namespace mantissa::cpu::gemm_detail

@@ -18,6 +18,7 @@
 #include <cstdint>
 
 #include "gemm_avx512.hpp"
+#include "gemm_pack.hpp"
 
 namespace mantissa::cpu::gemm_detail {
 namespace {
@@ -109,18 +110,12 @@ void pack_b_cols(const bfloat16* b, int64_t ldb, int64_t kc, int64_t nc, float* 
 
 void pack_a_pairs(Transpose ta, const bfloat16* a, int64_t lda, int64_t mc, int64_t kc,
                   float* pa) noexcept {
-  if (ta == Transpose::no)
-    pack_a_rows(a, lda, mc, kc, pa);
-  else
-    pack_a_cols(a, lda, mc, kc, pa);
+  pack_by_layout<pack_a_rows, pack_a_cols>(ta, a, lda, mc, kc, pa);
 }
 
 void pack_b_pairs(Transpose tb, const bfloat16* b, int64_t ldb, int64_t kc, int64_t nc,
                   float* pb) noexcept {
-  if (tb == Transpose::no)
-    pack_b_rows(b, ldb, kc, nc, pb);
-  else
-    pack_b_cols(b, ldb, kc, nc, pb);
+  pack_by_layout<pack_b_rows, pack_b_cols>(tb, b, ldb, kc, nc, pb);
 }
 
 }  // namespace mantissa::cpu::gemm_detail

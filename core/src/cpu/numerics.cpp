@@ -4,8 +4,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "block_float.hpp"
 #include "mantissa/core/cpu/convert.hpp"
+#include "map_float.hpp"
 
 namespace mantissa::cpu {
 

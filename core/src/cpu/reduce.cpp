@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "block_float.hpp"
+#include "map_float.hpp"
 
 namespace mantissa::cpu {
 

@@ -1,7 +1,8 @@
-// core/src/cpu/block_float.hpp (internal): run a float kernel over any floating dtype.
+// core/src/cpu/map_float.hpp (internal): run a float kernel over any floating dtype
+// (map_float), and the scalar widen / narrow of the per-element kernels.
 //
-// float buffers go to the kernel as they are; 16-bit ones are widened into a stack block,
-// computed in float and narrowed once (one rounding per result). Large inputs are split
+// map_float: float buffers go to the kernel as they are; 16-bit ones are widened into a stack
+// block, computed in float and narrowed once (one rounding per result). Large inputs are split
 // across OpenMP threads in fixed blocks, so results never depend on the thread count.
 #pragma once
 

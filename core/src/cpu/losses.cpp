@@ -1,92 +1,43 @@
-// core/src/cpu/nn.cpp: bias, losses, float32 softmax and metrics on the CPU.
-#include "mantissa/core/cpu/nn.hpp"
-
-#include "block_float.hpp"
-#include "mantissa/core/cpu/convert.hpp"
+// core/src/cpu/losses.cpp: the losses, float32 softmax and log-sum-exp, and the metrics'
+// accumulation on the CPU (declared in cpu/nn.hpp; the layer kernels are in layer_kernels.cpp).
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <vector>
+
+#include "mantissa/core/cpu/nn.hpp"
+#include "map_float.hpp"
 
 namespace mantissa::cpu {
 
-using detail::narrow;
 using detail::widen;
 
-// The 16-bit paths below convert whole rows or blocks with the vectorised bulk conversion
-// (core/cpu/convert.hpp) and compute in float; a per-element scalar half conversion costs
-// more than the arithmetic it feeds (measured: it made bias_add a quarter of a float16
-// training step).
-using detail::kWidenBlock;
+namespace {
 
+// One row z of c logits: its max m, and s = the sum over j of e^(z_j - m), in float32, each term
+// also written to e[j] unless e is null. The max is subtracted so that no exp overflows: the
+// largest term is e^0 = 1. softmax = e / s, log-sum-exp = m + log(s).
+struct ShiftedExpSum {
+  float max, sum;
+};
 template <FloatDtype T>
-void bias_add(T* y, const T* bias, std::int64_t n, std::int64_t c) {
-  if constexpr (std::same_as<T, float>) {
-#pragma omp parallel for schedule(static) if (n * c > (1 << 16))
-    for (std::int64_t r = 0; r < n; ++r)
-      for (std::int64_t j = 0; j < c; ++j) y[r * c + j] += bias[j];
-  } else {
-    thread_local std::vector<float> fb_storage;  // the caller's, grown once
-    fb_storage.resize(static_cast<std::size_t>(c));
-    convert(bias, fb_storage.data(), fb_storage.size());
-    const float* fb = fb_storage.data();  // shared with the worker threads
-#pragma omp parallel if (n * c > (1 << 16))
-    {
-      thread_local std::vector<float> row;  // per thread, grown once
-      row.resize(static_cast<std::size_t>(c));
-#pragma omp for schedule(static)
-      for (std::int64_t r = 0; r < n; ++r) {
-        convert(y + r * c, row.data(), row.size());
-        for (std::int64_t j = 0; j < c; ++j) row[static_cast<std::size_t>(j)] += fb[j];
-        convert(row.data(), y + r * c, row.size());
-      }
-    }
-  }
+ShiftedExpSum shifted_exp_sum(const T* z, std::int64_t c, float* e) {
+  float m = -std::numeric_limits<float>::infinity();
+  for (std::int64_t j = 0; j < c; ++j) m = std::max(m, widen(z[j]));
+  float s = 0.0f;
+  if (e != nullptr)
+    for (std::int64_t j = 0; j < c; ++j) s += (e[j] = std::exp(widen(z[j]) - m));
+  else
+    for (std::int64_t j = 0; j < c; ++j) s += std::exp(widen(z[j]) - m);
+  return {m, s};
 }
 
-template <FloatDtype T>
-void bias_grad(float* dbias, const T* dy, std::int64_t n, std::int64_t c, bool accumulate) {
-  // Fixed chunks of rows, each summed into its own float partial, then the partials added in
-  // chunk order: parallel, yet the same additions in the same order for any thread count.
-  constexpr std::int64_t kRows = 512;
-  const std::int64_t chunks = (n + kRows - 1) / kRows;
-  thread_local std::vector<float> partial;  // grows once, then reused: no allocation per step
-  partial.assign(static_cast<std::size_t>(chunks * c), 0.0f);
-  float* part = partial.data();
-#pragma omp parallel if (n * c > (1 << 15))
-  {
-    thread_local std::vector<float> row;  // per thread, grown once
-    if constexpr (!std::same_as<T, float>) row.resize(static_cast<std::size_t>(c));
-#pragma omp for schedule(static)
-    for (std::int64_t k = 0; k < chunks; ++k) {
-      float* acc = part + k * c;
-      for (std::int64_t r = k * kRows; r < std::min(n, (k + 1) * kRows); ++r) {
-        const float* v;
-        if constexpr (std::same_as<T, float>) {
-          v = dy + r * c;
-        } else {
-          convert(dy + r * c, row.data(), row.size());
-          v = row.data();
-        }
-        for (std::int64_t j = 0; j < c; ++j) acc[j] += v[j];
-      }
-    }
-  }
-  if (!accumulate) std::fill(dbias, dbias + c, 0.0f);
-  for (std::int64_t k = 0; k < chunks; ++k)
-    for (std::int64_t j = 0; j < c; ++j) dbias[j] += part[k * c + j];
-}
+}  // namespace
 
 template <FloatDtype T>
 void softmax_float32(const T* logits, std::int64_t n, std::int64_t c, float* probs) {
   for (std::int64_t r = 0; r < n; ++r) {
-    const T* z = logits + r * c;
     float* p = probs + r * c;
-    float m = -std::numeric_limits<float>::infinity();
-    for (std::int64_t j = 0; j < c; ++j) m = std::max(m, widen(z[j]));
-    float s = 0.0f;
-    for (std::int64_t j = 0; j < c; ++j) s += (p[j] = std::exp(widen(z[j]) - m));
-    const float inv = 1.0f / s;
+    const float inv = 1.0f / shifted_exp_sum(logits + r * c, c, p).sum;
     for (std::int64_t j = 0; j < c; ++j) p[j] *= inv;
   }
 }
@@ -94,12 +45,8 @@ void softmax_float32(const T* logits, std::int64_t n, std::int64_t c, float* pro
 template <FloatDtype T>
 void log_sum_exp(const T* x, std::int64_t n, std::int64_t c, float* out) {
   for (std::int64_t r = 0; r < n; ++r) {
-    const T* z = x + r * c;
-    float m = -std::numeric_limits<float>::infinity();
-    for (std::int64_t j = 0; j < c; ++j) m = std::max(m, widen(z[j]));
-    float s = 0.0f;
-    for (std::int64_t j = 0; j < c; ++j) s += std::exp(widen(z[j]) - m);
-    out[r] = m + std::log(s);
+    const ShiftedExpSum e = shifted_exp_sum(x + r * c, c, nullptr);
+    out[r] = e.max + std::log(e.sum);
   }
 }
 
@@ -122,14 +69,10 @@ void softmax_cross_entropy(const T* logits, const std::int32_t* labels, std::int
     }
     const T* z = logits + r * c;
     float* d = dlogits + r * c;
-    // log-sum-exp with the max subtracted: exp never overflows, the largest term is e^0 = 1.
-    float m = -std::numeric_limits<float>::infinity();
-    for (std::int64_t j = 0; j < c; ++j) m = std::max(m, widen(z[j]));
-    float s = 0.0f;
-    for (std::int64_t j = 0; j < c; ++j) s += (d[j] = std::exp(widen(z[j]) - m));
-    const float lse = m + std::log(s);
+    const ShiftedExpSum e = shifted_exp_sum(z, c, d);  // d = the softmax times s
+    const float lse = e.max + std::log(e.sum);
     total += static_cast<double>(lse - widen(z[y]));
-    const float inv = g / s;
+    const float inv = g / e.sum;
     for (std::int64_t j = 0; j < c; ++j) d[j] *= inv;
     d[y] -= g;
   }
@@ -195,8 +138,6 @@ void accumulate_binary(float* sums, const T* logits, const float* targets, std::
 }
 
 #define MANTISSA_INSTANTIATE(T)                                                                \
-  template void bias_add<T>(T*, const T*, std::int64_t, std::int64_t);                         \
-  template void bias_grad<T>(float*, const T*, std::int64_t, std::int64_t, bool);              \
   template void softmax_float32<T>(const T*, std::int64_t, std::int64_t, float*);              \
   template void log_sum_exp<T>(const T*, std::int64_t, std::int64_t, float*);                  \
   template void softmax_cross_entropy<T>(const T*, const std::int32_t*, std::int64_t,          \
