@@ -78,7 +78,8 @@ class Context {
   // counters (cpu_allocation_stats) count tensors only; elsewhere the device's.
   static void* allocate(std::size_t bytes) {
     if constexpr (std::same_as<D, Cpu>) {
-      void* p = std::aligned_alloc(Cpu::alignment, (bytes + Cpu::alignment - 1) / Cpu::alignment * Cpu::alignment);
+      void* p = std::aligned_alloc(Cpu::alignment,
+                                   (bytes + Cpu::alignment - 1) / Cpu::alignment * Cpu::alignment);
       if (!p) throw std::bad_alloc();
       return p;
     } else {

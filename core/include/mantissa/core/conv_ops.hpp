@@ -180,12 +180,15 @@ class Conv2d {
   }
 
  private:
-  static std::int64_t batch_of(TensorView<const T, D> x) { return x.rank() == 4 ? x.shape()[0] : 0; }
+  static std::int64_t batch_of(TensorView<const T, D> x) {
+    return x.rank() == 4 ? x.shape()[0] : 0;
+  }
   void check(const char* op, std::int64_t n, const Shape& y, const Shape& x, const Shape& k) const {
     const auto g = g_.with_batch(n);
     detail::check_same_shape((std::string(op) + " (x)").c_str(), x, detail::window_input_shape(g));
     detail::check_same_shape((std::string(op) + " (y)").c_str(), y, Shape{n, g.oh, g.ow, f_});
-    detail::check_same_shape((std::string(op) + " (kernel)").c_str(), k, Shape{g.kh, g.kw, g.c, f_});
+    detail::check_same_shape((std::string(op) + " (kernel)").c_str(), k,
+                             Shape{g.kh, g.kw, g.c, f_});
   }
 
   Window2D g_{};

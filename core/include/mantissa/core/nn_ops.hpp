@@ -150,7 +150,8 @@ void mean_squared_error(Context<D>& ctx, TensorView<float, D> loss, TensorView<f
 // sums (3) += {loss * N, correct rows, N} for logits (N, C) and int32 labels (N).
 template <Device D, TensorLike L, TensorLike Y>
 void accumulate_classification(Context<D>& ctx, TensorView<float, D> sums, const L& logits,
-                               const Y& labels, TensorView<const float, std::type_identity_t<D>> loss) {
+                               const Y& labels,
+                               TensorView<const float, std::type_identity_t<D>> loss) {
   detail::require_runs<op::metrics, D, L>();
   static_assert(same_dtype<dtype_of<Y>, std::int32_t>,
                 "mantissa: labels are int32 class indices (note below)");
@@ -183,8 +184,8 @@ void accumulate_binary(Context<D>& ctx, TensorView<float, D> sums, const L& logi
 // dst = round(src * scale) into dst's dtype: the loss gradient, multiplied by the loss scale
 // before it is narrowed to the compute dtype (so small gradients survive the narrowing).
 template <Device D, TensorLike Dst>
-void convert_scaled(Context<D>& ctx, Dst&& dst, TensorView<const float, std::type_identity_t<D>> src,
-                    float scale) {
+void convert_scaled(Context<D>& ctx, Dst&& dst,
+                    TensorView<const float, std::type_identity_t<D>> src, float scale) {
   detail::require_runs<op::numerics, D, Dst>();
   if constexpr (detail::runs<op::numerics, D, Dst> && FloatDtype<dtype_of<Dst>>) {
     detail::check_same_shape("convert_scaled", dst.shape(), src.shape());
@@ -261,7 +262,8 @@ Tensor<float, device_of<X>> softmax(const X& x) {
   auto out = Tensor<float, D>::empty(x.shape());
   if constexpr (FloatDtype<dtype_of<X>> && detail::runs<op::softmax_float32, D, X>) {
     const auto c = detail::last_axis(x.shape());
-    if (x.numel()) Backend<D>::softmax_float32(default_context<D>(), x.data(), x.numel() / c, c, out.data());
+    if (x.numel())
+      Backend<D>::softmax_float32(default_context<D>(), x.data(), x.numel() / c, c, out.data());
   }
   return out;
 }
@@ -275,7 +277,8 @@ Tensor<float, device_of<X>> log_sum_exp(const X& x) {
   const auto c = detail::last_axis(x.shape());
   auto out = Tensor<float, D>::empty(Shape::from_range(x.shape().begin(), x.shape().end() - 1));
   if constexpr (FloatDtype<dtype_of<X>> && detail::runs<op::softmax_float32, D, X>)
-    if (x.numel()) Backend<D>::log_sum_exp(default_context<D>(), x.data(), x.numel() / c, c, out.data());
+    if (x.numel())
+      Backend<D>::log_sum_exp(default_context<D>(), x.data(), x.numel() / c, c, out.data());
   return out;
 }
 

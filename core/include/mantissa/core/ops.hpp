@@ -77,11 +77,17 @@ void binary(Context<D>& ctx, BinaryOp f, O&& out, const A& a, const B& b) {
   }
 }
 template <Device D, TensorLike O, TensorLike A, TensorLike B>
-void add(Context<D>& ctx, O&& out, const A& a, const B& b) { binary(ctx, BinaryOp::add, out, a, b); }
+void add(Context<D>& ctx, O&& out, const A& a, const B& b) {
+  binary(ctx, BinaryOp::add, out, a, b);
+}
 template <Device D, TensorLike O, TensorLike A, TensorLike B>
-void sub(Context<D>& ctx, O&& out, const A& a, const B& b) { binary(ctx, BinaryOp::sub, out, a, b); }
+void sub(Context<D>& ctx, O&& out, const A& a, const B& b) {
+  binary(ctx, BinaryOp::sub, out, a, b);
+}
 template <Device D, TensorLike O, TensorLike A, TensorLike B>
-void mul(Context<D>& ctx, O&& out, const A& a, const B& b) { binary(ctx, BinaryOp::mul, out, a, b); }
+void mul(Context<D>& ctx, O&& out, const A& a, const B& b) {
+  binary(ctx, BinaryOp::mul, out, a, b);
+}
 
 // out = a op s, or s op a when scalar_first. s is a float for every floating dtype: the
 // scalar is part of the computation, which runs in float.
@@ -102,7 +108,8 @@ void activation(Context<D>& ctx, Activation f, Y&& y, const X& x) {
   if constexpr (detail::check_elementwise<op::activation, D, Y, X>()) {
     detail::check_same_shape("activation (output)", y.shape(), x.shape());
     const auto c = detail::last_axis(x.shape());
-    if (x.numel()) Backend<D>::activation_forward(ctx, f, y.view().data(), x.data(), x.numel() / c, c);
+    if (x.numel())
+      Backend<D>::activation_forward(ctx, f, y.view().data(), x.data(), x.numel() / c, c);
   }
 }
 

@@ -124,7 +124,8 @@ class TensorView : public detail::Extent<std::remove_const_t<T>> {
     requires is_host_device<D>
   {
     if constexpr (detail::bounds_checks)
-      if (flat < 0 || flat >= this->numel()) detail::throw_index_error(flat, this->numel(), -1, shape_);
+      if (flat < 0 || flat >= this->numel())
+        detail::throw_index_error(flat, this->numel(), -1, shape_);
     return data_[flat];
   }
 
@@ -231,7 +232,8 @@ class Tensor : public detail::Extent<T> {
   Tensor& operator=(const Tensor&) = delete;  // move-only: y = x.clone() or std::move(x)
 
   Tensor(Tensor&& o) noexcept
-      : detail::Extent<T>(std::exchange(o.shape_, Shape{0})), data_(std::exchange(o.data_, nullptr)) {}
+      : detail::Extent<T>(std::exchange(o.shape_, Shape{0})),
+        data_(std::exchange(o.data_, nullptr)) {}
   Tensor& operator=(Tensor&& o) noexcept {
     if (this != &o) {
       D::deallocate(data_);

@@ -73,7 +73,7 @@ class MaxPool2DLayer final : public Layer<P, D> {
 
  private:
   MaxPool2D spec_;
-  ops::MaxPool2d<typename P::compute, D> pool_;  // the geometry and the device's state (the winners, on the CPU)
+  ops::MaxPool2d<typename P::compute, D> pool_;  // geometry and the device's state
 };
 
 }  // namespace mantissa

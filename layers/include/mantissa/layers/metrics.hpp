@@ -24,7 +24,8 @@ float fraction_correct(const L& logits, const Y& targets) {
   auto& ctx = default_context<D>();
   Tensor<float, D> sums(Shape{3}), zero_loss(Shape{1});
   if constexpr (std::same_as<dtype_of<Y>, std::int32_t>)
-    ops::accumulate_classification(ctx, sums.view(), cview(logits), cview(targets), zero_loss.view());
+    ops::accumulate_classification(ctx, sums.view(), cview(logits), cview(targets),
+                                   zero_loss.view());
   else
     ops::accumulate_binary(ctx, sums.view(), cview(logits), cview(targets), zero_loss.view());
   float host[3];

@@ -5,9 +5,9 @@
 //
 // Per step: forward, loss (float32), backward (scaled when a LossScaler is given), step
 // (skipped on overflow), on the model's device; the loss and accuracy accumulate there and
-// are read when a progress line is printed, so a step reads one value back: its status. Shows a progress bar on a terminal (loss, accuracy, images/s, ETA,
-// and for float16 the loss scale and skipped steps) or a plain line per epoch when stdout is
-// not a terminal. Writes <out>/history.csv and <out>/history.svg (loss and accuracy per
+// are read when a progress line is printed, so a step reads one value back: its status.
+// Shows a progress bar on a terminal (loss, accuracy, images/s, ETA, and for float16 the
+// loss scale and skipped steps) or a plain line per epoch when stdout is not a terminal. Writes <out>/history.csv and <out>/history.svg (loss and accuracy per
 // epoch, train and validation) after every epoch, and checkpoints (<out>/checkpoint
 // .safetensors, replaced atomically) every `checkpoint_every` steps and at each epoch's end.
 // Early stopping watches the validation loss. resume = true continues from

@@ -186,7 +186,8 @@ struct HostKernels {
       gemm<T, float>(ctx, true, false, k, f_, rows, 1.0f, cols, k, dy, f_, beta, dw, f_);
       if (!dx) return;
       // dcols (rows, K) = dy (rows, F) W^T (F, K), then dx = col2im(dcols), overwriting dx.
-      if (direct_) return gemm<T, T>(ctx, false, true, rows, k, f_, 1.0f, dy, f_, w, f_, 0.0f, dx, k);
+      if (direct_)
+        return gemm<T, T>(ctx, false, true, rows, k, f_, 1.0f, dy, f_, w, f_, 0.0f, dx, k);
       gemm<T, T>(ctx, false, true, rows, k, f_, 1.0f, dy, f_, w, f_, 0.0f, dcols_.data(), k);
       cpu::col2im(dx, dcols_.data(), g_.with_batch(n));
     }
