@@ -18,4 +18,12 @@ void set_num_threads(int n) {
 
 int num_threads() noexcept { return omp_get_max_threads(); }
 
+ThreadScope::ThreadScope(int n) noexcept : saved_(n > 0 ? omp_get_max_threads() : 0) {
+  if (n > 0 && n != saved_) omp_set_num_threads(n);
+}
+
+ThreadScope::~ThreadScope() {
+  if (saved_ > 0 && omp_get_max_threads() != saved_) omp_set_num_threads(saved_);
+}
+
 }  // namespace mantissa

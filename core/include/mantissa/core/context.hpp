@@ -6,9 +6,10 @@
 //   - the step status block: a few counters on the device that kernels write (non-finite
 //     gradients, a label out of range) and the host reads once per training step, in one
 //     copy (read_status). That read is the one host sync of a step.
-// The CPU's threads are OpenMP's team (set_num_threads); a CUDA context adds its stream,
-// library handles and allocator (issue 11) by specialising Context<Cuda>. A device with no
-// state of its own uses this template as it is.
+//   - for the CPU backend, the number of threads its kernels run on (threads(); 0, the
+//     default, follows set_num_threads), so that two contexts can run with different teams.
+// A CUDA context adds its stream, library handles and allocator (issue 11) by specialising
+// Context<Cuda>. A device with no state of its own uses this template as it is.
 //
 // Ops take the context explicitly (ops::gemm(ctx, c, a, b)). The value-returning forms for
 // user code (a + b, matmul(a, b)) and models that were not handed one use the calling
@@ -21,7 +22,10 @@
 #include <new>
 #include <utility>
 
+#include <string>
+
 #include "mantissa/core/device.hpp"
+#include "mantissa/core/error.hpp"
 
 namespace mantissa {
 
@@ -62,6 +66,15 @@ class Context {
     return s;
   }
 
+  // ---- threads (CPU kernels) ----
+  int threads() const noexcept { return threads_; }
+  void set_threads(int n) {
+    if (n < 0)
+      throw ValueError("Context::set_threads: need 0 (follow set_num_threads) or more, got " +
+                       std::to_string(n));
+    threads_ = n;
+  }
+
   // ---- scratch ----
   // At least `bytes` bytes of device memory, valid until the next call; grows, never shrinks.
   void* workspace(std::size_t bytes) {
@@ -92,6 +105,7 @@ class Context {
   }
 
   StepStatus* status_ = nullptr;
+  int threads_ = 0;
   void* workspace_ = nullptr;
   std::size_t workspace_bytes_ = 0;
 };

@@ -24,6 +24,7 @@
 #include "mantissa/core/cpu/optim.hpp"
 #include "mantissa/core/cpu/reduce.hpp"
 #include "mantissa/core/tensor.hpp"
+#include "mantissa/core/threads.hpp"
 
 namespace mantissa {
 
@@ -35,107 +36,134 @@ struct HostKernels {
 
   // ---- elementwise ----
   template <Dtype T>
-  static void fill(Ctx&, T* x, T value, std::int64_t n) { cpu::fill<T>(x, value, n); }
+  static void fill(Ctx& ctx, T* x, T value, std::int64_t n) {
+    const ThreadScope threads(ctx.threads());
+    cpu::fill<T>(x, value, n);
+  }
   template <FloatDtype T>
-  static void binary(Ctx&, BinaryOp op, const T* a, const T* b, T* out, std::int64_t n) {
+  static void binary(Ctx& ctx, BinaryOp op, const T* a, const T* b, T* out, std::int64_t n) {
+    const ThreadScope threads(ctx.threads());
     cpu::binary(op, a, b, out, n);
   }
   template <FloatDtype T>
-  static void binary_scalar(Ctx&, BinaryOp op, const T* a, float s, bool scalar_first, T* out,
+  static void binary_scalar(Ctx& ctx, BinaryOp op, const T* a, float s, bool scalar_first, T* out,
                             std::int64_t n) {
+    const ThreadScope threads(ctx.threads());
     cpu::binary_scalar(op, a, s, scalar_first, out, n);
   }
   template <FloatDtype T>
-  static void activation_forward(Ctx&, Activation f, T* y, const T* x, std::int64_t rows,
+  static void activation_forward(Ctx& ctx, Activation f, T* y, const T* x, std::int64_t rows,
                                  std::int64_t cols) {
+    const ThreadScope threads(ctx.threads());
     cpu::activation_forward(f, y, x, rows, cols);
   }
   template <FloatDtype T>
-  static void activation_backward(Ctx&, Activation f, T* dx, const T* dy, const T* y,
+  static void activation_backward(Ctx& ctx, Activation f, T* dx, const T* dy, const T* y,
                                   std::int64_t rows, std::int64_t cols) {
+    const ThreadScope threads(ctx.threads());
     cpu::activation_backward(f, dx, dy, y, rows, cols);
   }
   template <class To, class From>
-  static void cast(Ctx&, const From* src, To* dst, std::int64_t n) {
+  static void cast(Ctx& ctx, const From* src, To* dst, std::int64_t n) {
+    const ThreadScope threads(ctx.threads());
     cpu::cast<To, From>(src, dst, n);
   }
 
   // ---- reductions ----
   template <FloatDtype T>
-  static void sum(Ctx&, const T* x, std::int64_t outer, std::int64_t len, std::int64_t inner,
+  static void sum(Ctx& ctx, const T* x, std::int64_t outer, std::int64_t len, std::int64_t inner,
                   float* out) {
+    const ThreadScope threads(ctx.threads());
     cpu::sum(x, outer, len, inner, out);
   }
   template <FloatDtype T>
-  static void max(Ctx&, const T* x, std::int64_t outer, std::int64_t len, std::int64_t inner,
+  static void max(Ctx& ctx, const T* x, std::int64_t outer, std::int64_t len, std::int64_t inner,
                   T* out) {
+    const ThreadScope threads(ctx.threads());
     cpu::max(x, outer, len, inner, out);
   }
   template <FloatDtype T>
-  static void argmax(Ctx&, const T* x, std::int64_t outer, std::int64_t len,
+  static void argmax(Ctx& ctx, const T* x, std::int64_t outer, std::int64_t len,
                      std::int64_t inner, std::int32_t* out) {
+    const ThreadScope threads(ctx.threads());
     cpu::argmax(x, outer, len, inner, out);
   }
   template <FloatDtype T>
-  static void softmax_float32(Ctx&, const T* x, std::int64_t rows, std::int64_t cols,
+  static void softmax_float32(Ctx& ctx, const T* x, std::int64_t rows, std::int64_t cols,
                               float* out) {
+    const ThreadScope threads(ctx.threads());
     cpu::softmax_float32(x, rows, cols, out);
   }
   template <FloatDtype T>
-  static void log_sum_exp(Ctx&, const T* x, std::int64_t rows, std::int64_t cols, float* out) {
+  static void log_sum_exp(Ctx& ctx, const T* x, std::int64_t rows, std::int64_t cols, float* out) {
+    const ThreadScope threads(ctx.threads());
     cpu::log_sum_exp(x, rows, cols, out);
   }
 
   // ---- products ----
   template <FloatDtype T, FloatDtype TC>
-  static void gemm(Ctx&, bool ta, bool tb, std::int64_t m, std::int64_t n, std::int64_t k,
+  static void gemm(Ctx& ctx, bool ta, bool tb, std::int64_t m, std::int64_t n, std::int64_t k,
                    float alpha, const T* a, std::int64_t lda, const T* b, std::int64_t ldb,
                    float beta, TC* c, std::int64_t ldc) {
+    const ThreadScope threads(ctx.threads());
     cpu::gemm<T, TC>(Transpose{ta}, Transpose{tb}, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   }
 
   // ---- layers ----
   template <FloatDtype T>
-  static void bias_add(Ctx&, T* y, const T* bias, std::int64_t rows, std::int64_t c) {
+  static void bias_add(Ctx& ctx, T* y, const T* bias, std::int64_t rows, std::int64_t c) {
+    const ThreadScope threads(ctx.threads());
     cpu::bias_add(y, bias, rows, c);
   }
   template <FloatDtype T>
-  static void bias_grad(Ctx&, float* dbias, const T* dy, std::int64_t rows, std::int64_t c,
+  static void bias_grad(Ctx& ctx, float* dbias, const T* dy, std::int64_t rows, std::int64_t c,
                         bool accumulate) {
+    const ThreadScope threads(ctx.threads());
     cpu::bias_grad(dbias, dy, rows, c, accumulate);
   }
   template <FloatDtype T>
-  static void dropout(Ctx&, T* y, const T* x, std::int64_t n, float rate, std::uint64_t seed,
+  static void dropout(Ctx& ctx, T* y, const T* x, std::int64_t n, float rate, std::uint64_t seed,
                       std::uint64_t offset) {
+    const ThreadScope threads(ctx.threads());
     cpu::dropout(y, x, n, rate, seed, offset);
   }
   template <FloatDtype T>
-  static void batchnorm_forward(Ctx&, T* y, const T* x, std::int64_t m, std::int64_t c,
+  static void batchnorm_forward(Ctx& ctx, T* y, const T* x, std::int64_t m, std::int64_t c,
                                 const float* gamma, const float* beta, float* mean,
                                 float* inv_std, float* running_mean, float* running_var,
                                 float momentum, float epsilon, bool training) {
+    const ThreadScope threads(ctx.threads());
     cpu::batchnorm_forward(y, x, m, c, gamma, beta, mean, inv_std, running_mean, running_var,
                            momentum, epsilon, training);
   }
   template <FloatDtype T>
-  static void batchnorm_backward(Ctx&, T* dx, float* dgamma, float* dbeta, const T* dy,
+  static void batchnorm_backward(Ctx& ctx, T* dx, float* dgamma, float* dbeta, const T* dy,
                                  const T* x, std::int64_t m, std::int64_t c, const float* gamma,
                                  const float* mean, const float* inv_std, bool accumulate) {
+    const ThreadScope threads(ctx.threads());
     cpu::batchnorm_backward(dx, dgamma, dbeta, dy, x, m, c, gamma, mean, inv_std, accumulate);
   }
 
   // Sliding-window kernels, for the ops that expose them (tests and benchmarks).
   template <FloatDtype T>
-  static void im2col(Ctx&, T* cols, const T* x, const Window2D& g) { cpu::im2col(cols, x, g); }
+  static void im2col(Ctx& ctx, T* cols, const T* x, const Window2D& g) {
+    const ThreadScope threads(ctx.threads());
+    cpu::im2col(cols, x, g);
+  }
   template <FloatDtype T>
-  static void col2im(Ctx&, T* dx, const T* dcols, const Window2D& g) { cpu::col2im(dx, dcols, g); }
+  static void col2im(Ctx& ctx, T* dx, const T* dcols, const Window2D& g) {
+    const ThreadScope threads(ctx.threads());
+    cpu::col2im(dx, dcols, g);
+  }
   template <FloatDtype T>
-  static void maxpool_forward(Ctx&, T* y, std::int32_t* argmax, const T* x, const Window2D& g) {
+  static void maxpool_forward(Ctx& ctx, T* y, std::int32_t* argmax, const T* x, const Window2D& g) {
+    const ThreadScope threads(ctx.threads());
     cpu::maxpool_forward(y, argmax, x, g);
   }
   template <FloatDtype T>
-  static void maxpool_backward(Ctx&, T* dx, const T* dy, const std::int32_t* argmax,
+  static void maxpool_backward(Ctx& ctx, T* dx, const T* dy, const std::int32_t* argmax,
                                const Window2D& g) {
+    const ThreadScope threads(ctx.threads());
     cpu::maxpool_backward(dx, dy, argmax, g);
   }
 
@@ -152,7 +180,8 @@ struct HostKernels {
           direct_(g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.pad_top == 0 &&
                   g.pad_left == 0) {}
 
-    void reserve(Ctx&, std::int64_t max_batch) {
+    void reserve(Ctx& ctx, std::int64_t max_batch) {
+      const ThreadScope threads(ctx.threads());
       if (max_batch <= reserved_ || direct_) {
         reserved_ = std::max(reserved_, max_batch);
         return;
@@ -165,6 +194,7 @@ struct HostKernels {
     std::int64_t reserved() const noexcept { return reserved_; }
 
     void forward(Ctx& ctx, T* y, const T* x, const T* w, std::int64_t n, Mode mode) {
+      const ThreadScope threads(ctx.threads());
       const std::int64_t rows = n * g_.oh * g_.ow, k = g_.kh * g_.kw * g_.c;
       const T* cols = x;
       if (!direct_) {
@@ -179,6 +209,7 @@ struct HostKernels {
 
     void backward(Ctx& ctx, T* dx, float* dw, const T* dy, const T* x, const T* w,
                   std::int64_t n, Accumulate acc) {
+      const ThreadScope threads(ctx.threads());
       const std::int64_t rows = n * g_.oh * g_.ow, k = g_.kh * g_.kw * g_.c;
       const float beta = acc == Accumulate::add ? 1.0f : 0.0f;
       const T* cols = direct_ ? x : cols_.data();
@@ -209,18 +240,21 @@ struct HostKernels {
     MaxPool2d() = default;
     explicit MaxPool2d(const Window2D& g) : g_(g) {}
 
-    void reserve(Ctx&, std::int64_t max_batch) {
+    void reserve(Ctx& ctx, std::int64_t max_batch) {
+      const ThreadScope threads(ctx.threads());
       if (max_batch <= reserved_) return;
       argmax_ = Tensor<std::int32_t, D>::empty(Shape{max_batch, g_.oh, g_.ow, g_.c});
       reserved_ = max_batch;
     }
     std::int64_t reserved() const noexcept { return reserved_; }
 
-    void forward(Ctx&, T* y, const T* x, std::int64_t n, Mode mode) {
+    void forward(Ctx& ctx, T* y, const T* x, std::int64_t n, Mode mode) {
+      const ThreadScope threads(ctx.threads());
       // Inference saves nothing, so an evaluation between forward(train) and backward is safe.
       cpu::maxpool_forward(y, mode == Mode::train ? argmax_.data() : nullptr, x, g_.with_batch(n));
     }
-    void backward(Ctx&, T* dx, const T* dy, std::int64_t n) {
+    void backward(Ctx& ctx, T* dx, const T* dy, std::int64_t n) {
+      const ThreadScope threads(ctx.threads());
       cpu::maxpool_backward(dx, dy, argmax_.data(), g_.with_batch(n));
     }
 
@@ -234,56 +268,67 @@ struct HostKernels {
   template <FloatDtype T>
   static void softmax_cross_entropy(Ctx& ctx, const T* logits, const std::int32_t* labels,
                                     std::int64_t n, std::int64_t c, float* dlogits, float* loss) {
+    const ThreadScope threads(ctx.threads());
     cpu::softmax_cross_entropy(logits, labels, n, c, 1.0f, dlogits, loss, ctx.status());
   }
   template <FloatDtype T>
-  static void binary_cross_entropy(Ctx&, const T* logits, const float* targets, std::int64_t n,
+  static void binary_cross_entropy(Ctx& ctx, const T* logits, const float* targets, std::int64_t n,
                                    float* dlogits, float* loss) {
+    const ThreadScope threads(ctx.threads());
     cpu::binary_cross_entropy(logits, targets, n, 1.0f, dlogits, loss);
   }
   template <FloatDtype T>
-  static void mean_squared_error(Ctx&, const T* y, const float* targets, std::int64_t n,
+  static void mean_squared_error(Ctx& ctx, const T* y, const float* targets, std::int64_t n,
                                  float* dy, float* loss) {
+    const ThreadScope threads(ctx.threads());
     cpu::mean_squared_error(y, targets, n, 1.0f, dy, loss);
   }
   template <FloatDtype T>
-  static void accumulate_classification(Ctx&, float* sums, const T* logits,
+  static void accumulate_classification(Ctx& ctx, float* sums, const T* logits,
                                         const std::int32_t* labels, std::int64_t n,
                                         std::int64_t c, const float* loss) {
+    const ThreadScope threads(ctx.threads());
     cpu::accumulate_classification(sums, logits, labels, n, c, loss);
   }
   template <FloatDtype T>
-  static void accumulate_binary(Ctx&, float* sums, const T* logits, const float* targets,
+  static void accumulate_binary(Ctx& ctx, float* sums, const T* logits, const float* targets,
                                 std::int64_t n, const float* loss) {
+    const ThreadScope threads(ctx.threads());
     cpu::accumulate_binary(sums, logits, targets, n, loss);
   }
 
   // ---- numerics and optimizers (over flat float32 arenas) ----
   template <FloatDtype T>
-  static void count_nonfinite(Ctx&, const T* x, std::int64_t n, std::int64_t* inf,
+  static void count_nonfinite(Ctx& ctx, const T* x, std::int64_t n, std::int64_t* inf,
                               std::int64_t* nan) {
+    const ThreadScope threads(ctx.threads());
     const auto r = cpu::count_nonfinite(x, n);
     *inf = r.inf;
     *nan = r.nan;
   }
   static void unscale_and_check(Ctx& ctx, float* g, std::int64_t n, float inv_scale) {
+    const ThreadScope threads(ctx.threads());
     cpu::unscale_and_check(g, n, inv_scale, ctx.status());
   }
   template <FloatDtype T>
-  static void convert_scaled(Ctx&, const float* src, T* dst, std::int64_t n, float scale) {
+  static void convert_scaled(Ctx& ctx, const float* src, T* dst, std::int64_t n, float scale) {
+    const ThreadScope threads(ctx.threads());
     cpu::convert_scaled(src, dst, n, scale);
   }
-  static void clip_grad_norm(Ctx&, float* g, std::int64_t n, float max_norm, float* norm) {
+  static void clip_grad_norm(Ctx& ctx, float* g, std::int64_t n, float max_norm, float* norm) {
+    const ThreadScope threads(ctx.threads());
     cpu::clip_grad_norm(g, n, max_norm, norm);
   }
   template <FloatDtype T>
-  static void sgd_update(Ctx&, float* w, const float* grad, float* buf, T* compute,
+  static void sgd_update(Ctx& ctx, float* w, const float* grad, float* buf, T* compute,
                          std::int64_t n, const SgdParams& p) {
+    const ThreadScope threads(ctx.threads());
     cpu::sgd_update(w, grad, buf, compute, n, p);
   }
   template <FloatDtype T>
-  static void adam_update(Ctx&, float* w, const float* grad, float* m, float* v, T* compute,
+  static void adam_update(Ctx& ctx, float* w, const float* grad, float* m, float* v, T* compute,
                           std::int64_t n, const AdamParams& p) {
+    const ThreadScope threads(ctx.threads());
     cpu::adam_update(w, grad, m, v, compute, n, p);
   }
 };
