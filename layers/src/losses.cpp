@@ -3,10 +3,11 @@
 
 namespace mantissa::detail {
 
-void throw_bad_label(const char* loss, std::int64_t row, std::int64_t label,
-                     std::int64_t classes) {
-  throw DataError(std::string(loss) + ": label " + std::to_string(label) + " at row " +
-                  std::to_string(row) + " is outside [0, " + std::to_string(classes) + ")");
+void raise_bad_label(const StepStatus& s) {
+  if (s.bad_label_row < 0) return;
+  throw DataError("SoftmaxCrossEntropy: label " + std::to_string(s.bad_label) + " at row " +
+                  std::to_string(s.bad_label_row) + " is outside [0, " +
+                  std::to_string(s.classes) + ")");
 }
 
 }  // namespace mantissa::detail

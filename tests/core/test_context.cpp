@@ -21,7 +21,7 @@ TEST(Context, ThreadScopeSetsTheTeamAndRestoresIt) {
   }
 }
 
-TEST(Context, ItsThreadsRunItsKernelsAndResultsDoNotDependOnThem) {
+TEST(Context, ResultsDoNotDependOnItsThreadsAndTheTeamIsRestored) {
   mt::set_num_threads(2);
   mt::Context<mt::Cpu> one;
   one.set_threads(1);

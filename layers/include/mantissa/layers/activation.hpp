@@ -28,7 +28,6 @@ class ActivationLayer final : public Layer<P, D> {
   using typename Layer<P, D>::View;
   using typename Layer<P, D>::CView;
 
-  explicit ActivationLayer(Activation f) : f_(f) {}
   template <Activation F>
   explicit ActivationLayer(ActivationSpec<F>) : f_(F) {}
 

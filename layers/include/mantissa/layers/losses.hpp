@@ -63,26 +63,23 @@ class LossWorkspace {
   void (*free_)(void*) noexcept = nullptr;
 };
 
-[[noreturn]] void throw_bad_label(const char* loss, std::int64_t row, std::int64_t label,
-                                  std::int64_t classes);
+// DataError naming the label out of range a loss kernel recorded in a step status, if any
+// (only SoftmaxCrossEntropy records labels). The one message, raised at the loss call on a
+// host device, at the step's (or evaluate's) status read on another.
+void raise_bad_label(const StepStatus& s);
 
-// The label check of a loss on a host device: the kernel's record is read (no copy) and the
-// error raised at once. Elsewhere the step's status read raises it.
+// On a host device the kernel's record is read where it is (no copy), cleared, and raised.
 template <Device D>
-void raise_bad_label_now(Context<D>& ctx, const char* loss, std::int64_t classes) {
+void raise_bad_label_now(Context<D>& ctx) {
   if constexpr (is_host_device<D>) {
-    auto* s = ctx.status();
-    if (s->bad_label_row < 0) return;
-    const auto row = s->bad_label_row, label = s->bad_label;
-    s->bad_label_row = -1;
-    s->bad_label = 0;
-    throw_bad_label(loss, row, label, classes);
+    const StepStatus s = *ctx.status();
+    ctx.status()->bad_label_row = -1;
+    raise_bad_label(s);
   }
 }
 
 // The three losses share one call path (Loss below); each kind says its types and kernel.
 struct SoftmaxCrossEntropyKind {
-  static constexpr const char* name = "SoftmaxCrossEntropy";
   // Whether the targets' dtype fits (a static_assert says why not).
   template <class Y>
   static constexpr bool targets_fit() {
@@ -95,7 +92,7 @@ struct SoftmaxCrossEntropyKind {
   static void run(Context<D>& ctx, TensorView<float, D> value, TensorView<float, D> grad,
                   const L& logits, const Y& labels) {
     ops::softmax_cross_entropy(ctx, value, grad, logits, labels);
-    raise_bad_label_now(ctx, name, logits.rank() == 2 ? logits.shape()[1] : 0);
+    raise_bad_label_now(ctx);
   }
 };
 
@@ -105,8 +102,6 @@ enum class FloatTargetLoss { binary_cross_entropy, mean_squared_error };
 
 template <FloatTargetLoss K>
 struct FloatTargetKind {
-  static constexpr const char* name =
-      K == FloatTargetLoss::binary_cross_entropy ? "BinaryCrossEntropy" : "MeanSquaredError";
   template <class Y>
   static constexpr bool targets_fit() {
     static_assert(is_float_targets<dtype_of<Y>>,

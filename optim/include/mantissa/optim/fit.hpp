@@ -142,10 +142,8 @@ Evaluation evaluate(Sequential<P, D>& model, LossFn& loss_fn, L& data) {
     metrics.add(ctx, logits, y, detail::call_loss(loss_fn, ctx, logits, y));
   }
   const auto s = ctx.read_status();
-  if (s.bad_label_row >= 0) {
-    ctx.reset_status();
-    detail::throw_bad_label("SoftmaxCrossEntropy", s.bad_label_row, s.bad_label, s.classes);
-  }
+  if (s.bad_label_row >= 0) ctx.reset_status();
+  detail::raise_bad_label(s);
   const auto [loss, acc, n] = metrics.read();
   return {loss, acc};
 }

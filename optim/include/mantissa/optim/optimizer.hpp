@@ -92,9 +92,7 @@ class OptimizerBase {
         throw StateError("optimizer step: the gradients belong to another model (" +
                          std::to_string(g.parameters().size()) + " tensors; the optimizer has " +
                          std::to_string(t_->params.size()) + ")");
-      const auto& s = g.status();
-      if (s.bad_label_row >= 0)
-        detail::throw_bad_label("SoftmaxCrossEntropy", s.bad_label_row, s.bad_label, s.classes);
+      detail::raise_bad_label(g.status());
     }
   }
 
