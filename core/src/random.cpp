@@ -1,6 +1,8 @@
 // core/src/random.cpp: Philox4x32-10 and the uniform/normal fills built on it.
 #include "mantissa/core/random.hpp"
 
+#include "mantissa/core/philox.hpp"
+
 #include <cmath>
 #include <utility>
 #include <numbers>
@@ -50,10 +52,8 @@ std::array<std::uint32_t, 4> philox4x32_10(std::array<std::uint32_t, 4> c,
 }
 
 std::array<std::uint32_t, 4> Generator::block(std::uint64_t i) const noexcept {
-  const std::uint64_t ctr = offset_ + i;
-  return philox4x32_10({static_cast<std::uint32_t>(ctr), static_cast<std::uint32_t>(ctr >> 32),
-                        0u, 0u},
-                       {static_cast<std::uint32_t>(seed_), static_cast<std::uint32_t>(seed_ >> 32)});
+  const PhiloxBlock b = philox_block(seed_, offset_ + i);  // the one CUDA kernels use
+  return {b.v[0], b.v[1], b.v[2], b.v[3]};
 }
 
 std::uint64_t Generator::take(std::uint64_t n) noexcept {

@@ -6,6 +6,7 @@
 
 #include "mantissa/core/cpu/convert.hpp"
 #include "mantissa/core/cpu/nn.hpp"
+#include "mantissa/core/philox.hpp"
 #include "mantissa/core/random.hpp"
 #include "map_float.hpp"
 
@@ -86,14 +87,13 @@ void dropout(T* y, const T* x, std::int64_t n, float rate, std::uint64_t seed,
              std::uint64_t offset) {
   const Generator g(seed, offset);
   const float scale = 1.0f / (1.0f - rate);
-  // keep when the top 24 bits, as a fraction of 2^24, reach the rate
-  const auto threshold = static_cast<std::uint32_t>(static_cast<double>(rate) * 16777216.0);
+  const std::uint32_t threshold = dropout_threshold(rate);  // philox.hpp, as on the GPU
 #pragma omp parallel for schedule(static) if (n > (1 << 16))
   for (std::int64_t b = 0; b < (n + 3) / 4; ++b) {
     const auto r = g.block(static_cast<std::uint64_t>(b));
     for (std::int64_t j = 0; j < 4 && 4 * b + j < n; ++j) {
       const std::int64_t i = 4 * b + j;
-      const bool keep = (r[static_cast<std::size_t>(j)] >> 8) >= threshold;
+      const bool keep = dropout_keep(r[static_cast<std::size_t>(j)], threshold);
       y[i] = narrow<T>(keep ? widen(x[i]) * scale : 0.0f);
     }
   }

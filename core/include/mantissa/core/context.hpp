@@ -118,3 +118,7 @@ Context<D>& default_context() {
 }
 
 }  // namespace mantissa
+
+// Context<Cuda> specialises the template above; it is declared wherever Context is, so that
+// no translation unit instantiates the generic one for Cuda.
+#include "mantissa/core/context_cuda.hpp"

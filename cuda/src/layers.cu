@@ -1,0 +1,3 @@
+// cuda/src/layers.cu: (being written)
+#include "launch.hpp"
+#include "mantissa/core/backend_cuda.hpp"

@@ -1,0 +1,3 @@
+// cuda/src/losses.cu: (being written)
+#include "launch.hpp"
+#include "mantissa/core/backend_cuda.hpp"

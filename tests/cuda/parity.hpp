@@ -1,0 +1,86 @@
+// tests/cuda/parity.hpp: what the CUDA parity suites share. Each op runs on the CPU backend
+// and on the CUDA backend (a GPU, or the emulation build's host loops over the same kernel
+// code) from the same inputs; the results must agree within a tolerance per dtype, or
+// bit for bit where the kernels promise it (casts, max pooling, dropout masks).
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <string>
+
+#include "mantissa/mantissa.hpp"
+
+#define MANTISSA_REQUIRE_GPU() \
+  if (!mantissa::Cuda::available()) GTEST_SKIP() << "no CUDA device on this machine"
+
+namespace mt_cuda {
+
+using mantissa::Cpu;
+using mantissa::Cuda;
+
+// The tolerance for one result element: |cuda - cpu| <= abs + rel * |cpu|. `rel` reflects
+// the dtype's rounding (half 2^-10, bfloat16 2^-7: one rounding step either side) and a
+// different summation order; `abs` covers values near zero after cancellation.
+struct Tolerance {
+  float abs;
+  float rel;
+};
+template <class T>
+constexpr Tolerance tolerance_for() {
+  if constexpr (std::same_as<T, float>) return {1e-5f, 1e-5f};
+  else if constexpr (std::same_as<T, mantissa::half>) return {2e-3f, 2e-3f};
+  else return {1.6e-2f, 1.6e-2f};
+}
+
+// Uniform values in [lo, hi) of dtype T on the CPU, seeded.
+template <class T>
+mantissa::Tensor<T, Cpu> random(mantissa::Shape shape, std::uint64_t seed, float lo = -2.0f,
+                                float hi = 2.0f) {
+  mantissa::Generator gen(seed);
+  return mantissa::uniform<T, Cpu>(shape, lo, hi, gen);
+}
+
+// Expects `cuda` (copied back) to match `cpu` element by element within `tol`; names the
+// first element that does not and how many do not.
+template <class T, class U>
+::testing::AssertionResult near(const mantissa::Tensor<T, Cpu>& cpu,
+                                const mantissa::Tensor<U, Cuda>& cuda, Tolerance tol) {
+  static_assert(std::same_as<T, U>, "compare tensors of one dtype");
+  const auto back = mantissa::to<Cpu>(cuda);
+  if (back.shape() != cpu.shape())
+    return ::testing::AssertionFailure() << "shapes differ: cpu " << cpu.shape().str()
+                                         << ", cuda " << back.shape().str();
+  std::int64_t bad = 0, first = -1;
+  for (std::int64_t i = 0; i < cpu.numel(); ++i) {
+    const double a = static_cast<double>(static_cast<float>(cpu[i]));
+    const double b = static_cast<double>(static_cast<float>(back[i]));
+    const bool both_nan = std::isnan(a) && std::isnan(b);
+    const bool ok = both_nan || a == b || std::fabs(a - b) <= tol.abs + tol.rel * std::fabs(a);
+    if (!ok && bad++ == 0) first = i;
+  }
+  if (bad == 0) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure()
+         << bad << " of " << cpu.numel() << " elements differ; first at flat index " << first
+         << ": cpu " << static_cast<float>(cpu[first]) << ", cuda "
+         << static_cast<float>(back[first]) << " (tolerance abs " << tol.abs << ", rel "
+         << tol.rel << ")";
+}
+
+// Bit for bit.
+template <class T>
+::testing::AssertionResult same_bits(const mantissa::Tensor<T, Cpu>& cpu,
+                                     const mantissa::Tensor<T, Cuda>& cuda) {
+  const auto back = mantissa::to<Cpu>(cuda);
+  if (back.shape() != cpu.shape())
+    return ::testing::AssertionFailure() << "shapes differ";
+  for (std::int64_t i = 0; i < cpu.numel(); ++i) {
+    if (std::memcmp(&cpu[i], &back[i], sizeof(T)) != 0)
+      return ::testing::AssertionFailure() << "first difference at flat index " << i;
+  }
+  return ::testing::AssertionSuccess();
+}
+
+}  // namespace mt_cuda

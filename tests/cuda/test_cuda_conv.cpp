@@ -1,0 +1,2 @@
+// tests/cuda/test_cuda_conv.cpp: (being written)
+#include "parity.hpp"

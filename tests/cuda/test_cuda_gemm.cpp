@@ -1,0 +1,2 @@
+// tests/cuda/test_cuda_gemm.cpp: (being written)
+#include "parity.hpp"
