@@ -1,14 +1,15 @@
 // examples/fashion_mnist.cpp: the main job. Trains the reference CNN on Fashion-MNIST and
 // reports test accuracy.
 //
-//   fashion_mnist [--precision float32|mixed_float16|mixed_bfloat16] [--epochs 5]
-//                 [--batch-size 64] [--lr 1e-3] [--threads N] [--limit N] [--seed S]
-//                 [--out DIR] [--resume]
+//   fashion_mnist [--device auto|cpu|cuda] [--precision float32|mixed_float16|mixed_bfloat16]
+//                 [--epochs 5] [--batch-size 64] [--lr 1e-3] [--threads N] [--limit N]
+//                 [--seed S] [--out DIR] [--data DIR] [--resume]
 //
 // The model: Conv2D(32, 3x3, same)+ReLU, MaxPool 2, Conv2D(64, 3x3, same)+ReLU, MaxPool 2,
 // Flatten, Dense(128)+ReLU, Dense(10); Adam with cosine decay; softmax cross-entropy. The data comes from
-// Debian's dataset-fashion-mnist package. The precision flag is read once, here at the
-// program's edge, and picks which instantiation runs: inside, the policy is a type.
+// Debian's dataset-fashion-mnist package. The precision and device flags are read once, here at
+// the program's edge, and pick which instantiation runs: inside, policy and device are types.
+// --device auto trains on the GPU when mantissa has the CUDA backend and a GPU is present.
 #include <cstdio>
 #include <iostream>
 #include <mantissa/mantissa.hpp>
@@ -19,22 +20,11 @@ namespace mt = mantissa;
 
 namespace {
 
-template <class P>
-float evaluate(mt::Sequential<P>& model, mt::data::ImageLoader<typename P::compute>& test) {
-  std::int64_t hits = 0;
-  for (std::int64_t b = 0; b < test.batches(); ++b) {
-    auto [x, y] = test.batch(b);
-    const auto pred = mt::argmax(model.forward(x, mt::Mode::infer), 1);
-    for (std::int64_t i = 0; i < pred.numel(); ++i) hits += pred[i] == y[i];
-  }
-  return static_cast<float>(hits) / static_cast<float>(test.size());
-}
-
-template <class P>
+template <class P, class D>
 int run(const Flags& f) {
   using T = typename P::compute;
-  auto train_set = mt::data::fashion_mnist("train");
-  auto test_set = mt::data::fashion_mnist("test");
+  auto train_set = mt::data::fashion_mnist("train", f.data);
+  auto test_set = mt::data::fashion_mnist("test", f.data);
   if (f.limit > 0 && f.limit < train_set.images.shape()[0]) {
     auto imgs = mt::Tensor<std::uint8_t>::empty(train_set.images.shape().with(0, f.limit));
     auto labs = mt::Tensor<std::int32_t>::empty(mt::Shape{f.limit});
@@ -45,7 +35,7 @@ int run(const Flags& f) {
   mt::data::ImageLoader<T> train(train_set, {.batch = f.batch, .shuffle = true, .seed = f.seed});
   mt::data::ImageLoader<T> test(test_set, {.batch = 256, .shuffle = false});
 
-  mt::Sequential<P> model(mt::Shape{28, 28, 1}, mt::Seed{f.seed}, mt::Conv2D(32, 3, mt::same),
+  mt::Sequential<P, D> model(mt::Shape{28, 28, 1}, mt::Seed{f.seed}, mt::Conv2D(32, 3, mt::same),
                           mt::ReLU(), mt::MaxPool2D(2), mt::Conv2D(64, 3, mt::same), mt::ReLU(),
                           mt::MaxPool2D(2), mt::Flatten(), mt::Dense(128), mt::ReLU(),
                           mt::Dense(10));
@@ -53,9 +43,11 @@ int run(const Flags& f) {
   // Adam with cosine decay of the learning rate to zero over the run (counted in applied steps).
   mt::Adam opt(model, {.lr = f.lr,
                        .schedule = mt::schedule::cosine(f.lr, f.epochs * train.batches())});
-  std::printf("training on %lld images, testing on %lld, policy %s, %d threads\n",
+  std::printf("training on %lld images, testing on %lld, policy %s, device %s",
               static_cast<long long>(train.size()), static_cast<long long>(test.size()),
-              std::string(P::name).c_str(), mt::num_threads());
+              std::string(P::name).c_str(), std::string(D::name).c_str());
+  if constexpr (std::same_as<D, mt::Cpu>) std::printf(", %d threads", mt::num_threads());
+  std::printf("\n");
   std::fflush(stdout);
   const mt::FitOptions<mt::data::ImageLoader<T>> options{
       .epochs = f.epochs, .validation = &test, .out = f.out, .resume = f.resume};
@@ -66,12 +58,34 @@ int run(const Flags& f) {
   } else {
     history = mt::fit(model, opt, mt::SoftmaxCrossEntropy{}, train, options);
   }
-  const float accuracy = history.epochs.empty()
-                             ? evaluate(model, test)
-                             : static_cast<float>(history.epochs.back().val_accuracy);
+  mt::SoftmaxCrossEntropy loss_fn;
+  const double accuracy = history.epochs.empty() ? mt::evaluate(model, loss_fn, test).accuracy
+                                                 : history.epochs.back().val_accuracy;
   if (!f.out.empty()) std::printf("history and checkpoint in %s\n", f.out.c_str());
   std::printf("test accuracy: %.4f\n", accuracy);
   return 0;
+}
+
+template <class D>
+int run_on(const Flags& f) {
+  if (f.precision == "float32") return run<mt::policy::float32, D>(f);
+  if (f.precision == "mixed_bfloat16") return run<mt::policy::mixed_bfloat16, D>(f);
+  return run<mt::policy::mixed_float16, D>(f);
+}
+
+// --device: cpu; cuda (an error where mantissa has no CUDA backend or no GPU is present);
+// auto: the GPU when there is one.
+bool use_cuda(const std::string& device) {
+  if (device == "cpu") return false;
+#if defined(MANTISSA_WITH_CUDA)
+  if (mt::Cuda::available()) return true;
+  if (device == "cuda") throw mt::CudaError("--device cuda: no CUDA device is present");
+#else
+  if (device == "cuda")
+    throw mt::CudaError("--device cuda: this build of mantissa has no CUDA backend "
+                        "(configure with MANTISSA_CUDA=ON where nvcc is present)");
+#endif
+  return false;
 }
 
 }  // namespace
@@ -82,15 +96,13 @@ int main(int argc, char** argv) {
   if (!parsed) return status;  // --help, or a flag it refused
   const Flags& f = *parsed;
   if (f.threads > 0) mt::set_num_threads(f.threads);
-  if (f.device == "cuda") {
-    std::fprintf(stderr, "fashion_mnist: --device cuda: the CUDA training path is not built yet; "
-                         "use --device cpu\n");
-    return 2;
-  }
   try {
-    if (f.precision == "float32") return run<mt::policy::float32>(f);
-    if (f.precision == "mixed_bfloat16") return run<mt::policy::mixed_bfloat16>(f);
-    return run<mt::policy::mixed_float16>(f);
+#if defined(MANTISSA_WITH_CUDA)
+    if (use_cuda(f.device)) return run_on<mt::Cuda>(f);
+#else
+    (void)use_cuda(f.device);  // refuses --device cuda with the reason
+#endif
+    return run_on<mt::Cpu>(f);
   } catch (const mt::Error& e) {
     std::fprintf(stderr, "fashion_mnist: %s\n", e.what());
     return 1;

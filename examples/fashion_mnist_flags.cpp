@@ -16,6 +16,8 @@ std::optional<Flags> parse_flags(int argc, char** argv, int& status) {
   app.add_option("--limit", f.limit, "train on the first N images only (0: all)");
   app.add_option("--seed", f.seed, "seed for initialisation and shuffling");
   app.add_option("--out", f.out, "directory for history.csv, history.svg and the checkpoint");
+  app.add_option("--data", f.data, "directory of the four Fashion-MNIST .gz files")
+      ->check(CLI::ExistingDirectory);
   app.add_flag("--resume", f.resume, "continue from <out>/checkpoint.safetensors");
   try {
     app.parse(argc, argv);

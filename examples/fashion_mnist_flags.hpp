@@ -17,6 +17,7 @@ struct Flags {
   std::int64_t limit = 0;  // 0: all 60,000 training images
   std::uint64_t seed = 1;
   std::string out = "runs/fashion_mnist";
+  std::string data = "/usr/share/datasets/fashion-mnist";  // Debian's dataset-fashion-mnist
   bool resume = false;
 };
 

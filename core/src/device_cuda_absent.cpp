@@ -39,6 +39,7 @@ void Context<Cuda>::set_threads(int) { no_cuda(); }
 void* Context<Cuda>::workspace(std::size_t) { no_cuda(); }
 void* Context<Cuda>::pinned(std::size_t) { no_cuda(); }
 void Context<Cuda>::upload(void*, const void*, std::size_t) { no_cuda(); }
+void Context<Cuda>::wait_upload() { no_cuda(); }
 void Context<Cuda>::synchronize() const { no_cuda(); }
 
 }  // namespace mantissa

@@ -103,9 +103,8 @@ void* Context<Cuda>::workspace(std::size_t bytes) {
 }
 
 void* Context<Cuda>::pinned(std::size_t bytes) {
+  check_cuda(cudaStreamSynchronize(upload_), "cudaStreamSynchronize (upload)");
   if (bytes > pinned_bytes_) {
-    // The previous buffer may still feed an upload in flight.
-    check_cuda(cudaStreamSynchronize(upload_), "cudaStreamSynchronize (upload)");
     if (pinned_) (void)cudaFreeHost(std::exchange(pinned_, nullptr));
     pinned_bytes_ = 0;
     check_cuda(cudaMallocHost(&pinned_, bytes), "cudaMallocHost");
@@ -115,14 +114,15 @@ void* Context<Cuda>::pinned(std::size_t bytes) {
 }
 
 void Context<Cuda>::upload(void* dst, const void* src, std::size_t bytes) {
-  auto event = static_cast<cudaEvent_t>(upload_event_);
-  // The destination may still be read by the compute stream's earlier work.
-  check_cuda(cudaEventRecord(event, stream_), "cudaEventRecord (compute)");
-  check_cuda(cudaStreamWaitEvent(upload_, event, 0), "cudaStreamWaitEvent (upload)");
   check_cuda(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, upload_),
              "cudaMemcpyAsync (upload)");
-  check_cuda(cudaEventRecord(event, upload_), "cudaEventRecord (upload)");
-  check_cuda(cudaStreamWaitEvent(stream_, event, 0), "cudaStreamWaitEvent (compute)");
+  check_cuda(cudaEventRecord(static_cast<cudaEvent_t>(upload_event_), upload_),
+             "cudaEventRecord (upload)");
+}
+
+void Context<Cuda>::wait_upload() {
+  check_cuda(cudaStreamWaitEvent(stream_, static_cast<cudaEvent_t>(upload_event_), 0),
+             "cudaStreamWaitEvent (compute waits for the upload)");
 }
 
 void Context<Cuda>::synchronize() const {

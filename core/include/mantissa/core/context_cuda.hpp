@@ -11,7 +11,7 @@
 // Ordering: both streams are blocking streams, so the synchronous copies of Cuda's device
 // functions (to<Cpu>, the host read of read_status) see all work before them. The compute
 // stream runs the ops in order; the upload stream carries the next batch's host -> device
-// copy while the compute stream still runs the current step (upload_done() orders them).
+// copy while the compute stream still runs the current step (wait_upload() orders them).
 #pragma once
 
 #include <cstddef>
@@ -55,12 +55,16 @@ class Context<Cuda> {
   cublasContext* cublas() const noexcept { return cublas_; }
   cublasLtContext* cublaslt() const noexcept { return cublaslt_; }
   cudnnContext* cudnn() const noexcept { return cudnn_; }
-  // Host memory that the copy engine reads directly (pinned), grown on demand and kept: the
-  // staging buffer of upload(). Valid until the next call.
+  // Host memory that the copy engine reads directly (pinned): the staging buffer of
+  // upload(), grown on demand and kept. Waits until the uploads already queued from it are
+  // done, so the caller may overwrite it. Valid until the next call.
   void* pinned(std::size_t bytes);
-  // Copy `bytes` of host memory to `dst` on the upload stream; the compute stream's later
-  // work waits for it. With `src` in pinned() memory the copy overlaps compute.
+  // Queue a copy of `bytes` from host memory (pinned() for it to be asynchronous) to `dst`
+  // on the upload stream, where it overlaps the compute stream's work. `dst` must not be in
+  // use by queued compute work (double-buffer it). wait_upload() makes the compute stream's
+  // later work wait for the uploads queued so far.
   void upload(void* dst, const void* src, std::size_t bytes);
+  void wait_upload();
   void synchronize() const;  // wait for both streams
 
  private:

@@ -21,6 +21,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <filesystem>
 #include <limits>
 #include <string>
@@ -86,6 +87,76 @@ TensorView<const T, D> on_device(TensorView<const T, Cpu> host, Tensor<T, D>& bu
     return {buffer.data(), host.shape()};
   }
 }
+
+// Whether a device's context uploads asynchronously from pinned memory (Context<Cuda>).
+template <Device D>
+inline constexpr bool async_upload = requires(Context<D>& c, void* p, const void* q,
+                                              std::size_t n) {
+  c.pinned(n);
+  c.upload(p, q, n);
+  c.wait_upload();
+};
+
+// A loader's training batches on the model's device. On the host, the batch itself; on a
+// device that uploads asynchronously, batch b + 1 is staged in pinned memory and uploaded on
+// the upload stream while step b runs (prefetch(b + 1) after step b's work is queued), into
+// the other of two device buffers; elsewhere, copied when asked.
+template <Device D, Loader L>
+class BatchFeed {
+  using X = dtype_of<decltype(std::declval<L&>().batch(0).x)>;
+  using Y = dtype_of<decltype(std::declval<L&>().batch(0).y)>;
+
+ public:
+  struct Batch {
+    TensorView<const X, D> x;
+    TensorView<const Y, D> y;
+  };
+  BatchFeed(Context<D>& ctx, L& data) : ctx_(ctx), data_(data) {}
+
+  Batch get(std::int64_t b) {
+    if constexpr (async_upload<D>) {
+      if (ready_ != b) prefetch(b);
+      ctx_.wait_upload();
+      ready_ = -1;
+      return staged_[b % 2];
+    } else {
+      auto batch = data_.batch(b);
+      return {on_device<D>(cview(batch.x), xbuf_[0]), on_device<D>(cview(batch.y), ybuf_[0])};
+    }
+  }
+
+  // Starts batch b's upload (a no-op past the last batch, or where uploads are synchronous).
+  void prefetch(std::int64_t b) {
+    if constexpr (async_upload<D>) {
+      if (b >= data_.batches()) return;
+      auto batch = data_.batch(b);
+      const auto hx = cview(batch.x);
+      const auto hy = cview(batch.y);
+      const std::size_t xb = hx.size_bytes(), yb = hy.size_bytes();
+      auto* stage = static_cast<std::byte*>(ctx_.pinned(xb + yb));
+      std::memcpy(stage, hx.data(), xb);
+      std::memcpy(stage + xb, hy.data(), yb);
+      auto& xd = xbuf_[b % 2];
+      auto& yd = ybuf_[b % 2];
+      if (xd.numel() < hx.numel()) xd = Tensor<X, D>::empty(Shape{hx.numel()});
+      if (yd.numel() < hy.numel()) yd = Tensor<Y, D>::empty(Shape{hy.numel()});
+      ctx_.upload(xd.data(), stage, xb);
+      ctx_.upload(yd.data(), stage + xb, yb);
+      staged_[b % 2] = {{xd.data(), hx.shape()}, {yd.data(), hy.shape()}};
+      ready_ = b;
+    } else {
+      (void)b;
+    }
+  }
+
+ private:
+  Context<D>& ctx_;
+  L& data_;
+  Tensor<X, D> xbuf_[2];
+  Tensor<Y, D> ybuf_[2];
+  Batch staged_[2]{};
+  std::int64_t ready_ = -1;  // the batch whose upload is queued
+};
 
 // The loss in the model's context when the loss takes one (the built-in losses do).
 template <class LossFn, Device D, class L, class Y>
@@ -190,8 +261,7 @@ History fit_impl(Sequential<P, D>& model, Opt& opt, LossScaler* scaler, LossFn& 
   int since_best = 0;
   Progress bar(o.progress);
   RunningMetrics<D> metrics;
-  Tensor<dtype_of<decltype(train.batch(0).x)>, D> xbuf;
-  Tensor<dtype_of<decltype(train.batch(0).y)>, D> ybuf;
+  BatchFeed<D, L> feed(ctx, train);
   for (auto epoch = static_cast<int>(pos.epoch); epoch < o.epochs; ++epoch) {
     train.set_epoch(epoch);
     const std::int64_t first = epoch == pos.epoch ? pos.batch : 0;
@@ -199,19 +269,22 @@ History fit_impl(Sequential<P, D>& model, Opt& opt, LossScaler* scaler, LossFn& 
     metrics.reset(ctx);
     bar.start_epoch(epoch + 1, o.epochs, train.batches());
     for (std::int64_t b = first; b < train.batches(); ++b) {
-      // One step: nothing is read back but the step's status, inside opt.step.
-      auto batch = train.batch(b);
-      const auto x = on_device<D>(cview(batch.x), xbuf);
-      const auto y = on_device<D>(cview(batch.y), ybuf);
+      // One step: nothing is read back but the step's status, inside opt.step. The next
+      // batch is staged and uploaded once this step's work is queued, before that read.
+      const auto [x, y] = feed.get(b);
       auto logits = model.forward(x);
       auto loss = call_loss(loss_fn, ctx, logits, y);
       metrics.add(ctx, logits, y, loss);
       seen += y.numel();
       StepOutcome out;
       if (scaler) {
-        out = opt.step(scaler->unscale(model.backward(scaler->scale(loss))), *scaler);
+        auto scaled = model.backward(scaler->scale(loss));
+        feed.prefetch(b + 1);
+        out = opt.step(scaler->unscale(scaled), *scaler);
       } else if constexpr (!P::needs_loss_scaling) {
-        out = opt.step(model.backward(loss));
+        auto grads = model.backward(loss);
+        feed.prefetch(b + 1);
+        out = opt.step(grads);
       }
       skipped += !out.applied;
       bar.advance(b + 1, seen, scaler ? scaler->loss_scale() : 0.0f, skipped);

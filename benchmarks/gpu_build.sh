@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# benchmarks/gpu_build.sh: builds, on this machine, what benchmarks/gpu_check.sh runs on a
+# GPU machine: the CUDA test suites, bench_cuda and the main job, for sm_90 (H100/H200) and
+# for any x86-64 CPU (no -march=native: the GPU machine's CPU is another), stripped, with the
+# Fashion-MNIST files beside them, in build-gpu/ (small enough to carry: see its size).
+#
+#   benchmarks/gpu_build.sh            the real build (nvcc), in build-gpu/
+#   benchmarks/gpu_build.sh --emulate  the same targets in the emulation build, in
+#                                      build-gpu-emu/, then gpu_check.sh on it (quick sizes):
+#                                      a smoke test of the script without a GPU
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+targets=(test_cuda_device test_cuda_elementwise test_cuda_layers test_cuda_optim test_cuda_gemm
+         test_cuda_conv test_cuda_training bench_cuda fashion_mnist)
+if [ "${1:-}" = "--emulate" ]; then
+  dir=build-gpu-emu
+  cmake -S . -B "$dir" -DMANTISSA_CUDA_EMULATE=ON -DMANTISSA_NATIVE=OFF >"$dir.log" 2>&1 ||
+    { tail -n 30 "$dir.log"; exit 1; }
+else
+  dir=build-gpu
+  cmake -S . -B "$dir" -DMANTISSA_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=90 -DMANTISSA_NATIVE=OFF \
+    >"$dir.log" 2>&1 || { tail -n 30 "$dir.log"; exit 1; }
+fi
+cmake --build "$dir" -j2 --target "${targets[@]}" >>"$dir.log" 2>&1 || { tail -n 40 "$dir.log"; exit 1; }
+mkdir -p "$dir/data"
+cp -u /usr/share/datasets/fashion-mnist/*.gz "$dir/data/" 2>/dev/null || true
+if [ "$dir" = build-gpu ]; then
+  strip "$dir"/tests/test_cuda_* "$dir/benchmarks/bench_cuda" "$dir/examples/fashion_mnist"
+  du -sh "$dir/tests" "$dir/benchmarks/bench_cuda" "$dir/examples/fashion_mnist" "$dir/data"
+  echo "carry: build-gpu/tests build-gpu/benchmarks/bench_cuda build-gpu/examples/fashion_mnist build-gpu/data"
+else
+  GPU_CHECK_QUICK=1 benchmarks/gpu_check.sh "$dir"
+fi
