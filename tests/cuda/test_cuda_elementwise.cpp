@@ -3,11 +3,14 @@
 // for float, half and bfloat16, from the same inputs. Bit for bit where both compute the
 // same float operations (binary ops, relu, casts, max, argmax); within a tolerance where
 // the GPU's exp / log / tanh or its order of additions differs from the CPU's.
+#include <algorithm>
+#include <bit>
 #include <cmath>
+#include <concepts>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <string>
-#include <vector>
 
 #include "parity.hpp"
 
@@ -25,18 +28,16 @@ mt::Context<Cpu>& cpu_ctx() { return mt::default_context<Cpu>(); }
 mt::Context<Cuda>& gpu_ctx() { return mt::default_context<Cuda>(); }
 
 template <class T>
-constexpr bool is_float_v = mt::FloatDtype<T>;
-
-template <class T>
 bool is_nan(T v) {
-  if constexpr (is_float_v<T>) return std::isnan(static_cast<float>(v));
+  if constexpr (mt::FloatDtype<T>) return std::isnan(static_cast<float>(v));
   else return false;
 }
 
 // Bit for bit, except that two NaNs match whatever their payloads: a GPU's arithmetic gives
 // the canonical NaN where x86 propagates an operand's.
 template <class T>
-::testing::AssertionResult same_bits_or_nan(const Tensor<T, Cpu>& cpu, const Tensor<T, Cuda>& cuda) {
+::testing::AssertionResult same_bits_or_nan(const Tensor<T, Cpu>& cpu,
+                                            const Tensor<T, Cuda>& cuda) {
   const auto back = mt::to<Cpu>(cuda);
   if (back.shape() != cpu.shape()) return ::testing::AssertionFailure() << "shapes differ";
   for (std::int64_t i = 0; i < cpu.numel(); ++i) {
@@ -65,8 +66,7 @@ void set(Tensor<T, Cpu>& t, std::int64_t i, float v) {
   t[i] = mt::convert_scalar<T>(v);
 }
 
-// Special values at the front of x (as many as fit): NaN, +-inf, +-0 and values that tie
-// in every dtype.
+// Special values at the front of x (as many as fit): NaN, +-inf, +-0 and a few exact ones.
 template <class T>
 void add_specials(Tensor<T, Cpu>& x) {
   const float inf = std::numeric_limits<float>::infinity();
@@ -357,15 +357,16 @@ TYPED_TEST(CudaParity, SumOverAnyAxis) {
   using T = TypeParam;
   for (const auto& [shape, axis] : kReduceCases) {
     const auto x = random<T>(shape, 13);
-    // The inputs widen exactly; the CPU adds in 512-element blocks, the GPU in 4096-element
-    // chunks: the float32 sums differ by rounding, which grows with the length summed.
+    // The inputs widen exactly; the CPU adds in 512-element blocks (vectorised inside), the
+    // GPU in 4096-element chunks: the float32 sums differ by rounding, which grows with the
+    // length summed (seen: 1e-4 over 70,001 values in [-2, 2]; the bound is ten times that).
     const auto len = static_cast<float>(shape[axis < 0 ? axis + shape.rank() : axis]);
-    const mt_cuda::Tolerance tol{2e-6f * len, 1e-5f};
+    const mt_cuda::Tolerance tol{2e-7f * len, 1e-5f};
     EXPECT_TRUE(mt_cuda::near(mt::sum(x, axis), mt::sum(mt::to<Cuda>(x), axis), tol))
         << shape.str() << " axis " << axis;
   }
   const auto x = random<T>(Shape{70001}, 14);
-  EXPECT_TRUE(mt_cuda::near(mt::sum(x), mt::sum(mt::to<Cuda>(x)), {0.14f, 1e-5f}));
+  EXPECT_TRUE(mt_cuda::near(mt::sum(x), mt::sum(mt::to<Cuda>(x)), {0.014f, 1e-5f}));
 }
 
 TYPED_TEST(CudaParity, MaxAndArgmaxAreExactWithTiesAndNans) {
