@@ -254,6 +254,34 @@ TYPED_TEST(CudaLayers, MaxPoolWinnersValuesAndGradientsAreTheCpusBits) {
   }
 }
 
+// The rules on a hand-made image (3 x 4, one channel, 3 x 3 windows, stride 1, padded by one
+// all round; every value negative so that a visited pad would win): a NaN wins and a later
+// NaN does not replace it; of equal maxima the first in (kh, kw) order wins.
+TYPED_TEST(CudaLayers, MaxPoolRulesOnAHandMadeImage) {
+  MANTISSA_REQUIRE_GPU();
+  using T = TypeParam;
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const float image[] = {-1, nan, -3, nan,  //
+                         -2, -1,  -1, -5,   //
+                         nan, -7, -1, -1};
+  const auto g = mt::window_2d(1, 3, 4, 1, 3, 1, mt::Padding::same);
+  Tensor<T, Cpu> x(Shape{1, 3, 4, 1});
+  for (std::int64_t i = 0; i < 12; ++i) x[i] = T(image[i]);
+  Tensor<T, Cpu> y(Shape{1, 3, 4, 1});
+  Tensor<std::int32_t, Cpu> arg(y.shape());
+  Tensor<T, Cuda> gy(y.shape());
+  Tensor<std::int32_t, Cuda> garg(y.shape());
+  mt::ops::maxpool2d(cpu_ctx(), y, arg, x, g);
+  mt::ops::maxpool2d(gpu_ctx(), gy, garg, mt::to<Cuda>(x), g);
+  EXPECT_TRUE(same_bits(y, gy));
+  EXPECT_TRUE(same_bits(arg, garg));
+  const auto back = mt::to<Cpu>(garg);
+  EXPECT_EQ(back[0], 1);   // (0, 0): the NaN at 1 beats every number
+  EXPECT_EQ(back[2], 1);   // (0, 2): the NaN at 1 stays ahead of the NaN at 3
+  EXPECT_EQ(back[10], 5);  // (2, 2): -1 at 5, 6, 10 and 11: the first wins
+  EXPECT_EQ(back[11], 6);  // (2, 3): -1 at 6, 10 and 11; the pads (zeros) are never visited
+}
+
 // The op object: winners saved by forward(train) in memory reserve() allocated (grown when a
 // larger batch comes), kept through an inference forward and a move, read by backward.
 TYPED_TEST(CudaLayers, MaxPool2dObjectMatchesTheCpu) {
