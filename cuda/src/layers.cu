@@ -134,6 +134,15 @@ struct Dropout {
 // Per-channel statistics in double, as the CPU: per (chunk, channel) partials over a chunk
 // of rows, then the partials in chunk order per channel.
 
+// Chunks of rows for a column reduction over (m, c): enough (chunk, column) partials to fill
+// the GPU (about 2^16; a convolution's few channels over many rows would otherwise leave a
+// few hundred threads walking thousands of rows each), each at least 64 rows long.
+inline Chunks column_chunks(std::int64_t m, std::int64_t c) {
+  const std::int64_t want = max64(1, (std::int64_t{1} << 16) / max64(c, 1));
+  const std::int64_t per = max64(64, (m + want - 1) / want);
+  return {m > 0 ? (m + per - 1) / per : 0, per};
+}
+
 template <class T>
 struct BnSumPartial {
   double* part;
@@ -432,7 +441,7 @@ void Backend<Cuda>::batchnorm_forward(Ctx& ctx, T* y, const T* x, std::int64_t m
                                       float* inv_std, float* running_mean, float* running_var,
                                       float momentum, float epsilon, bool training) {
   if (training) {
-    const cuda::Chunks ch = cuda::chunks_for(m);
+    const cuda::Chunks ch = cuda::column_chunks(m, c);
     // Workspace: the (chunk, channel) partials, then the means in double.
     auto* part = static_cast<double*>(
         ctx.workspace(static_cast<std::size_t>((ch.count + 1) * c) * sizeof(double)));
@@ -459,11 +468,12 @@ void Backend<Cuda>::batchnorm_backward(Ctx& ctx, T* dx, float* dgamma, float* db
                                        const T* x, std::int64_t m, std::int64_t c,
                                        const float* gamma, const float* mean,
                                        const float* inv_std, bool accumulate) {
-  const cuda::Chunks ch = cuda::chunks_for(m);
+  const cuda::Chunks ch = cuda::column_chunks(m, c);
   // Workspace: two partials per (chunk, channel) in double, then the two sums per channel
   // rounded to float.
   const auto doubles = static_cast<std::size_t>(2 * ch.count * c);
-  void* ws = ctx.workspace(doubles * sizeof(double) + static_cast<std::size_t>(2 * c) * sizeof(float));
+  void* ws =
+      ctx.workspace(doubles * sizeof(double) + static_cast<std::size_t>(2 * c) * sizeof(float));
   auto* part = static_cast<double*>(ws);
   auto* sums = reinterpret_cast<float*>(part + doubles);
   cuda::for_each(ctx, ch.count * c,

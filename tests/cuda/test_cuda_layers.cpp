@@ -118,7 +118,8 @@ TYPED_TEST(CudaLayers, BatchNormForwardAndBackwardMatchTheCpu) {
   MANTISSA_REQUIRE_GPU();
   using T = TypeParam;
   constexpr auto f32 = tolerance_for<float>();
-  // (N, H, W, C) with M = N*H*W rows: one row; a small odd batch; 9000 rows (three chunks).
+  // (N, H, W, C) with M = N*H*W rows: one row; a small odd batch; 9000 rows (141 chunks of rows,
+  // the last one short).
   for (const Shape& shape : {Shape{1, 1, 1, 5}, Shape{3, 5, 7, 6}, Shape{4, 50, 45, 3}}) {
     const std::int64_t c = shape[3];
     const auto x = mt_cuda::random<T>(shape, 20, -3.0f, 5.0f);
@@ -142,7 +143,8 @@ TYPED_TEST(CudaLayers, BatchNormForwardAndBackwardMatchTheCpu) {
 
     const auto dy = mt_cuda::random<T>(shape, 21);
     const auto gdy = mt::to<Cuda>(dy);
-    auto dgamma = mt_cuda::random<float>(Shape{c}, 22), dbeta = mt_cuda::random<float>(Shape{c}, 23);
+    auto dgamma = mt_cuda::random<float>(Shape{c}, 22),
+         dbeta = mt_cuda::random<float>(Shape{c}, 23);
     auto gdgamma = mt::to<Cuda>(dgamma), gdbeta = mt::to<Cuda>(dbeta);
     Tensor<T, Cpu> dx(shape);
     Tensor<T, Cuda> gdx(shape);
@@ -213,7 +215,8 @@ template <class T>
 Tensor<T, Cpu> pool_input(const mt::Window2D& g, std::uint64_t seed) {
   auto x = mt_cuda::random<T>(Shape{g.n, g.h, g.w, g.c}, seed, -4.0f, 0.0f);
   for (std::int64_t i = 0; i < x.numel(); ++i) x[i] = T(std::floor(static_cast<float>(x[i])));
-  for (std::int64_t i = 5; i < x.numel(); i += 37) x[i] = T(std::numeric_limits<float>::quiet_NaN());
+  for (std::int64_t i = 5; i < x.numel(); i += 37)
+    x[i] = T(std::numeric_limits<float>::quiet_NaN());
   return x;
 }
 

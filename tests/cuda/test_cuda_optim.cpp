@@ -42,7 +42,8 @@ TYPED_TEST(CudaOptim, CountNonfiniteMatchesTheCpu) {
   using T = TypeParam;
   for (const std::int64_t n : {1, 70000}) {
     auto x = mt_cuda::random<T>(Shape{n}, 1);
-    for (std::int64_t i = 0; i < n; i += 997) x[i] = T(i % 3 == 0 ? -kInf : i % 3 == 1 ? kInf : kNaN);
+    for (std::int64_t i = 0; i < n; i += 997)
+      x[i] = T(i % 3 == 0 ? -kInf : i % 3 == 1 ? kInf : kNaN);
     const auto cpu = mt::ops::count_nonfinite(cpu_ctx(), x);
     const auto gpu = mt::ops::count_nonfinite(gpu_ctx(), mt::to<Cuda>(x));
     EXPECT_EQ(gpu.inf, cpu.inf) << n;
@@ -174,9 +175,11 @@ TYPED_TEST(CudaOptim, SgdStepsMatchTheCpu) {
     Arena<T> s(kParams);
     const bool buffered = p.momentum != 0.0f;
     for (int step = 0; step < kSteps; ++step) {
-      const auto grad = mt_cuda::random<float>(Shape{kParams}, 100 + static_cast<std::uint64_t>(step));
+      const auto grad =
+          mt_cuda::random<float>(Shape{kParams}, 100 + static_cast<std::uint64_t>(step));
       mt::ops::sgd_update(cpu_ctx(), s.w.view(), grad.view(),
-                          buffered ? s.a.view() : mt::TensorView<float, Cpu>{}, s.compute_view(), p);
+                          buffered ? s.a.view() : mt::TensorView<float, Cpu>{}, s.compute_view(),
+                          p);
       mt::ops::sgd_update(gpu_ctx(), s.gw.view(), mt::to<Cuda>(grad).view(),
                           buffered ? s.ga.view() : mt::TensorView<float, Cuda>{},
                           s.gcompute_view(), p);
@@ -193,7 +196,8 @@ TYPED_TEST(CudaOptim, AdamAndAdamWStepsMatchTheCpu) {
     Arena<T> s(kParams);
     for (int step = 1; step <= kSteps; ++step) {
       const mt::AdamParams p{1e-3f, 0.9f, 0.999f, 1e-8f, 1e-2f, decoupled, step};
-      const auto grad = mt_cuda::random<float>(Shape{kParams}, 200 + static_cast<std::uint64_t>(step));
+      const auto grad =
+          mt_cuda::random<float>(Shape{kParams}, 200 + static_cast<std::uint64_t>(step));
       mt::ops::adam_update(cpu_ctx(), s.w.view(), grad.view(), s.a.view(), s.b.view(),
                            s.compute_view(), p);
       mt::ops::adam_update(gpu_ctx(), s.gw.view(), mt::to<Cuda>(grad).view(), s.ga.view(),
@@ -214,13 +218,16 @@ TYPED_TEST(CudaOptim, LargeArenaStepMatchesTheCpu) {
   const auto ggrad = mt::to<Cuda>(grad);
   Arena<T> adam(n), sgd(n);
   mt::ops::adam_update(cpu_ctx(), adam.w.view(), grad.view(), adam.a.view(), adam.b.view(),
-                       adam.compute_view(), mt::AdamParams{1e-2f, 0.9f, 0.99f, 1e-7f, 0.0f, true, 1});
+                       adam.compute_view(),
+                       mt::AdamParams{1e-2f, 0.9f, 0.99f, 1e-7f, 0.0f, true, 1});
   mt::ops::adam_update(gpu_ctx(), adam.gw.view(), ggrad.view(), adam.ga.view(), adam.gb.view(),
-                       adam.gcompute_view(), mt::AdamParams{1e-2f, 0.9f, 0.99f, 1e-7f, 0.0f, true, 1});
+                       adam.gcompute_view(),
+                       mt::AdamParams{1e-2f, 0.9f, 0.99f, 1e-7f, 0.0f, true, 1});
   EXPECT_TRUE(adam.agree());
   const mt::SgdParams p{0.1f, 0.5f, 0.0f, false};
   mt::ops::sgd_update(cpu_ctx(), sgd.w.view(), grad.view(), sgd.a.view(), sgd.compute_view(), p);
-  mt::ops::sgd_update(gpu_ctx(), sgd.gw.view(), ggrad.view(), sgd.ga.view(), sgd.gcompute_view(), p);
+  mt::ops::sgd_update(gpu_ctx(), sgd.gw.view(), ggrad.view(), sgd.ga.view(), sgd.gcompute_view(),
+                      p);
   EXPECT_TRUE(sgd.agree());
 }
 
