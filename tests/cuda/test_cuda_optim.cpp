@@ -129,8 +129,11 @@ TEST(CudaOptimNumerics, ClipGradNormMatchesTheCpu) {
                               " planted " + std::to_string(c.planted);
     EXPECT_TRUE(near(norm, gnorm, tolerance_for<float>())) << label;
     const bool clipped = std::isfinite(norm[0]) && norm[0] > c.max_norm;
-    if (clipped) EXPECT_TRUE(near(g, gg, tolerance_for<float>())) << label;
-    else EXPECT_TRUE(same_bits(g, gg)) << label << " (left as it was)";
+    if (clipped) {
+      EXPECT_TRUE(near(g, gg, tolerance_for<float>())) << label;
+    } else {
+      EXPECT_TRUE(same_bits(g, gg)) << label << " (left as it was)";
+    }
   }
 }
 
@@ -185,7 +188,9 @@ TYPED_TEST(CudaOptim, SgdStepsMatchTheCpu) {
                           s.gcompute_view(), p);
     }
     EXPECT_TRUE(s.agree()) << "momentum " << p.momentum << " nesterov " << p.nesterov;
-    if (buffered) EXPECT_TRUE(near(s.a, s.ga, tolerance_for<float>()));
+    if (buffered) {
+      EXPECT_TRUE(near(s.a, s.ga, tolerance_for<float>())) << "momentum buffer";
+    }
   }
 }
 
