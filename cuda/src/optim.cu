@@ -5,8 +5,8 @@
 // and sum rounded on its own (see mul_rn), with the step's scalars (bias corrections) computed
 // on the host as the CPU computes them: the masters match the CPU's bit for bit where the
 // device's sqrt and division are IEEE (nvcc's defaults). Counts of non-finite values go
-// through integer atomics (exact, so order-free); the gradient norm is a two-pass reduction
-// in double, as the CPU's, whose clipping is decided and applied on the device.
+// through integer atomics (exact, so order-free); the gradient norm is a tree of passes in
+// double (the CPU sums in double too), and whether to clip is decided and applied on the device.
 #include <cmath>
 #include <concepts>
 #include <cstdint>
@@ -111,15 +111,35 @@ struct ConvertScaled {
 
 // ---- gradient norm ----
 
+// A tree of passes in double, each summing its inputs in a fixed order (so the norm has fixed
+// bits), each wide enough to fill the GPU: a few passes instead of two, because a second pass
+// over a thousand partials leaves the first with a thousand threads walking the whole arena.
+constexpr std::int64_t kFanIn = 256;     // inputs per partial in every pass
+constexpr std::int64_t kLeaves = 1 << 16;  // the most first-pass partials
+
+// part[k] = the sum of g[i]^2 over i = k, k + count, k + 2 count, ...: interleaved, so that
+// the threads of a warp read consecutive elements.
 struct SquaresPartial {
   double* part;
   const float* g;
-  std::int64_t n, per;
+  std::int64_t n, count;
   MANTISSA_HD void operator()(std::int64_t k) const {
     double s = 0.0;
-    const std::int64_t end = (k + 1) * per < n ? (k + 1) * per : n;
-    for (std::int64_t i = k * per; i < end; ++i) s += static_cast<double>(g[i]) * g[i];
+    for (std::int64_t i = k; i < n; i += count) s += static_cast<double>(g[i]) * g[i];
     part[k] = s;
+  }
+};
+
+// out[k] = the sum of in[k * kFanIn .. (k + 1) * kFanIn), in order.
+struct SumRuns {
+  double* out;
+  const double* in;
+  std::int64_t n;
+  MANTISSA_HD void operator()(std::int64_t k) const {
+    double s = 0.0;
+    const std::int64_t end = (k + 1) * kFanIn < n ? (k + 1) * kFanIn : n;
+    for (std::int64_t i = k * kFanIn; i < end; ++i) s += in[i];
+    out[k] = s;
   }
 };
 
@@ -127,12 +147,12 @@ struct SquaresPartial {
 // it is left as it is; clip[1] = the factor.
 struct NormFinish {
   float *norm, *clip;
-  const double* part;
-  std::int64_t chunks;
+  const double* part;  // the last pass's partials: one, or none for an empty arena
+  std::int64_t count;
   float max_norm;
   MANTISSA_HD void operator()(std::int64_t) const {
     double sq = 0.0;
-    for (std::int64_t k = 0; k < chunks; ++k) sq += part[k];
+    for (std::int64_t k = 0; k < count; ++k) sq += part[k];
     const auto total = static_cast<float>(std::sqrt(sq));
     *norm = total;
     const bool scale = std::isfinite(total) && total > max_norm;
@@ -217,14 +237,21 @@ void Backend<Cuda>::convert_scaled(Ctx& ctx, const float* src, T* dst, std::int6
 
 void Backend<Cuda>::clip_grad_norm(Ctx& ctx, float* g, std::int64_t n, float max_norm,
                                    float* norm) {
-  const cuda::Chunks ch = cuda::chunks_for(n);
+  std::int64_t count = (n + cuda::kFanIn - 1) / cuda::kFanIn;
+  if (count > cuda::kLeaves) count = cuda::kLeaves;
   // Workspace: the clip flag and factor (two floats: one double's room, so the partials stay
-  // aligned), then the per-chunk sums of squares.
-  void* ws = ctx.workspace(static_cast<std::size_t>(ch.count + 1) * sizeof(double));
+  // aligned), then every pass's partials (count + count / kFanIn + ... < 2 count + passes).
+  void* ws = ctx.workspace(static_cast<std::size_t>(2 * count + 8) * sizeof(double));
   auto* clip = static_cast<float*>(ws);
-  auto* part = static_cast<double*>(ws) + 1;
-  cuda::for_each(ctx, ch.count, cuda::SquaresPartial{part, g, n, ch.per}, "clip_grad_norm_sum");
-  cuda::for_each(ctx, 1, cuda::NormFinish{norm, clip, part, ch.count, max_norm},
+  double* part = static_cast<double*>(ws) + 1;
+  cuda::for_each(ctx, count, cuda::SquaresPartial{part, g, n, count}, "clip_grad_norm_squares");
+  while (count > 1) {
+    const std::int64_t next = (count + cuda::kFanIn - 1) / cuda::kFanIn;
+    cuda::for_each(ctx, next, cuda::SumRuns{part + count, part, count}, "clip_grad_norm_sum");
+    part += count;
+    count = next;
+  }
+  cuda::for_each(ctx, 1, cuda::NormFinish{norm, clip, part, count, max_norm},
                  "clip_grad_norm_finish");
   cuda::for_each(ctx, n, cuda::ApplyClip{g, clip}, "clip_grad_norm_apply");
 }
