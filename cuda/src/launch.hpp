@@ -78,6 +78,39 @@ MANTISSA_HD inline void atomic_min(std::int64_t* p, std::int64_t v) {
 #endif
 }
 
+// ---- rounding: IEEE products and sums, each rounded on its own ----
+// The CPU is built without contraction (-std=c++20); nvcc would contract a * b + c into
+// one fma, which rounds once. The whole backend is compiled with --fmad=false for that
+// reason; these say it where a kernel depends on it (the optimizers, BatchNorm).
+MANTISSA_HD inline float mul_rn(float a, float b) {
+#if defined(__CUDA_ARCH__)
+  return __fmul_rn(a, b);
+#else
+  return a * b;
+#endif
+}
+MANTISSA_HD inline float add_rn(float a, float b) {
+#if defined(__CUDA_ARCH__)
+  return __fadd_rn(a, b);
+#else
+  return a + b;
+#endif
+}
+MANTISSA_HD inline float sub_rn(float a, float b) {
+#if defined(__CUDA_ARCH__)
+  return __fsub_rn(a, b);
+#else
+  return a - b;
+#endif
+}
+MANTISSA_HD inline double dmul_rn(double a, double b) {
+#if defined(__CUDA_ARCH__)
+  return __dmul_rn(a, b);
+#else
+  return a * b;
+#endif
+}
+
 // Chunking for two-pass reductions: `chunks` partials of about `per` elements each.
 struct Chunks {
   std::int64_t count;  // number of chunks

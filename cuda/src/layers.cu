@@ -22,38 +22,6 @@ namespace mantissa {
 namespace cuda {
 namespace {
 
-// IEEE float products and sums, each rounded on its own: nvcc would otherwise contract
-// a * b + c into one fma, which rounds once and so differs from the CPU (built without
-// contraction, -std=c++20).
-MANTISSA_HD inline float mul_rn(float a, float b) {
-#if defined(__CUDA_ARCH__)
-  return __fmul_rn(a, b);
-#else
-  return a * b;
-#endif
-}
-MANTISSA_HD inline float add_rn(float a, float b) {
-#if defined(__CUDA_ARCH__)
-  return __fadd_rn(a, b);
-#else
-  return a + b;
-#endif
-}
-MANTISSA_HD inline float sub_rn(float a, float b) {
-#if defined(__CUDA_ARCH__)
-  return __fsub_rn(a, b);
-#else
-  return a - b;
-#endif
-}
-MANTISSA_HD inline double dmul_rn(double a, double b) {
-#if defined(__CUDA_ARCH__)
-  return __dmul_rn(a, b);
-#else
-  return a * b;
-#endif
-}
-
 template <class T>
 MANTISSA_HD inline float widen(T v) {
   return static_cast<float>(v);
