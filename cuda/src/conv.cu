@@ -200,25 +200,25 @@ struct Backend<Cuda>::Conv2d<T>::Impl {
       : g(geometry), f(filters),
         direct(g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.pad_top == 0 &&
                g.pad_left == 0) {
-    using cuda::check_cudnn;
-    using cuda::to_int;
-    check_cudnn(cudnnSetFilter4dDescriptor(w_desc.get(), cuda::cudnn_type<T>(), CUDNN_TENSOR_NHWC,
-                                           to_int(f, "filters"), to_int(g.c, "channels"),
-                                           to_int(g.kh, "kernel height"),
-                                           to_int(g.kw, "kernel width")),
-                "cudnnSetFilter4dDescriptor");
-    check_cudnn(cudnnSetConvolution2dDescriptor(
-                    conv_desc.get(), to_int(g.pad_top, "pad"), to_int(g.pad_left, "pad"),
-                    to_int(g.sh, "stride"), to_int(g.sw, "stride"), 1, 1,
-                    CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT),
-                "cudnnSetConvolution2dDescriptor");
-    check_cudnn(cudnnSetConvolutionMathType(conv_desc.get(), cuda::math_type<T>()),
-                "cudnnSetConvolutionMathType");
-    // cuDNN's windows are mantissa's exactly when its output size is (OH, OW).
+    // cuDNN takes the geometry when it is well-formed and fits its int sizes, and its
+    // windows are mantissa's exactly when its output size is (OH, OW). A geometry it refuses
+    // takes the im2col path (ops::Conv2d reports an invalid window itself, as a ShapeError).
+    const bool fits = g.h <= INT_MAX && g.w <= INT_MAX && g.c <= INT_MAX && f <= INT_MAX &&
+                      g.kh <= INT_MAX && g.kw <= INT_MAX && g.sh <= INT_MAX && g.sw <= INT_MAX;
+    const auto i = [](std::int64_t v) { return static_cast<int>(v); };
     cuda::TensorDesc x;
-    set_image(x, 1, g.h, g.w, g.c);
     int on = 0, oc = 0, oh = 0, ow = 0;
-    cudnn = cudnnGetConvolution2dForwardOutputDim(conv_desc.get(), x.get(), w_desc.get(), &on,
+    cudnn = fits &&
+            cudnnSetFilter4dDescriptor(w_desc.get(), cuda::cudnn_type<T>(), CUDNN_TENSOR_NHWC,
+                                       i(f), i(g.c), i(g.kh), i(g.kw)) == CUDNN_STATUS_SUCCESS &&
+            cudnnSetConvolution2dDescriptor(conv_desc.get(), i(g.pad_top), i(g.pad_left), i(g.sh),
+                                            i(g.sw), 1, 1, CUDNN_CROSS_CORRELATION,
+                                            CUDNN_DATA_FLOAT) == CUDNN_STATUS_SUCCESS &&
+            cudnnSetConvolutionMathType(conv_desc.get(), cuda::math_type<T>()) ==
+                CUDNN_STATUS_SUCCESS &&
+            cudnnSetTensor4dDescriptor(x.get(), CUDNN_TENSOR_NHWC, cuda::cudnn_type<T>(), 1,
+                                       i(g.c), i(g.h), i(g.w)) == CUDNN_STATUS_SUCCESS &&
+            cudnnGetConvolution2dForwardOutputDim(conv_desc.get(), x.get(), w_desc.get(), &on,
                                                   &oc, &oh, &ow) == CUDNN_STATUS_SUCCESS &&
             on == 1 && oc == f && oh == g.oh && ow == g.ow;
   }
@@ -258,6 +258,9 @@ struct Backend<Cuda>::Conv2d<T>::Impl {
     if (plans.count(n)) return true;
     Plan p;
     set_image(p.x, n, g.h, g.w, g.c);
+    // The heuristics answer for the descriptor's math type; a call may have left another.
+    cuda::check_cudnn(cudnnSetConvolutionMathType(conv_desc.get(), cuda::math_type<T>()),
+                      "cudnnSetConvolutionMathType");
     set_image(p.y, n, g.oh, g.ow, f);
     cudnnHandle_t h = ctx.cudnn();
     const auto conv = conv_desc.get();

@@ -97,6 +97,15 @@ TYPED_TEST(CudaConv, EachGeometryTakesTheExpectedPath) {
   EXPECT_FALSE(typename mt::Backend<Cuda>::template Conv2d<T>().uses_cudnn());
 }
 
+// A window no kernel can run is the op's ShapeError, not a cuDNN error from the state that
+// is built first.
+TYPED_TEST(CudaConv, AnInvalidWindowIsTheOpsShapeError) {
+  MANTISSA_REQUIRE_GPU();
+  using T = TypeParam;
+  EXPECT_THROW((mt::ops::Conv2d<T, Cuda>(mt::window_2d(1, 2, 2, 1, 3, 1, mt::Padding::valid), 4)),
+               mt::ShapeError);
+}
+
 TYPED_TEST(CudaConv, ForwardAndBackwardMatchTheCpu) {
   MANTISSA_REQUIRE_GPU();
   using T = TypeParam;
