@@ -432,18 +432,22 @@ struct Backend<Cuda>::Conv2d<T>::Impl {
   }
 };
 
+// Written out rather than `= default`: clang's CUDA mode makes defaulted members
+// __host__ __device__, and unique_ptr's are host-only.
 template <FloatDtype T>
-Backend<Cuda>::Conv2d<T>::Conv2d() = default;
+Backend<Cuda>::Conv2d<T>::Conv2d() {}
 template <FloatDtype T>
 Backend<Cuda>::Conv2d<T>::Conv2d(const Window2D& g, std::int64_t filters)
     : impl_(std::make_unique<Impl>(g, filters)) {}
 template <FloatDtype T>
-Backend<Cuda>::Conv2d<T>::~Conv2d() = default;
+Backend<Cuda>::Conv2d<T>::~Conv2d() {}
 template <FloatDtype T>
-Backend<Cuda>::Conv2d<T>::Conv2d(Conv2d&&) noexcept = default;
+Backend<Cuda>::Conv2d<T>::Conv2d(Conv2d&& o) noexcept : impl_(std::move(o.impl_)) {}
 template <FloatDtype T>
-Backend<Cuda>::Conv2d<T>& Backend<Cuda>::Conv2d<T>::operator=(
-    Conv2d&&) noexcept = default;
+Backend<Cuda>::Conv2d<T>& Backend<Cuda>::Conv2d<T>::operator=(Conv2d&& o) noexcept {
+  impl_ = std::move(o.impl_);
+  return *this;
+}
 
 template <FloatDtype T>
 void Backend<Cuda>::Conv2d<T>::reserve(Ctx& ctx, std::int64_t max_batch) {
