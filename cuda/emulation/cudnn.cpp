@@ -17,6 +17,7 @@
 // read the output. Float data in a math type that allows tensor cores (anything but
 // CUDNN_FMA_MATH) has its inputs rounded to TF32 first, as cuDNN may do on Ampere and later,
 // so a float32 convolution that would run in TF32 on a GPU fails the float32 tolerances here.
+// cudnnSetConvolutionMathType takes no handle and runs without a GPU: it stays the real one.
 #include <cudnn.h>
 
 #include <cmath>
@@ -40,7 +41,11 @@ Handles& handles() {
 }  // namespace
 
 namespace mantissa::emulation {
-bool cudnn_handle_live(const void* h);
+bool cudnn_handle_live(const void* h) {
+  auto& s = handles();
+  const std::scoped_lock lock(s.mutex);
+  return s.live.count(const_cast<void*>(h)) != 0;
+}
 }  // namespace mantissa::emulation
 
 namespace {
@@ -261,14 +266,6 @@ void finish(void* out, cudnnDataType_t t, int64_t i, double sum, const void* alp
 }
 
 }  // namespace
-
-namespace mantissa::emulation {
-bool cudnn_handle_live(const void* h) {
-  auto& s = handles();
-  const std::scoped_lock lock(s.mutex);
-  return s.live.count(const_cast<void*>(h)) != 0;
-}
-}  // namespace mantissa::emulation
 
 extern "C" {
 

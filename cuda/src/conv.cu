@@ -256,11 +256,11 @@ struct Backend<Cuda>::Conv2d<T>::Impl {
   // The plan for batch n, made once; false if cuDNN has no algorithm for it within `bound`.
   bool make_plan(Ctx& ctx, std::int64_t n, std::size_t bound) {
     if (plans.count(n)) return true;
-    Plan p;
-    set_image(p.x, n, g.h, g.w, g.c);
     // The heuristics answer for the descriptor's math type; a call may have left another.
     cuda::check_cudnn(cudnnSetConvolutionMathType(conv_desc.get(), cuda::math_type<T>()),
                       "cudnnSetConvolutionMathType");
+    Plan p;
+    set_image(p.x, n, g.h, g.w, g.c);
     set_image(p.y, n, g.oh, g.ow, f);
     cudnnHandle_t h = ctx.cudnn();
     const auto conv = conv_desc.get();
