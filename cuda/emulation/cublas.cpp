@@ -9,18 +9,13 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
-#include <mutex>
-#include <set>
 
+#include "handles.hpp"
 #include "mantissa/core/half.hpp"
 
 namespace {
-struct Handles {
-  std::mutex mutex;
-  std::set<void*> live;
-};
-Handles& handles() {
-  static Handles* h = new Handles;
+mantissa::emulation::HandleRegistry& handles() {
+  static auto* h = new mantissa::emulation::HandleRegistry;  // never destroyed: used at exit
   return *h;
 }
 
@@ -52,40 +47,23 @@ bool supported_32f(cudaDataType a, cudaDataType b, cudaDataType c) {
     default: return false;
   }
 }
-}  // namespace
 
-namespace mantissa::emulation {
-bool cublas_handle_live(const void* h) {
-  auto& s = handles();
-  const std::scoped_lock lock(s.mutex);
-  return s.live.count(const_cast<void*>(h)) != 0;
-}
-}  // namespace mantissa::emulation
+}  // namespace
 
 extern "C" {
 
 cublasStatus_t CUBLASWINAPI cublasCreate_v2(cublasHandle_t* handle) {
-  auto& s = handles();
-  const std::scoped_lock lock(s.mutex);
-  void* h = std::malloc(64);
-  s.live.insert(h);
-  *handle = static_cast<cublasHandle_t>(h);
+  *handle = static_cast<cublasHandle_t>(handles().create());
   return CUBLAS_STATUS_SUCCESS;
 }
 cublasStatus_t CUBLASWINAPI cublasDestroy_v2(cublasHandle_t handle) {
-  auto& s = handles();
-  const std::scoped_lock lock(s.mutex);
-  if (!s.live.erase(handle)) return CUBLAS_STATUS_NOT_INITIALIZED;
-  std::free(handle);
-  return CUBLAS_STATUS_SUCCESS;
+  return handles().destroy(handle) ? CUBLAS_STATUS_SUCCESS : CUBLAS_STATUS_NOT_INITIALIZED;
 }
 cublasStatus_t CUBLASWINAPI cublasSetStream_v2(cublasHandle_t handle, cudaStream_t) {
-  return mantissa::emulation::cublas_handle_live(handle) ? CUBLAS_STATUS_SUCCESS
-                                                         : CUBLAS_STATUS_NOT_INITIALIZED;
+  return handles().live(handle) ? CUBLAS_STATUS_SUCCESS : CUBLAS_STATUS_NOT_INITIALIZED;
 }
 cublasStatus_t CUBLASWINAPI cublasSetMathMode(cublasHandle_t handle, cublasMath_t) {
-  return mantissa::emulation::cublas_handle_live(handle) ? CUBLAS_STATUS_SUCCESS
-                                                         : CUBLAS_STATUS_NOT_INITIALIZED;
+  return handles().live(handle) ? CUBLAS_STATUS_SUCCESS : CUBLAS_STATUS_NOT_INITIALIZED;
 }
 const char* CUBLASWINAPI cublasGetStatusName(cublasStatus_t status) {
   switch (status) {
@@ -118,7 +96,7 @@ cublasStatus_t CUBLASWINAPI cublasGemmEx(cublasHandle_t handle, cublasOperation_
                                          int lda, const void* B, cudaDataType Btype, int ldb,
                                          const void* beta, void* C, cudaDataType Ctype, int ldc,
                                          cublasComputeType_t computeType, cublasGemmAlgo_t) {
-  if (!mantissa::emulation::cublas_handle_live(handle)) return CUBLAS_STATUS_NOT_INITIALIZED;
+  if (!handles().live(handle)) return CUBLAS_STATUS_NOT_INITIALIZED;
   const auto valid_op = [](cublasOperation_t op) {
     return op == CUBLAS_OP_N || op == CUBLAS_OP_T || op == CUBLAS_OP_C;
   };

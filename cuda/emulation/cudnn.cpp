@@ -24,29 +24,18 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
-#include <mutex>
-#include <set>
 
+#include "handles.hpp"
 #include "mantissa/core/half.hpp"
 
 namespace {
-struct Handles {
-  std::mutex mutex;
-  std::set<void*> live;
-};
-Handles& handles() {
-  static Handles* h = new Handles;
+mantissa::emulation::HandleRegistry& handles() {
+  static auto* h = new mantissa::emulation::HandleRegistry;  // never destroyed: used at exit
   return *h;
 }
-}  // namespace
 
-namespace mantissa::emulation {
-bool cudnn_handle_live(const void* h) {
-  auto& s = handles();
-  const std::scoped_lock lock(s.mutex);
-  return s.live.count(const_cast<void*>(h)) != 0;
-}
-}  // namespace mantissa::emulation
+
+}  // namespace
 
 namespace {
 
@@ -222,7 +211,7 @@ template <class Perf, class AlgoT>
 cudnnStatus_t heuristics(cudnnHandle_t handle, Direction d, cudnnTensorDescriptor_t x,
                          cudnnFilterDescriptor_t w, cudnnConvolutionDescriptor_t conv,
                          cudnnTensorDescriptor_t y, int requested, int* returned, Perf* results) {
-  if (!mantissa::emulation::cudnn_handle_live(handle)) return CUDNN_STATUS_BAD_PARAM;
+  if (!handles().live(handle)) return CUDNN_STATUS_BAD_PARAM;
   if (requested < 1 || !returned || !results) return CUDNN_STATUS_BAD_PARAM;
   Conv k;
   if (const cudnnStatus_t s = read_conv(x, w, conv, y, &k); s != CUDNN_STATUS_SUCCESS) return s;
@@ -270,23 +259,14 @@ void finish(void* out, cudnnDataType_t t, int64_t i, double sum, const void* alp
 extern "C" {
 
 cudnnStatus_t CUDNNWINAPI cudnnCreate(cudnnHandle_t* handle) {
-  auto& s = handles();
-  const std::scoped_lock lock(s.mutex);
-  void* h = std::malloc(64);
-  s.live.insert(h);
-  *handle = static_cast<cudnnHandle_t>(h);
+  *handle = static_cast<cudnnHandle_t>(handles().create());
   return CUDNN_STATUS_SUCCESS;
 }
 cudnnStatus_t CUDNNWINAPI cudnnDestroy(cudnnHandle_t handle) {
-  auto& s = handles();
-  const std::scoped_lock lock(s.mutex);
-  if (!s.live.erase(handle)) return CUDNN_STATUS_BAD_PARAM;
-  std::free(handle);
-  return CUDNN_STATUS_SUCCESS;
+  return handles().destroy(handle) ? CUDNN_STATUS_SUCCESS : CUDNN_STATUS_BAD_PARAM;
 }
 cudnnStatus_t CUDNNWINAPI cudnnSetStream(cudnnHandle_t handle, cudaStream_t) {
-  return mantissa::emulation::cudnn_handle_live(handle) ? CUDNN_STATUS_SUCCESS
-                                                        : CUDNN_STATUS_BAD_PARAM;
+  return handles().live(handle) ? CUDNN_STATUS_SUCCESS : CUDNN_STATUS_BAD_PARAM;
 }
 
 // ---- convolution: algorithm queries --------------------------------------------------------
@@ -317,7 +297,7 @@ cudnnStatus_t CUDNNWINAPI cudnnGetConvolutionForwardWorkspaceSize(
     cudnnHandle_t handle, const cudnnTensorDescriptor_t x, const cudnnFilterDescriptor_t w,
     const cudnnConvolutionDescriptor_t conv, const cudnnTensorDescriptor_t y,
     cudnnConvolutionFwdAlgo_t algo, size_t* bytes) {
-  if (!mantissa::emulation::cudnn_handle_live(handle) || !bytes) return CUDNN_STATUS_BAD_PARAM;
+  if (!handles().live(handle) || !bytes) return CUDNN_STATUS_BAD_PARAM;
   Conv k;
   if (const cudnnStatus_t s = read_conv(x, w, conv, y, &k); s != CUDNN_STATUS_SUCCESS) return s;
   return workspace_of(Direction::forward, k, algo, bytes);
@@ -326,7 +306,7 @@ cudnnStatus_t CUDNNWINAPI cudnnGetConvolutionBackwardDataWorkspaceSize(
     cudnnHandle_t handle, const cudnnFilterDescriptor_t w, const cudnnTensorDescriptor_t dy,
     const cudnnConvolutionDescriptor_t conv, const cudnnTensorDescriptor_t dx,
     cudnnConvolutionBwdDataAlgo_t algo, size_t* bytes) {
-  if (!mantissa::emulation::cudnn_handle_live(handle) || !bytes) return CUDNN_STATUS_BAD_PARAM;
+  if (!handles().live(handle) || !bytes) return CUDNN_STATUS_BAD_PARAM;
   Conv k;
   if (const cudnnStatus_t s = read_conv(dx, w, conv, dy, &k); s != CUDNN_STATUS_SUCCESS) return s;
   return workspace_of(Direction::data, k, algo, bytes);
@@ -335,7 +315,7 @@ cudnnStatus_t CUDNNWINAPI cudnnGetConvolutionBackwardFilterWorkspaceSize(
     cudnnHandle_t handle, const cudnnTensorDescriptor_t x, const cudnnTensorDescriptor_t dy,
     const cudnnConvolutionDescriptor_t conv, const cudnnFilterDescriptor_t dw,
     cudnnConvolutionBwdFilterAlgo_t algo, size_t* bytes) {
-  if (!mantissa::emulation::cudnn_handle_live(handle) || !bytes) return CUDNN_STATUS_BAD_PARAM;
+  if (!handles().live(handle) || !bytes) return CUDNN_STATUS_BAD_PARAM;
   Conv k;
   if (const cudnnStatus_t s = read_conv(x, dw, conv, dy, &k); s != CUDNN_STATUS_SUCCESS) return s;
   return workspace_of(Direction::filter, k, algo, bytes);
@@ -348,7 +328,7 @@ cudnnStatus_t CUDNNWINAPI cudnnConvolutionForward(
     const cudnnFilterDescriptor_t wDesc, const void* w, const cudnnConvolutionDescriptor_t conv,
     cudnnConvolutionFwdAlgo_t algo, void* workSpace, size_t workSpaceSizeInBytes,
     const void* beta, const cudnnTensorDescriptor_t yDesc, void* y) {
-  if (!mantissa::emulation::cudnn_handle_live(handle)) return CUDNN_STATUS_BAD_PARAM;
+  if (!handles().live(handle)) return CUDNN_STATUS_BAD_PARAM;
   Conv k;
   if (const cudnnStatus_t s = read_conv(xDesc, wDesc, conv, yDesc, &k); s != CUDNN_STATUS_SUCCESS)
     return s;
@@ -382,7 +362,7 @@ cudnnStatus_t CUDNNWINAPI cudnnConvolutionBackwardData(
     const cudnnTensorDescriptor_t dyDesc, const void* dy, const cudnnConvolutionDescriptor_t conv,
     cudnnConvolutionBwdDataAlgo_t algo, void* workSpace, size_t workSpaceSizeInBytes,
     const void* beta, const cudnnTensorDescriptor_t dxDesc, void* dx) {
-  if (!mantissa::emulation::cudnn_handle_live(handle)) return CUDNN_STATUS_BAD_PARAM;
+  if (!handles().live(handle)) return CUDNN_STATUS_BAD_PARAM;
   Conv k;
   if (const cudnnStatus_t s = read_conv(dxDesc, wDesc, conv, dyDesc, &k);
       s != CUDNN_STATUS_SUCCESS)
@@ -418,7 +398,7 @@ cudnnStatus_t CUDNNWINAPI cudnnConvolutionBackwardFilter(
     const cudnnTensorDescriptor_t dyDesc, const void* dy, const cudnnConvolutionDescriptor_t conv,
     cudnnConvolutionBwdFilterAlgo_t algo, void* workSpace, size_t workSpaceSizeInBytes,
     const void* beta, const cudnnFilterDescriptor_t dwDesc, void* dw) {
-  if (!mantissa::emulation::cudnn_handle_live(handle)) return CUDNN_STATUS_BAD_PARAM;
+  if (!handles().live(handle)) return CUDNN_STATUS_BAD_PARAM;
   Conv k;
   if (const cudnnStatus_t s = read_conv(xDesc, dwDesc, conv, dyDesc, &k);
       s != CUDNN_STATUS_SUCCESS)

@@ -1,14 +1,12 @@
 // cuda/src/context.cpp: Context<Cuda>: streams, library handles, scratch and the step
 // status block; and the launch error of launch.hpp.
 #include <cublasLt.h>
-#include <cublas_v2.h>
 #include <cuda_runtime_api.h>
-#include <cudnn.h>
 
 #include <string>
 #include <utility>
 
-#include "check.hpp"
+#include "library_check.hpp"
 #include "mantissa/core/context.hpp"
 
 namespace mantissa {
@@ -18,15 +16,6 @@ namespace cuda {
 void throw_launch_error(cudaError_t status, const char* kernel) {
   check_cuda(status, (std::string("kernel launch: ") + kernel).c_str());
 }
-
-namespace {
-void check_cublas(cublasStatus_t s, const char* call) {
-  if (s != CUBLAS_STATUS_SUCCESS) throw_error(call, cublasGetStatusName(s), cublasGetStatusString(s));
-}
-void check_cudnn(cudnnStatus_t s, const char* call) {
-  if (s != CUDNN_STATUS_SUCCESS) throw_error(call, cudnnGetErrorString(s), nullptr);
-}
-}  // namespace
 
 }  // namespace cuda
 

@@ -16,21 +16,12 @@
 #include "mantissa/core/backend_cuda.hpp"
 #include "mantissa/core/half.hpp"
 #include "mantissa/core/philox.hpp"
+#include "rows.hpp"
 
 namespace mantissa {
 
 namespace cuda {
 namespace {
-
-template <class T>
-MANTISSA_HD inline float widen(T v) {
-  return static_cast<float>(v);
-}
-template <class T>
-MANTISSA_HD inline T narrow(float v) {
-  if constexpr (std::same_as<T, float>) return v;
-  else return T(v);
-}
 
 MANTISSA_HD inline std::int64_t min64(std::int64_t a, std::int64_t b) { return a < b ? a : b; }
 MANTISSA_HD inline std::int64_t max64(std::int64_t a, std::int64_t b) { return a > b ? a : b; }

@@ -1,5 +1,5 @@
 // cuda/src/library_check.hpp: cuBLAS and cuDNN statuses into CudaError naming the call and the
-// status, for the .cu files that call the libraries (context.cpp keeps its own copy).
+// status, for the files that call the libraries.
 #pragma once
 
 #include <cublas_v2.h>

@@ -21,6 +21,10 @@ namespace mt_cuda {
 using mantissa::Cpu;
 using mantissa::Cuda;
 
+// The calling thread's contexts, where a test runs an op on both backends.
+inline mantissa::Context<Cpu>& cpu_ctx() { return mantissa::default_context<Cpu>(); }
+inline mantissa::Context<Cuda>& gpu_ctx() { return mantissa::default_context<Cuda>(); }
+
 // The tolerance for one result element: |cuda - cpu| <= abs + rel * |cpu|. `rel` reflects
 // the dtype's rounding (half 2^-10, bfloat16 2^-7: one rounding step either side) and a
 // different summation order; `abs` covers values near zero after cancellation.

@@ -24,8 +24,8 @@ using mt_cuda::near;
 using mt_cuda::same_bits;
 using mt_cuda::tolerance_for;
 
-mt::Context<Cpu>& cpu_ctx() { return mt::default_context<Cpu>(); }
-mt::Context<Cuda>& gpu_ctx() { return mt::default_context<Cuda>(); }
+using mt_cuda::cpu_ctx;
+using mt_cuda::gpu_ctx;
 
 constexpr float kInf = std::numeric_limits<float>::infinity();
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
