@@ -6,8 +6,10 @@
 //   train   the reference CNN (Conv2D 32 + ReLU, MaxPool, Conv2D 64 + ReLU, MaxPool, Dense
 //           128 + ReLU, Dense 10; Adam; softmax cross-entropy) at one batch size, per policy:
 //           images/s, step time p50 and p95 (each step ends with the step status read, so a
-//           step's time is the GPU's), and the peak device memory held in tensors (model,
-//           activations, optimizer state) from the allocator's counters.
+//           step's time is the GPU's), the peak device memory held in tensors (model,
+//           activations, optimizer state, scratch) from the allocator's counters, and the
+//           activation buffers alone (forward outputs and their gradients: what the policy's
+//           compute dtype sizes).
 //
 //   bench_cuda [--gemm N] [--batch B] [--steps S] [--warmup W] [--reps R]
 // Defaults: --gemm 8192 --batch 256 --steps 50 --warmup 10 --reps 5. The emulation build
@@ -128,14 +130,16 @@ void bench_train(const Options& o) {
   for (double t : times) total += t;
   const double ips = static_cast<double>(o.batch) * o.steps / total;
   const double peak_mib = static_cast<double>(stats.peak_bytes - base) / (1 << 20);
-  std::printf("%-34s %12.0f %12.3f %8.3f %10.1f %6lld\n",
+  const double act_mib = static_cast<double>(model.activation_bytes()) / (1 << 20);
+  std::printf("%-34s %12.0f %12.3f %8.3f %10.1f %8.1f %6lld\n",
               ("train CNN b" + std::to_string(o.batch) + " " + std::string(P::name)).c_str(), ips,
-              1e3 * percentile(times, 0.5), 1e3 * percentile(times, 0.95), peak_mib,
+              1e3 * percentile(times, 0.5), 1e3 * percentile(times, 0.95), peak_mib, act_mib,
               static_cast<long long>(stats.allocations - allocs));
   std::printf("json: {\"bench\":\"train_cnn\",\"policy\":\"%s\",\"batch\":%lld,\"images_per_s\":%.1f,"
-              "\"p50_ms\":%.4f,\"p95_ms\":%.4f,\"peak_tensor_mib\":%.2f,\"allocations_in_steps\":%lld}\n",
+              "\"p50_ms\":%.4f,\"p95_ms\":%.4f,\"peak_tensor_mib\":%.2f,\"activation_mib\":%.2f,"
+              "\"allocations_in_steps\":%lld}\n",
               std::string(P::name).c_str(), static_cast<long long>(o.batch), ips,
-              1e3 * percentile(times, 0.5), 1e3 * percentile(times, 0.95), peak_mib,
+              1e3 * percentile(times, 0.5), 1e3 * percentile(times, 0.95), peak_mib, act_mib,
               static_cast<long long>(stats.allocations - allocs));
 }
 
@@ -171,8 +175,8 @@ int main(int argc, char** argv) {
     }
     std::printf("%-34s %12s %12s %8s\n", "gemm", "mantissa", "cuBLAS", "ratio");
     bench_gemm(o);
-    std::printf("\n%-34s %12s %12s %8s %10s %6s\n", "train", "images/s", "p50 ms", "p95 ms",
-                "peak MiB", "allocs");
+    std::printf("\n%-34s %12s %12s %8s %10s %8s %6s\n", "train", "images/s", "p50 ms", "p95 ms",
+                "peak MiB", "act MiB", "allocs");
     bench_train<mt::policy::float32>(o);
     bench_train<mt::policy::mixed_float16>(o);
     bench_train<mt::policy::mixed_bfloat16>(o);

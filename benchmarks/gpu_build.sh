@@ -2,7 +2,8 @@
 # benchmarks/gpu_build.sh: builds, on this machine, what benchmarks/gpu_check.sh runs on a
 # GPU machine: the CUDA test suites, bench_cuda and the main job, for sm_90 (H100/H200) and
 # for any x86-64 CPU (no -march=native: the GPU machine's CPU is another), stripped, with the
-# Fashion-MNIST files beside them, in build-gpu/ (small enough to carry: see its size).
+# Fashion-MNIST files beside them, gathered in build-gpu/carry/ (about 50 MB: the one path to
+# carry to the GPU machine; there: benchmarks/gpu_check.sh build-gpu/carry).
 #
 #   benchmarks/gpu_build.sh            the real build (nvcc), in build-gpu/
 #   benchmarks/gpu_build.sh --emulate  the same targets in the emulation build, in
@@ -22,12 +23,21 @@ else
     >"$dir.log" 2>&1 || { tail -n 30 "$dir.log"; exit 1; }
 fi
 cmake --build "$dir" -j2 --target "${targets[@]}" >>"$dir.log" 2>&1 || { tail -n 40 "$dir.log"; exit 1; }
-mkdir -p "$dir/data"
-cp -u /usr/share/datasets/fashion-mnist/*.gz "$dir/data/" 2>/dev/null || true
 if [ "$dir" = build-gpu ]; then
-  strip "$dir"/tests/test_cuda_* "$dir/benchmarks/bench_cuda" "$dir/examples/fashion_mnist"
-  du -sh "$dir/tests" "$dir/benchmarks/bench_cuda" "$dir/examples/fashion_mnist" "$dir/data"
-  echo "carry: build-gpu/tests build-gpu/benchmarks/bench_cuda build-gpu/examples/fashion_mnist build-gpu/data"
+  carry=$dir/carry
+  rm -rf "$carry"
+  mkdir -p "$carry/tests" "$carry/benchmarks" "$carry/examples" "$carry/data"
+  for t in "${targets[@]}"; do
+    case $t in
+      test_cuda_*) cp "$dir/tests/$t" "$carry/tests/" ;;
+      bench_cuda) cp "$dir/benchmarks/$t" "$carry/benchmarks/" ;;
+      *) cp "$dir/examples/$t" "$carry/examples/" ;;
+    esac
+  done
+  strip "$carry"/tests/* "$carry"/benchmarks/* "$carry"/examples/*
+  cp /usr/share/datasets/fashion-mnist/*.gz "$carry/data/"
+  du -sh "$carry"
+  echo "carry: $carry (then, there: benchmarks/gpu_check.sh $carry)"
 else
   GPU_CHECK_QUICK=1 benchmarks/gpu_check.sh "$dir"
 fi

@@ -4,8 +4,8 @@
 # 8 minutes, each stage under its own timeout; ends with one table.
 #
 #   benchmarks/gpu_check.sh [BUILD_DIR] [DATA_DIR]
-#     BUILD_DIR  a build with MANTISSA_CUDA=ON for this GPU's architecture (default build-gpu;
-#                made by benchmarks/gpu_build.sh)
+#     BUILD_DIR  tests/, benchmarks/ and examples/ of a build with MANTISSA_CUDA=ON for this
+#                GPU's architecture (default build-gpu/carry, made by benchmarks/gpu_build.sh)
 #     DATA_DIR   the four Fashion-MNIST .gz files (default BUILD_DIR/data, else Debian's)
 #
 # Stages: the CUDA test suites; compute-sanitizer memcheck and racecheck (where present);
@@ -15,7 +15,7 @@
 # script: benchmarks/gpu_build.sh --emulate).
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-build=$(cd "${1:-$root/build-gpu}" && pwd) || { echo "gpu_check: no build directory"; exit 2; }
+build=$(cd "${1:-$root/build-gpu/carry}" && pwd) || { echo "gpu_check: no build directory"; exit 2; }
 data=${2:-$build/data}
 [ -d "$data" ] || data=/usr/share/datasets/fashion-mnist
 out=${GPU_CHECK_OUT:-${OUT:-$build/gpu_check}}
@@ -46,7 +46,7 @@ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>
 # ---- 1. the CUDA test suites ----
 pass=0 fail=0 skip=0
 for t in "$build"/tests/test_cuda_*; do
-  [ -x "$t" ] || continue
+  [ -f "$t" ] && [ -x "$t" ] || continue
   name=$(basename "$t")
   timeout 150 "$t" --gtest_brief=1 >"$out/$name.log" 2>&1
   rc=$?
@@ -108,7 +108,7 @@ if [ -x "$build/examples/fashion_mnist" ] && [ -f "$data/train-images-idx3-ubyte
   secs=$(python3 -c "print(f'{$(date +%s.%N) - $start:.1f}')")
   tail -n 4 "$out/fashion_mnist.log"
   acc=$(grep -oE 'test accuracy: [0-9.]+' "$out/fashion_mnist.log" | cut -d' ' -f3)
-  row "fashion_mnist ${fargs[*]}" "$([ $rc = 0 ] && echo ok || echo FAIL)" "accuracy ${acc:-?}, ${secs} s wall"
+  row "fashion_mnist" "$([ $rc = 0 ] && echo ok || echo FAIL)" "${fargs[*]}: accuracy ${acc:-?}, ${secs} s wall"
 else
   row "fashion_mnist" "absent" "no example binary or no data in $data"
 fi
