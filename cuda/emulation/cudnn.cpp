@@ -172,6 +172,7 @@ struct Algo {
   int algo;
   bool supported;
   int64_t workspace;
+  bool deterministic = true;
 };
 enum class Direction { forward, data, filter };
 constexpr int kAlgos = 3;
@@ -182,17 +183,32 @@ void algorithms(Direction d, const Conv& k, Algo out[kAlgos]) {
       out[1] = {CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM, true, k.n * k.oh * k.ow * 4};
       out[2] = {CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM, true, 0};
       return;
+    // ALGO_0 of both backward directions sums with atomics on a GPU (cuDNN reports it
+    // CUDNN_NON_DETERMINISTIC) and is listed first here, as the real heuristics may.
     case Direction::data:
       out[0] = {CUDNN_CONVOLUTION_BWD_DATA_ALGO_FFT, false, 0};
-      out[1] = {CUDNN_CONVOLUTION_BWD_DATA_ALGO_1, true, k.n * k.h * k.w * 4};
-      out[2] = {CUDNN_CONVOLUTION_BWD_DATA_ALGO_0, true, 0};
+      out[1] = {CUDNN_CONVOLUTION_BWD_DATA_ALGO_0, true, 0, false};
+      out[2] = {CUDNN_CONVOLUTION_BWD_DATA_ALGO_1, true, k.n * k.h * k.w * 4};
       return;
     case Direction::filter:
       out[0] = {CUDNN_CONVOLUTION_BWD_FILTER_ALGO_FFT, false, 0};
-      out[1] = {CUDNN_CONVOLUTION_BWD_FILTER_ALGO_1, true, k.f * k.r * k.s * k.c * 4};
-      out[2] = {CUDNN_CONVOLUTION_BWD_FILTER_ALGO_0, true, 0};
+      out[1] = {CUDNN_CONVOLUTION_BWD_FILTER_ALGO_0, true, 0, false};
+      out[2] = {CUDNN_CONVOLUTION_BWD_FILTER_ALGO_1, true, k.f * k.r * k.s * k.c * 4};
       return;
   }
+}
+
+// A non-deterministic algorithm's result varies from call to call on a GPU (the order of its
+// atomic sums); here it alternates between two values (a relative 2^-6 apart, visible even
+// in bfloat16) from call to call, so that a test running one backward twice sees it.
+double jitter(Direction d, const Conv& k, int algo) {
+  Algo list[kAlgos];
+  algorithms(d, k, list);
+  static int calls[3] = {};  // per direction
+  int& c = calls[static_cast<int>(d)];
+  for (const Algo& a : list)
+    if (a.algo == algo && !a.deterministic) return (c++ & 1) ? 1.0 + 0x1p-6 : 1.0;
+  return 1.0;
 }
 
 // The workspace `algo` needs, or NOT_SUPPORTED for one outside the emulated set.
@@ -226,7 +242,7 @@ cudnnStatus_t heuristics(cudnnHandle_t handle, Direction d, cudnnTensorDescripto
     p.status = list[i].supported ? CUDNN_STATUS_SUCCESS : CUDNN_STATUS_NOT_SUPPORTED;
     p.time = -1.0f;
     p.memory = static_cast<size_t>(list[i].workspace);
-    p.determinism = CUDNN_DETERMINISTIC;
+    p.determinism = list[i].deterministic ? CUDNN_DETERMINISTIC : CUDNN_NON_DETERMINISTIC;
     p.mathType = math;
     results[i] = p;
   }
@@ -371,6 +387,7 @@ cudnnStatus_t CUDNNWINAPI cudnnConvolutionBackwardData(
                                          workSpace, workSpaceSizeInBytes);
       s != CUDNN_STATUS_SUCCESS)
     return s;
+  const double wobble = jitter(Direction::data, k, algo);
   // Gather: each dx element sums every (output pixel, tap) that read it.
   for (int64_t i = 0; i < k.n; ++i)
     for (int64_t iy = 0; iy < k.h; ++iy)
@@ -388,7 +405,7 @@ cudnnStatus_t CUDNNWINAPI cudnnConvolutionBackwardData(
                        k.in(w, k.w_at(o, ty, tx, ch));
             }
           }
-          finish(dx, k.type, k.x_at(i, iy, ix, ch), sum, alpha, beta);
+          finish(dx, k.type, k.x_at(i, iy, ix, ch), sum * wobble, alpha, beta);
         }
   return CUDNN_STATUS_SUCCESS;
 }
@@ -407,6 +424,7 @@ cudnnStatus_t CUDNNWINAPI cudnnConvolutionBackwardFilter(
                                          dw, workSpace, workSpaceSizeInBytes);
       s != CUDNN_STATUS_SUCCESS)
     return s;
+  const double wobble = jitter(Direction::filter, k, algo);
   for (int64_t o = 0; o < k.f; ++o)
     for (int64_t ty = 0; ty < k.r; ++ty)
       for (int64_t tx = 0; tx < k.s; ++tx)
@@ -423,7 +441,7 @@ cudnnStatus_t CUDNNWINAPI cudnnConvolutionBackwardFilter(
                        k.in(x, k.x_at(i, iy, ix, ch));
               }
             }
-          finish(dw, k.type, k.w_at(o, ty, tx, ch), sum, alpha, beta);
+          finish(dw, k.type, k.w_at(o, ty, tx, ch), sum * wobble, alpha, beta);
         }
   return CUDNN_STATUS_SUCCESS;
 }

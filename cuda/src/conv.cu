@@ -232,7 +232,10 @@ struct Backend<Cuda>::Conv2d<T>::Impl {
                       "cudnnSetTensor4dDescriptor");
   }
 
-  // The first usable heuristic result whose workspace fits `bound`; false if none.
+  // The first usable, deterministic heuristic result whose workspace fits `bound`; false if
+  // none. Non-deterministic algorithms (atomics: backward-data ALGO_0, backward-filter ALGO_0
+  // and ALGO_3) are passed over, so that a step's result does not depend on scheduling and a
+  // resumed run repeats its original.
   template <class Perf, class Query, class Size>
   bool choose(Query query, Size size, std::size_t bound, cuda::Choice* out) {
     constexpr int kCount = 16;  // more than any direction's CUDNN_CONVOLUTION_*_ALGO_COUNT
@@ -241,7 +244,7 @@ struct Backend<Cuda>::Conv2d<T>::Impl {
     if (query(kCount, &returned, results) != CUDNN_STATUS_SUCCESS) return false;
     for (int i = 0; i < returned; ++i) {
       const Perf& p = results[i];
-      if (!cuda::usable<T>(p)) continue;
+      if (!cuda::usable<T>(p) || p.determinism != CUDNN_DETERMINISTIC) continue;
       std::size_t bytes = 0;
       (void)cudnnSetConvolutionMathType(conv_desc.get(), p.mathType);
       const cudnnStatus_t s = size(p.algo, &bytes);

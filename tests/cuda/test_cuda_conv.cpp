@@ -190,6 +190,30 @@ TYPED_TEST(CudaConv, SmallerBatchAndInferenceBetweenForwardAndBackward) {
   }
 }
 
+// The same backward twice gives the same bits: cuDNN's non-deterministic algorithms (atomic
+// sums; the emulated cuDNN varies their last bits between calls, as a GPU would) are never
+// chosen.
+TYPED_TEST(CudaConv, BackwardIsDeterministic) {
+  MANTISSA_REQUIRE_GPU();
+  using T = TypeParam;
+  auto& gpu = mt::default_context<Cuda>();
+  const Case& k = kCases[1];  // the reference CNN's second convolution: on cuDNN
+  const auto g = mt::window_2d(1, k.h, k.w, k.c, k.kernel, k.stride, k.padding);
+  mt::ops::Conv2d<T, Cuda> conv(g, k.filters);
+  const auto x = mt::to<Cuda>(mt_cuda::random<T>(Shape{k.n, k.h, k.w, k.c}, 81));
+  const auto kernel =
+      mt::to<Cuda>(mt_cuda::random<T>(Shape{k.kernel, k.kernel, k.c, k.filters}, 82));
+  const auto dy = mt::to<Cuda>(mt_cuda::random<T>(Shape{k.n, g.oh, g.ow, k.filters}, 83));
+  mt::Tensor<T, Cuda> y(dy.shape());
+  conv.forward(gpu, y, x, kernel, mt::Mode::train);
+  mt::Tensor<T, Cuda> dx1(x.shape()), dx2(x.shape());
+  mt::Tensor<float, Cuda> dk1(kernel.shape()), dk2(kernel.shape());
+  conv.backward(gpu, dx1, dk1, dy, x, kernel, mt::Accumulate::overwrite);
+  conv.backward(gpu, dx2, dk2, dy, x, kernel, mt::Accumulate::overwrite);
+  EXPECT_TRUE(mt_cuda::same_bits(mt::to<Cpu>(dx1), dx2));
+  EXPECT_TRUE(mt_cuda::same_bits(mt::to<Cpu>(dk1), dk2));
+}
+
 // The reserved step allocates nothing: every buffer and the workspace come from reserve().
 TYPED_TEST(CudaConv, AReservedStepAllocatesNothing) {
   MANTISSA_REQUIRE_GPU();

@@ -255,3 +255,37 @@ TEST(CudaTraining, ACheckpointWrittenOnOneDeviceResumesOnTheOther) {
   EXPECT_EQ(host_masters(*back.model), host_masters(*cpu.model));
   std::filesystem::remove_all(dir);
 }
+
+// clip_grad_norm on the model's gradients returns the norm before clipping, as the CPU's (it
+// keeps the norm in a buffer of its own: the kernels take their scratch from the workspace).
+TEST(CudaTraining, ClipGradNormReturnsTheNormAsTheCpu) {
+  MANTISSA_REQUIRE_GPU();
+  using P = mt::policy::float32;
+  Synthetic<float> data(32, 16);
+  TrainingRun<P, Cpu> cpu;
+  TrainingRun<P, Cuda> gpu;
+  mt::SoftmaxCrossEntropy loss_fn;
+  const auto b = data.batch(0);
+  auto lc = loss_fn(cpu.model->context(), cpu.model->forward(b.x), b.y);
+  auto gc = cpu.model->backward(lc);
+  const auto xg = mt::to<Cuda>(b.x);
+  const auto yg = mt::to<Cuda>(b.y);
+  auto lg = loss_fn(gpu.model->context(), gpu.model->forward(xg), yg);
+  auto gg = gpu.model->backward(lg);
+  const float nc = mt::clip_grad_norm(gc, 0.05f);
+  const float ng = mt::clip_grad_norm(gg, 0.05f);
+  EXPECT_GT(nc, 0.05f);  // so both clip
+  EXPECT_NEAR(ng, nc, 1e-4f * nc);
+  // The clipped gradients agree too (they are what the step reads).
+  std::vector<float> hc, hg;
+  for (auto* p : cpu.model->parameters()) {
+    const auto h = mt::to<Cpu>(p->grad);
+    hc.insert(hc.end(), h.begin(), h.end());
+  }
+  for (auto* p : gpu.model->parameters()) {
+    const auto h = mt::to<Cpu>(p->grad);
+    hg.insert(hg.end(), h.begin(), h.end());
+  }
+  ASSERT_EQ(hc.size(), hg.size());
+  for (std::size_t i = 0; i < hc.size(); ++i) ASSERT_NEAR(hg[i], hc[i], 1e-6f) << "gradient " << i;
+}

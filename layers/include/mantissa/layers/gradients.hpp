@@ -84,6 +84,7 @@ struct Trainables {
   std::vector<Parameter<P, D>*> params;  // every layer's parameters, in order
   ParameterArena<P, D> arena;
   Context<D>* ctx = nullptr;
+  Tensor<float, D> norm;  // clip_grad_norm's result on the device (made at its first call)
 };
 
 template <Policy P, Device D>

@@ -136,6 +136,9 @@ class BatchFeed {
       auto* stage = static_cast<std::byte*>(ctx_.pinned(xb + yb));
       std::memcpy(stage, hx.data(), xb);
       std::memcpy(stage + xb, hy.data(), yb);
+      // Buffer b % 2 was last read by step b - 2, whose step-status read (in opt.step)
+      // synchronised the compute stream before this call: the upload cannot overwrite data
+      // a queued kernel still reads.
       auto& xd = xbuf_[b % 2];
       auto& yd = ybuf_[b % 2];
       if (xd.numel() < hx.numel()) xd = Tensor<X, D>::empty(Shape{hx.numel()});

@@ -28,10 +28,11 @@ float clip_grad_norm(Gradients<P, D>& grads, float max_norm) {
   if (grads.overflowed()) return std::numeric_limits<float>::infinity();  // the step skips
   auto& t = grads.trainables();
   auto& ctx = *t.ctx;
-  TensorView<float, D> norm(static_cast<float*>(ctx.workspace(sizeof(float))), Shape{1});
-  ops::clip_grad_norm(ctx, t.arena.grad(), max_norm, norm);  // one pass over the arena
+  // The norm's own buffer, not the context's workspace: the kernels take scratch from there.
+  if (t.norm.empty()) t.norm = Tensor<float, D>(Shape{1});
+  ops::clip_grad_norm(ctx, t.arena.grad(), max_norm, t.norm.view());  // one pass over the arena
   float host;
-  copy_bytes<Cpu, D>(&host, norm.data(), sizeof host);
+  copy_bytes<Cpu, D>(&host, t.norm.data(), sizeof host);
   return host;
 }
 
