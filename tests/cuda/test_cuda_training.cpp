@@ -289,3 +289,42 @@ TEST(CudaTraining, ClipGradNormReturnsTheNormAsTheCpu) {
   ASSERT_EQ(hc.size(), hg.size());
   for (std::size_t i = 0; i < hc.size(); ++i) ASSERT_NEAR(hg[i], hc[i], 1e-6f) << "gradient " << i;
 }
+
+// fit over an ImageLoader on Cuda: the loader shuffles, normalises and casts each batch
+// straight into pinned memory (batch_into), which is uploaded while the previous step runs;
+// the run follows the CPU's on the same batches.
+static_assert(mt::detail::fills_into<mt::data::ImageLoader<mt::half>, mt::half, std::int32_t>,
+              "ImageLoader writes batches straight into the pinned staging buffer");
+
+TEST(CudaTraining, FitOverAnImageLoaderStagesBatchesInPinnedMemory) {
+  MANTISSA_REQUIRE_GPU();
+  using P = mt::policy::mixed_float16;
+  const std::int64_t n = 100;  // 7 batches of 16, the last of 4
+  mt::data::ImageDataset ds{mt::Tensor<std::uint8_t>(mt::Shape{n, 12, 12, 1}),
+                            mt::Tensor<std::int32_t>(mt::Shape{n})};
+  for (std::int64_t i = 0; i < n; ++i) {
+    const auto k = static_cast<std::int32_t>(i % 4);
+    ds.labels[i] = k;
+    for (std::int64_t p = 0; p < 144; ++p)
+      ds.images[i * 144 + p] = static_cast<std::uint8_t>((p * 13 + i * 7) % 64);
+    for (std::int64_t r = 1 + 5 * (k / 2); r < 4 + 5 * (k / 2); ++r)
+      for (std::int64_t c = 1 + 5 * (k % 2); c < 4 + 5 * (k % 2); ++c)
+        ds.images[i * 144 + r * 12 + c] = 250;
+  }
+  auto run = [&]<class D>(TrainingRun<P, D>& t) {
+    mt::data::ImageLoader<mt::half> train(ds, {.batch = 16, .seed = 3, .mean = 0.2f, .std = 0.3f});
+    return mt::fit(*t.model, t.opt, t.scaler, mt::SoftmaxCrossEntropy{}, train,
+                   mt::FitOptions<mt::data::ImageLoader<mt::half>>{
+                       .epochs = 3, .validation = nullptr, .out = {}, .progress = false});
+  };
+  TrainingRun<P, Cpu> cpu;
+  TrainingRun<P, Cuda> gpu;
+  const auto hc = run(cpu);
+  const auto hg = run(gpu);
+  ASSERT_EQ(hg.epochs.size(), 3u);
+  EXPECT_EQ(cpu.opt.steps(), gpu.opt.steps());
+  EXPECT_EQ(gpu.opt.steps(), 21);
+  for (int e = 0; e < 3; ++e)
+    EXPECT_NEAR(hg.epochs[e].loss, hc.epochs[e].loss, 0.05 * hc.epochs[e].loss) << "epoch " << e;
+  EXPECT_LT(hg.epochs[2].loss, hg.epochs[0].loss);
+}

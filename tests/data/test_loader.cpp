@@ -86,6 +86,34 @@ TEST(ImageLoader, PrefetchGivesTheSameBatchesAsSynchronousLoading) {
   EXPECT_EQ(y1[5], s1y[5]);
 }
 
+// batch_into writes what batch() gives, straight into caller memory (a GPU's pinned staging
+// buffer), the last short batch included, while the prefetch thread runs beside it.
+TEST(ImageLoader, BatchIntoWritesTheSameBatchesIntoCallerMemory) {
+  mt::data::ImageDataset ds{mt::Tensor<std::uint8_t>(mt::Shape{203, 3, 3, 1}),
+                            mt::Tensor<std::int32_t>(mt::Shape{203})};
+  for (std::int64_t i = 0; i < ds.images.numel(); ++i) ds.images[i] = static_cast<std::uint8_t>(i * 5);
+  for (std::int64_t i = 0; i < 203; ++i) ds.labels[i] = static_cast<std::int32_t>(i);
+  mt::data::ImageLoader<mt::half> a(ds, {.batch = 16, .seed = 2, .mean = 0.3f, .std = 0.2f});
+  mt::data::ImageLoader<mt::half> b(ds, {.batch = 16, .seed = 2, .mean = 0.3f, .std = 0.2f});
+  EXPECT_EQ(b.batch_size(), 16);
+  EXPECT_EQ(b.sample_shape(), (mt::Shape{3, 3, 1}));
+  std::vector<mt::half> x(16 * 9);
+  std::vector<std::int32_t> y(16);
+  for (int epoch = 0; epoch < 2; ++epoch) {
+    a.set_epoch(epoch);
+    b.set_epoch(epoch);
+    for (std::int64_t k = 0; k < a.batches(); ++k) {
+      auto [xa, ya] = a.batch(k);
+      const std::int64_t n = b.batch_into(k, x.data(), y.data());
+      ASSERT_EQ(n, ya.numel()) << epoch << "/" << k;
+      for (std::int64_t i = 0; i < n; ++i) ASSERT_EQ(y[static_cast<std::size_t>(i)], ya[i]);
+      for (std::int64_t i = 0; i < xa.numel(); ++i)
+        ASSERT_EQ(x[static_cast<std::size_t>(i)].bits, xa[i].bits);
+    }
+  }
+  EXPECT_THROW((void)b.batch_into(b.batches(), x.data(), y.data()), mt::ValueError);
+}
+
 TEST(ImageDataset, SplitAndPixelStatistics) {
   mt::data::ImageDataset ds{mt::Tensor<std::uint8_t>(mt::Shape{100, 2, 2, 1}),
                             mt::Tensor<std::int32_t>(mt::Shape{100})};

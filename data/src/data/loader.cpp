@@ -104,12 +104,16 @@ void ImageLoader<T>::set_epoch(std::int64_t e) {
 
 template <FloatDtype T>
 std::int64_t ImageLoader<T>::fill(std::int64_t index, int slot, bool parallel) {
+  return fill_to(index, x_[slot].data(), y_[slot].data(), parallel);
+}
+
+template <FloatDtype T>
+std::int64_t ImageLoader<T>::fill_to(std::int64_t index, T* x, std::int32_t* y,
+                                     bool parallel) const {
   const std::int64_t first = index * o_.batch;
   const std::int64_t n = std::min(o_.batch, n_ - first);
   const std::int64_t per = data_.images.numel() / std::max<std::int64_t>(n_, 1);
   const float scale = 1.0f / (255.0f * o_.std), shift = -o_.mean / o_.std;
-  T* x = x_[slot].data();
-  std::int32_t* y = y_[slot].data();
 #pragma omp parallel for schedule(static) if (parallel && n * per > (1 << 15))
   for (std::int64_t i = 0; i < n; ++i) {
     const std::int64_t src = order_[static_cast<std::size_t>(first + i)];
@@ -148,6 +152,14 @@ typename ImageLoader<T>::Batch ImageLoader<T>::batch(std::int64_t index) {
   }
   cv_.notify_all();
   return {x_[slot].view().slice(0, n), y_[slot].view().slice(0, n)};
+}
+
+template <FloatDtype T>
+std::int64_t ImageLoader<T>::batch_into(std::int64_t index, T* x, std::int32_t* y) {
+  if (index < 0 || index >= batches())
+    throw ValueError("ImageLoader: batch " + std::to_string(index) + " of " +
+                     std::to_string(batches()));
+  return fill_to(index, x, y, true);
 }
 
 template class ImageLoader<float>;

@@ -55,12 +55,22 @@ class ImageLoader {
   std::int64_t epoch() const noexcept { return epoch_; }
   // Views into the loader's buffers, valid until the next call of batch().
   Batch batch(std::int64_t index);
+
+  // Batch `index` shuffled, normalised and cast in one pass straight into the caller's
+  // memory (a device's pinned staging buffer): x holds batch_size() samples of
+  // sample_shape(), y batch_size() labels. Returns the batch's row count. The same values as
+  // batch(index); it does not use the prefetch thread (the caller overlaps it with its own
+  // work, e.g. a GPU step).
+  std::int64_t batch_into(std::int64_t index, T* x, std::int32_t* y);
+  std::int64_t batch_size() const noexcept { return o_.batch; }
+  Shape sample_shape() const { return data_.images.shape().drop_front(); }
   void next_epoch();                // advance the epoch and reshuffle
   void set_epoch(std::int64_t e);   // for resuming: the permutation of epoch e
 
  private:
   void shuffle();
   std::int64_t fill(std::int64_t index, int slot, bool parallel);  // returns the batch's n
+  std::int64_t fill_to(std::int64_t index, T* x, std::int32_t* y, bool parallel) const;
   void worker();
   void wait_idle();
 

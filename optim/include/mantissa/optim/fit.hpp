@@ -97,10 +97,20 @@ inline constexpr bool async_upload = requires(Context<D>& c, void* p, const void
   c.wait_upload();
 };
 
+// Whether a loader can write a batch straight into caller memory (ImageLoader::batch_into).
+template <class L, class X, class Y>
+inline constexpr bool fills_into = requires(L& l, X* x, Y* y) {
+  { l.batch_into(std::int64_t{0}, x, y) } -> std::convertible_to<std::int64_t>;
+  { l.batch_size() } -> std::convertible_to<std::int64_t>;
+  { l.sample_shape() } -> std::convertible_to<Shape>;
+};
+
 // A loader's training batches on the model's device. On the host, the batch itself; on a
 // device that uploads asynchronously, batch b + 1 is staged in pinned memory and uploaded on
 // the upload stream while step b runs (prefetch(b + 1) after step b's work is queued), into
-// the other of two device buffers; elsewhere, copied when asked.
+// the other of two device buffers: a loader that can (ImageLoader) shuffles, normalises and
+// casts the batch straight into the pinned buffer in one pass; others' batches are copied
+// there. Elsewhere, batches are copied when asked.
 template <Device D, Loader L>
 class BatchFeed {
   using X = dtype_of<decltype(std::declval<L&>().batch(0).x)>;
@@ -129,23 +139,46 @@ class BatchFeed {
   void prefetch(std::int64_t b) {
     if constexpr (async_upload<D>) {
       if (b >= data_.batches()) return;
-      auto batch = data_.batch(b);
-      const auto hx = cview(batch.x);
-      const auto hy = cview(batch.y);
-      const std::size_t xb = hx.size_bytes(), yb = hy.size_bytes();
-      auto* stage = static_cast<std::byte*>(ctx_.pinned(xb + yb));
-      std::memcpy(stage, hx.data(), xb);
-      std::memcpy(stage + xb, hy.data(), yb);
+      auto& xd = xbuf_[b % 2];
+      auto& yd = ybuf_[b % 2];
       // Buffer b % 2 was last read by step b - 2, whose step-status read (in opt.step)
       // synchronised the compute stream before this call: the upload cannot overwrite data
       // a queued kernel still reads.
-      auto& xd = xbuf_[b % 2];
-      auto& yd = ybuf_[b % 2];
-      if (xd.numel() < hx.numel()) xd = Tensor<X, D>::empty(Shape{hx.numel()});
-      if (yd.numel() < hy.numel()) yd = Tensor<Y, D>::empty(Shape{hy.numel()});
-      ctx_.upload(xd.data(), stage, xb);
-      ctx_.upload(yd.data(), stage + xb, yb);
-      staged_[b % 2] = {{xd.data(), hx.shape()}, {yd.data(), hy.shape()}};
+      Shape xshape;
+      std::int64_t rows = 0;
+      if constexpr (fills_into<L, X, Y>) {
+        const Shape sample = data_.sample_shape();
+        const std::int64_t cap = data_.batch_size();
+        // Labels first: int32 alignment; the samples follow at a multiple of 4 bytes.
+        const std::size_t ycap = static_cast<std::size_t>(cap) * sizeof(Y);
+        auto* stage = static_cast<std::byte*>(
+            ctx_.pinned(ycap + static_cast<std::size_t>(cap * sample.numel()) * sizeof(X)));
+        auto* ys = reinterpret_cast<Y*>(stage);
+        auto* xs = reinterpret_cast<X*>(stage + ycap);
+        rows = data_.batch_into(b, xs, ys);
+        xshape = sample.prepend(rows);
+        const std::size_t xb = static_cast<std::size_t>(xshape.numel()) * sizeof(X);
+        const std::size_t yb = static_cast<std::size_t>(rows) * sizeof(Y);
+        if (xd.numel() < xshape.numel()) xd = Tensor<X, D>::empty(Shape{xshape.numel()});
+        if (yd.numel() < rows) yd = Tensor<Y, D>::empty(Shape{rows});
+        ctx_.upload(xd.data(), xs, xb);
+        ctx_.upload(yd.data(), ys, yb);
+      } else {
+        auto batch = data_.batch(b);
+        const auto hx = cview(batch.x);
+        const auto hy = cview(batch.y);
+        xshape = hx.shape();
+        rows = hy.numel();
+        const std::size_t xb = hx.size_bytes(), yb = hy.size_bytes();
+        auto* stage = static_cast<std::byte*>(ctx_.pinned(xb + yb));
+        std::memcpy(stage, hx.data(), xb);
+        std::memcpy(stage + xb, hy.data(), yb);
+        if (xd.numel() < hx.numel()) xd = Tensor<X, D>::empty(Shape{hx.numel()});
+        if (yd.numel() < hy.numel()) yd = Tensor<Y, D>::empty(Shape{hy.numel()});
+        ctx_.upload(xd.data(), stage, xb);
+        ctx_.upload(yd.data(), stage + xb, yb);
+      }
+      staged_[b % 2] = {{xd.data(), xshape}, {yd.data(), Shape{rows}}};
       ready_ = b;
     } else {
       (void)b;
