@@ -11,8 +11,9 @@
 #                                      a smoke test of the script without a GPU
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-targets=(test_cuda_device test_cuda_elementwise test_cuda_layers test_cuda_optim test_cuda_gemm
-         test_cuda_conv test_cuda_layer_parity test_cuda_training bench_cuda fashion_mnist)
+targets=(test_cuda_device test_cuda_elementwise test_cuda_losses test_cuda_layers test_cuda_optim
+         test_cuda_gemm test_cuda_conv test_cuda_layer_parity test_cuda_training bench_cuda
+         fashion_mnist)
 if [ "${1:-}" = "--emulate" ]; then
   dir=build-gpu-emu
   cmake -S . -B "$dir" -DMANTISSA_CUDA_EMULATE=ON -DMANTISSA_NATIVE=OFF >"$dir.log" 2>&1 ||

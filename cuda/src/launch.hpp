@@ -111,6 +111,10 @@ MANTISSA_HD inline double dmul_rn(double a, double b) {
 #endif
 }
 
+// std::min / std::max are host functions; these run on both sides.
+MANTISSA_HD inline std::int64_t min64(std::int64_t a, std::int64_t b) { return a < b ? a : b; }
+MANTISSA_HD inline std::int64_t max64(std::int64_t a, std::int64_t b) { return a > b ? a : b; }
+
 // Chunking for two-pass reductions: `chunks` partials of about `per` elements each.
 struct Chunks {
   std::int64_t count;  // number of chunks

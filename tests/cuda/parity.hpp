@@ -39,12 +39,41 @@ constexpr Tolerance tolerance_for() {
   else return {1.6e-2f, 1.6e-2f};
 }
 
+// A float32 result computed from exactly widened inputs with the same float operations,
+// where only CUDA's exp / log against Eigen's (an ulp or two) or the order of a double sum
+// can differ.
+inline constexpr Tolerance float32_result{1e-5f, 1e-5f};
+
+// The floating dtypes, named in test names ("float16").
+using FloatDtypes = ::testing::Types<float, mantissa::half, mantissa::bfloat16>;
+struct DtypeName {
+  template <class T>
+  static std::string GetName(int) {
+    return std::string(mantissa::dtype_name<T>);
+  }
+};
+
+// t[i] = v, rounded to T.
+template <class T>
+void set(mantissa::Tensor<T, Cpu>& t, std::int64_t i, float v) {
+  t[i] = mantissa::convert_scalar<T>(v);
+}
+
 // Uniform values in [lo, hi) of dtype T on the CPU, seeded.
 template <class T>
 mantissa::Tensor<T, Cpu> random(mantissa::Shape shape, std::uint64_t seed, float lo = -2.0f,
                                 float hi = 2.0f) {
   mantissa::Generator gen(seed);
   return mantissa::uniform<T, Cpu>(shape, lo, hi, gen);
+}
+
+// Values on a grid of 0.25, so that maxima tie, within a chunk and across chunks.
+template <class T>
+mantissa::Tensor<T, Cpu> tied(const mantissa::Shape& s, std::uint64_t seed) {
+  auto x = random<T>(s, seed, -2.0f, 2.0f);
+  for (std::int64_t i = 0; i < x.numel(); ++i)
+    set(x, i, std::round(static_cast<float>(x[i]) * 4.0f) / 4.0f);
+  return x;
 }
 
 // Expects `cuda` (copied back) to match `cpu` element by element within `tol`; names the

@@ -1,5 +1,5 @@
 // tests/cuda/test_cuda_elementwise.cpp: the CUDA backend's elementwise ops, activations,
-// casts, reductions, losses and metric sums against the CPU backend, through the public ops,
+// casts and reductions against the CPU backend, through the public ops,
 // for float, half and bfloat16, from the same inputs. Bit for bit where both compute the
 // same float operations (binary ops, relu, casts, max, argmax); within a tolerance where
 // the GPU's exp / log / tanh or its order of additions differs from the CPU's.
@@ -24,8 +24,11 @@ using mt::Tensor;
 
 namespace {
 
-mt::Context<Cpu>& cpu_ctx() { return mt::default_context<Cpu>(); }
-mt::Context<Cuda>& gpu_ctx() { return mt::default_context<Cuda>(); }
+using mt_cuda::cpu_ctx;
+using mt_cuda::float32_result;
+using mt_cuda::gpu_ctx;
+using mt_cuda::set;
+using mt_cuda::tied;
 
 template <class T>
 bool is_nan(T v) {
@@ -51,19 +54,9 @@ template <class T>
   return ::testing::AssertionSuccess();
 }
 
-// A float32 result computed from exactly widened inputs with the same float operations,
-// where only CUDA's exp / log against Eigen's (an ulp or two) or the order of a double sum
-// can differ.
-constexpr mt_cuda::Tolerance float32_result{1e-5f, 1e-5f};
-
 template <class T>
 Tensor<T, Cpu> random(Shape shape, std::uint64_t seed, float lo = -2.0f, float hi = 2.0f) {
   return mt_cuda::random<T>(shape, seed, lo, hi);
-}
-
-template <class T>
-void set(Tensor<T, Cpu>& t, std::int64_t i, float v) {
-  t[i] = mt::convert_scalar<T>(v);
 }
 
 // Special values at the front of x (as many as fit): NaN, +-inf, +-0 and a few exact ones.
@@ -78,14 +71,7 @@ constexpr std::int64_t kSizes[] = {1, 7, 70001};  // one, odd, several blocks an
 
 template <class T>
 class CudaParity : public ::testing::Test {};
-using FloatDtypes = ::testing::Types<float, mt::half, mt::bfloat16>;
-struct DtypeName {
-  template <class T>
-  static std::string GetName(int) {
-    return std::string(mt::dtype_name<T>);
-  }
-};
-TYPED_TEST_SUITE(CudaParity, FloatDtypes, DtypeName);
+TYPED_TEST_SUITE(CudaParity, mt_cuda::FloatDtypes, mt_cuda::DtypeName);
 
 // ---- binary ops -----------------------------------------------------------------------------
 
@@ -343,15 +329,6 @@ const ReduceCase kReduceCases[] = {
     {Shape{1}, 0},          {Shape{70001}, 0},      {Shape{3, 9001, 2}, 1}, {Shape{3000, 10}, 1},
     {Shape{3000, 10}, 0},   {Shape{7, 1, 3}, 1},    {Shape{2, 5000}, -1},   {Shape{9, 13}, 0}};
 
-// Values on a grid of 0.25, so that maxima tie, within a chunk and across chunks.
-template <class T>
-Tensor<T, Cpu> tied(const Shape& s, std::uint64_t seed) {
-  auto x = random<T>(s, seed, -2.0f, 2.0f);
-  for (std::int64_t i = 0; i < x.numel(); ++i)
-    set(x, i, std::round(static_cast<float>(x[i]) * 4.0f) / 4.0f);
-  return x;
-}
-
 TYPED_TEST(CudaParity, SumOverAnyAxis) {
   MANTISSA_REQUIRE_GPU();
   using T = TypeParam;
@@ -417,159 +394,6 @@ TYPED_TEST(CudaParity, SoftmaxAndLogSumExpInFloat32) {
     EXPECT_TRUE(mt_cuda::near(mt::softmax(x), mt::softmax(gx), float32_result)) << s.str();
     EXPECT_TRUE(mt_cuda::near(mt::log_sum_exp(x), mt::log_sum_exp(gx), float32_result))
         << s.str();
-  }
-}
-
-// ---- losses ---------------------------------------------------------------------------------
-
-Tensor<std::int32_t, Cpu> labels_for(std::int64_t n, std::int64_t c, std::uint64_t seed) {
-  const auto r = random<float>(Shape{n}, seed, 0.0f, static_cast<float>(c));
-  auto y = Tensor<std::int32_t, Cpu>::empty(Shape{n});
-  for (std::int64_t i = 0; i < n; ++i)
-    y[i] = std::min(static_cast<std::int32_t>(r[i]), static_cast<std::int32_t>(c - 1));
-  return y;
-}
-
-// The loss and its gradient on both backends; the gradient buffers start filled with 7 so
-// that rows a loss leaves unwritten compare too.
-template <class T>
-struct CrossEntropyRun {
-  Tensor<float, Cpu> loss{Shape{1}}, dlogits;
-  Tensor<float, Cuda> gloss{Shape{1}}, gdlogits;
-  void run(const Tensor<T, Cpu>& logits, const Tensor<std::int32_t, Cpu>& labels) {
-    dlogits = mt::full<float, Cpu>(logits.shape(), 7.0f);
-    gdlogits = mt::full<float, Cuda>(logits.shape(), 7.0f);
-    mt::ops::softmax_cross_entropy(cpu_ctx(), loss.view(), dlogits.view(), logits, labels);
-    mt::ops::softmax_cross_entropy(gpu_ctx(), gloss.view(), gdlogits.view(),
-                                   mt::to<Cuda>(logits), mt::to<Cuda>(labels));
-  }
-};
-
-TYPED_TEST(CudaParity, SoftmaxCrossEntropy) {
-  MANTISSA_REQUIRE_GPU();
-  using T = TypeParam;
-  cpu_ctx().reset_status();
-  gpu_ctx().reset_status();
-  for (const Shape& s : {Shape{1, 1}, Shape{5, 7}, Shape{3000, 10}, Shape{9000, 3}}) {
-    auto logits = random<T>(s, 18, -6.0f, 6.0f);
-    if (s[0] > 1) set(logits, 1, 70.0f);  // e^70 overflows float without the max subtracted
-    CrossEntropyRun<T> r;
-    r.run(logits, labels_for(s[0], s[1], 19));
-    EXPECT_TRUE(mt_cuda::near(r.loss, r.gloss, float32_result)) << s.str();
-    EXPECT_TRUE(mt_cuda::near(r.dlogits, r.gdlogits, float32_result)) << s.str();
-  }
-  EXPECT_EQ(gpu_ctx().read_status(), mt::StepStatus{});
-}
-
-TYPED_TEST(CudaParity, SoftmaxCrossEntropyRecordsTheFirstBadLabel) {
-  MANTISSA_REQUIRE_GPU();
-  using T = TypeParam;
-  cpu_ctx().reset_status();
-  gpu_ctx().reset_status();
-  const auto logits = random<T>(Shape{3000, 10}, 20);
-  auto labels = labels_for(3000, 10, 21);
-  labels[2900] = -3;  // later bad rows, one on each side of the first
-  labels[1700] = 10;
-  labels[2000] = 11;
-  CrossEntropyRun<T> r;
-  r.run(logits, labels);
-  EXPECT_TRUE(std::isnan(mt::to<Cpu>(r.gloss)[0]));
-  EXPECT_TRUE(std::isnan(r.loss[0]));
-  // Rows before the bad one have their gradient; from it on, untouched (the CPU's early
-  // return): both equal to the CPU's.
-  EXPECT_TRUE(mt_cuda::near(r.dlogits, r.gdlogits, float32_result));
-  const mt::StepStatus expected{0, -1, 1700, 10, 10};
-  EXPECT_EQ(cpu_ctx().read_status(), expected);
-  EXPECT_EQ(gpu_ctx().read_status(), cpu_ctx().read_status());
-
-  // A later loss with an earlier bad row leaves the step's first record as it is.
-  labels[3] = 99;
-  r.run(logits, labels);
-  EXPECT_EQ(gpu_ctx().read_status(), expected);
-  EXPECT_EQ(cpu_ctx().read_status(), expected);
-
-  // One row, one class, a bad label.
-  cpu_ctx().reset_status();
-  gpu_ctx().reset_status();
-  auto one = Tensor<std::int32_t, Cpu>::empty(Shape{1});
-  one[0] = 1;
-  r.run(random<T>(Shape{1, 1}, 22), one);
-  EXPECT_EQ(gpu_ctx().read_status(), (mt::StepStatus{0, -1, 0, 1, 1}));
-  EXPECT_EQ(cpu_ctx().read_status(), gpu_ctx().read_status());
-  cpu_ctx().reset_status();
-  gpu_ctx().reset_status();
-}
-
-TYPED_TEST(CudaParity, BinaryCrossEntropyAndMeanSquaredError) {
-  MANTISSA_REQUIRE_GPU();
-  using T = TypeParam;
-  for (const std::int64_t n : kSizes) {
-    auto logits = random<T>(Shape{n}, 23, -8.0f, 8.0f);
-    if (n > 2) set(logits, 1, 0.0f), set(logits, 2, -90.0f);  // z = 0; e^-z overflows
-    const auto targets = random<float>(Shape{n}, 24, 0.0f, 1.0f);
-    const auto gl = mt::to<Cuda>(logits);
-    const auto gt = mt::to<Cuda>(targets);
-    Tensor<float, Cpu> loss(Shape{1}), d(Shape{n});
-    Tensor<float, Cuda> gloss(Shape{1}), gd(Shape{n});
-    mt::ops::binary_cross_entropy(cpu_ctx(), loss.view(), d.view(), logits, targets);
-    mt::ops::binary_cross_entropy(gpu_ctx(), gloss.view(), gd.view(), gl, gt);
-    EXPECT_TRUE(mt_cuda::near(loss, gloss, float32_result)) << "BCE, n " << n;
-    EXPECT_TRUE(mt_cuda::near(d, gd, float32_result)) << "BCE, n " << n;
-    mt::ops::mean_squared_error(cpu_ctx(), loss.view(), d.view(), logits, targets);
-    mt::ops::mean_squared_error(gpu_ctx(), gloss.view(), gd.view(), gl, gt);
-    EXPECT_TRUE(mt_cuda::near(loss, gloss, float32_result)) << "MSE, n " << n;
-    // (y - t) * 2/n: no transcendental function, one order: the same bits.
-    EXPECT_TRUE(mt_cuda::same_bits(d, gd)) << "MSE, n " << n;
-  }
-}
-
-// ---- metrics --------------------------------------------------------------------------------
-
-TYPED_TEST(CudaParity, AccumulateClassificationFromTheDeviceLoss) {
-  MANTISSA_REQUIRE_GPU();
-  using T = TypeParam;
-  for (const Shape& s : {Shape{1, 1}, Shape{7, 3}, Shape{3000, 10}}) {
-    auto logits = tied<T>(s, 25);  // ties: the first maximum counts
-    if (s[0] > 2) set(logits, s[1] + 1, std::nanf(""));  // row 1: the NaN is its argmax
-    const auto labels = labels_for(s[0], s[1], 26);
-    Tensor<float, Cpu> loss(Shape{1}), d(s);
-    Tensor<float, Cuda> gloss(Shape{1}), gd(s);
-    const auto gl = mt::to<Cuda>(logits);
-    const auto gy = mt::to<Cuda>(labels);
-    mt::ops::softmax_cross_entropy(cpu_ctx(), loss.view(), d.view(), logits, labels);
-    mt::ops::softmax_cross_entropy(gpu_ctx(), gloss.view(), gd.view(), gl, gy);
-    auto sums = mt::full<float, Cpu>(Shape{3}, 1.5f);
-    auto gsums = mt::full<float, Cuda>(Shape{3}, 1.5f);
-    for (int batch = 0; batch < 2; ++batch) {
-      mt::ops::accumulate_classification(cpu_ctx(), sums.view(), logits, labels, mt::cview(loss));
-      mt::ops::accumulate_classification(gpu_ctx(), gsums.view(), gl, gy, mt::cview(gloss));
-    }
-    EXPECT_TRUE(mt_cuda::near(sums, gsums, float32_result)) << s.str();
-    const auto back = mt::to<Cpu>(gsums);
-    EXPECT_EQ(back[1], sums[1]) << s.str();  // the hits: counts, exact
-    EXPECT_EQ(back[2], 1.5f + 2.0f * static_cast<float>(s[0]));
-  }
-}
-
-TYPED_TEST(CudaParity, AccumulateBinaryFromTheDeviceLoss) {
-  MANTISSA_REQUIRE_GPU();
-  using T = TypeParam;
-  for (const std::int64_t n : kSizes) {
-    const auto logits = tied<T>(Shape{n}, 27);  // some exactly 0: not > 0
-    auto targets = random<float>(Shape{n}, 28, 0.0f, 1.0f);
-    if (n > 1) targets[1] = 0.5f;  // >= 0.5
-    Tensor<float, Cpu> loss(Shape{1}), d(Shape{n});
-    Tensor<float, Cuda> gloss(Shape{1}), gd(Shape{n});
-    const auto gl = mt::to<Cuda>(logits);
-    const auto gt = mt::to<Cuda>(targets);
-    mt::ops::binary_cross_entropy(cpu_ctx(), loss.view(), d.view(), logits, targets);
-    mt::ops::binary_cross_entropy(gpu_ctx(), gloss.view(), gd.view(), gl, gt);
-    auto sums = mt::full<float, Cpu>(Shape{3}, 0.25f);
-    auto gsums = mt::full<float, Cuda>(Shape{3}, 0.25f);
-    mt::ops::accumulate_binary(cpu_ctx(), sums.view(), logits, targets, mt::cview(loss));
-    mt::ops::accumulate_binary(gpu_ctx(), gsums.view(), gl, gt, mt::cview(gloss));
-    EXPECT_TRUE(mt_cuda::near(sums, gsums, float32_result)) << n;
-    EXPECT_EQ(mt::to<Cpu>(gsums)[1], sums[1]) << n;
   }
 }
 

@@ -65,7 +65,7 @@ struct Backend<Cuda> {
                    float alpha, const T* a, std::int64_t lda, const T* b, std::int64_t ldb,
                    float beta, TC* c, std::int64_t ldc);
 
-  // ---- layers (cuda/src/layers.cu) ----
+  // ---- layers (cuda/src/layers.cu; the sliding windows in cuda/src/windows.cu) ----
   template <FloatDtype T>
   static void bias_add(Ctx& ctx, T* y, const T* bias, std::int64_t rows, std::int64_t c);
   template <FloatDtype T>
@@ -119,7 +119,7 @@ struct Backend<Cuda> {
   };
 
   // Max pooling with the CPU's tie-breaking (first maximum, NaN wins), winners saved by
-  // forward(train) (cuda/src/layers.cu).
+  // forward(train) (cuda/src/windows.cu).
   template <FloatDtype T>
   class MaxPool2d {
    public:
