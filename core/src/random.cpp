@@ -19,10 +19,6 @@ void shuffle(std::span<std::int64_t> order, const Generator& gen) noexcept {
 }
 
 namespace {
-// Constants from Random123 (philox.h): multipliers and Weyl key increments.
-constexpr std::uint32_t kM0 = 0xD2511F53u, kM1 = 0xCD9E8D57u;
-constexpr std::uint32_t kW0 = 0x9E3779B9u, kW1 = 0xBB67AE85u;
-
 // Top 24 bits as a float in [0, 1): exactly representable, so no rounding up to 1.
 inline float unit_open_right(std::uint32_t x) noexcept {
   return static_cast<float>(x >> 8) * 0x1p-24f;
@@ -40,15 +36,8 @@ inline T narrow(float v) noexcept {
 
 std::array<std::uint32_t, 4> philox4x32_10(std::array<std::uint32_t, 4> c,
                                            std::array<std::uint32_t, 2> k) noexcept {
-  for (int round = 0; round < 10; ++round) {
-    const std::uint64_t p0 = std::uint64_t{kM0} * c[0];
-    const std::uint64_t p1 = std::uint64_t{kM1} * c[2];
-    c = {static_cast<std::uint32_t>(p1 >> 32) ^ c[1] ^ k[0], static_cast<std::uint32_t>(p1),
-         static_cast<std::uint32_t>(p0 >> 32) ^ c[3] ^ k[1], static_cast<std::uint32_t>(p0)};
-    k[0] += kW0;
-    k[1] += kW1;
-  }
-  return c;
+  const PhiloxBlock b = mantissa::philox4x32_10(PhiloxBlock{{c[0], c[1], c[2], c[3]}}, k[0], k[1]);
+  return {b.v[0], b.v[1], b.v[2], b.v[3]};
 }
 
 std::array<std::uint32_t, 4> Generator::block(std::uint64_t i) const noexcept {

@@ -20,9 +20,8 @@
 #include <cstdint>
 #include <cstdlib>
 #include <new>
-#include <utility>
-
 #include <string>
+#include <utility>
 
 #include "mantissa/core/device.hpp"
 #include "mantissa/core/error.hpp"
