@@ -37,7 +37,7 @@ int main() {
   for (int step = 1; step <= 40; ++step) {
     auto loss = loss_fn(model.forward(x.view()), y.view());
     auto grads = scaler.unscale(model.backward(scaler.scale(loss)));
-    const auto outcome = opt.step(grads, scaler);
+    const auto outcome = opt.step(std::move(grads), scaler);
     if (step % 10 == 0)
       std::printf("   step %2d  loss %.4f  applied %s  scale %g\n", step, loss.value(),
                   outcome.applied ? "yes" : "no", outcome.scale);
@@ -49,9 +49,9 @@ int main() {
   auto loss = loss_fn(model.forward(x.view()), y.view());
   auto scaled = model.backward(scaler.scale(loss));
   scaled.parameters()[0]->grad[3] = std::numeric_limits<float>::infinity();
-  auto grads = scaler.unscale(scaled);
+  auto grads = scaler.unscale(std::move(scaled));
   std::printf("   unscale found: %s\n", grads.overflow_report().c_str());
-  const auto outcome = opt.step(grads, scaler);
+  const auto outcome = opt.step(std::move(grads), scaler);
   std::vector<float> after;
   for (auto* p : model.parameters()) after.insert(after.end(), p->master.begin(), p->master.end());
   std::printf("   step applied: %s, scale now %g, skipped steps %lld, weights unchanged: %s\n",

@@ -1,6 +1,7 @@
 // mistake: clipping gradients before unscaling them (clips S times the real norm)
 // expect-head: clip_grad_norm: these gradients are still multiplied by the loss scale
-// expect-head: auto grads = scaler.unscale\(scaled\)
+// expect-first: clip_grad_norm: these gradients are still multiplied by the loss scale; unscale first
+// expect-head: auto grads = scaler.unscale\(std::move\(scaled\)\)
 #include "mantissa/mantissa.hpp"
 
 using namespace mantissa;

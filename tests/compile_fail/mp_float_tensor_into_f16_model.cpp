@@ -1,5 +1,6 @@
 // mistake: feeding a Tensor<float> to a mixed_float16 model (its compute dtype is half)
-// expect-head: the input's dtype is not the model's compute dtype
+// expect-first: this mixed_float16 model takes float16 input, and the input.s dtype differs
+// expect-head: this mixed_float16 model takes float16 input
 // expect-head: checked_cast<half>\(x\)
 // expect-head: same_dtype<float, mantissa::half>
 #include "mantissa/mantissa.hpp"

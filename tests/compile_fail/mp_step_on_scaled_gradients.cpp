@@ -1,6 +1,7 @@
 // mistake: stepping the optimizer on gradients that still carry the loss scale
 // expect-head: an optimizer steps on unscaled gradients
-// expect-head: opt.step\(scaler.unscale\(scaled\), scaler\)
+// expect-first: an optimizer steps on unscaled gradients; unscale first
+// expect-head: opt.step\(scaler.unscale\(std::move\(scaled\)\), scaler\)
 #include "mantissa/mantissa.hpp"
 
 using namespace mantissa;

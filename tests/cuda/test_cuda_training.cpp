@@ -240,7 +240,7 @@ TEST(CudaTraining, ACheckpointWrittenOnOneDeviceResumesOnTheOther) {
   (void)gpu.fit(data, 1, dir);
   // GPU -> CPU: the same masters, moments, step and scale, bit for bit.
   TrainingRun<P, Cpu> cpu;
-  auto pos = mt::load_checkpoint(dir / "checkpoint.safetensors", *cpu.model, cpu.opt, &cpu.scaler);
+  auto pos = mt::load_checkpoint(dir / "checkpoint.safetensors", *cpu.model, cpu.opt, cpu.scaler);
   EXPECT_EQ(pos.epoch, 1);
   EXPECT_EQ(cpu.opt.steps(), gpu.opt.steps());
   EXPECT_EQ(cpu.scaler.loss_scale(), gpu.scaler.loss_scale());
@@ -250,7 +250,7 @@ TEST(CudaTraining, ACheckpointWrittenOnOneDeviceResumesOnTheOther) {
   const auto dir2 = dir / "from_cpu";
   (void)cpu.fit(data, 1, dir2);
   TrainingRun<P, Cuda> back;
-  pos = mt::load_checkpoint(dir2 / "checkpoint.safetensors", *back.model, back.opt, &back.scaler);
+  pos = mt::load_checkpoint(dir2 / "checkpoint.safetensors", *back.model, back.opt, back.scaler);
   EXPECT_EQ(back.opt.steps(), cpu.opt.steps());
   EXPECT_EQ(host_masters(*back.model), host_masters(*cpu.model));
   std::filesystem::remove_all(dir);

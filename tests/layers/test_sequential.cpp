@@ -100,7 +100,7 @@ TEST(Sequential, TrainingStepsAllocateNothingAfterReserve) {
     auto loss = loss_fn(logits, y.slice(0, n));
     auto grads = m.backward(loss);
     (void)mt::clip_grad_norm(grads, 1.0f);
-    (void)opt.step(grads);
+    (void)opt.step(std::move(grads));
   };
   step(32);  // the loss grows its gradient buffer once
   const auto before = mt::cpu_allocation_stats();

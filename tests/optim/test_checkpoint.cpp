@@ -119,12 +119,12 @@ TEST(Checkpoint, ResumeIsBitIdenticalToTheUninterruptedRun) {
   mt::LossScaler s2({.growth_interval = 3});
   steps(*first, opt2, s2, 5);
   const auto path = scratch("resume.safetensors");
-  mt::save_checkpoint(path, *first, opt2, &s2, {.epoch = 2, .batch = 5, .data_seed = 9});
+  mt::save_checkpoint(path, *first, opt2, s2, {.epoch = 2, .batch = 5, .data_seed = 9});
 
   auto resumed = make_model(99);  // other initial weights: the load must overwrite them all
   mt::Adam<F16> opt3(*resumed);
   mt::LossScaler s3({.growth_interval = 3});
-  const auto pos = mt::load_checkpoint(path, *resumed, opt3, &s3);
+  const auto pos = mt::load_checkpoint(path, *resumed, opt3, s3);
   EXPECT_EQ(pos, (mt::TrainingPosition{2, 5, 9}));
   EXPECT_EQ(opt3.steps(), opt2.steps());  // 5 minus any step the scaler skipped
   EXPECT_EQ(s3.state(), s2.state());
@@ -146,13 +146,13 @@ TEST(Checkpoint, LoadingIntoAnotherModelSaysWhatDiffers) {
   mt::Adam<F16> opt(*m);
   mt::LossScaler s;
   const auto path = scratch("other.safetensors");
-  mt::save_checkpoint(path, *m, opt, &s, {});
+  mt::save_checkpoint(path, *m, opt, s, {});
   mt::Sequential<F16> wider(Shape{6}, mt::Dense(32), mt::ReLU(), mt::Dropout(0.25f, 7),
                             mt::BatchNorm(), mt::Dense(3));
   mt::Adam<F16> opt_w(wider);
   const float before = wider.parameters()[0]->master[0];
   try {
-    (void)mt::load_checkpoint(path, wider, opt_w, &s);
+    (void)mt::load_checkpoint(path, wider, opt_w, s);
     FAIL();
   } catch (const mt::DataError& e) {
     EXPECT_NE(std::string(e.what()).find("'model/dense/kernel' is F32 (6, 16) in the file, the model needs F32 (6, 32)"),
@@ -163,7 +163,7 @@ TEST(Checkpoint, LoadingIntoAnotherModelSaysWhatDiffers) {
                                                    mt::Dropout(0.25f, 7), mt::BatchNorm(),
                                                    mt::Dense(3));
   mt::Adam opt_p(other_policy);
-  EXPECT_THROW((void)mt::load_checkpoint(path, other_policy, opt_p, nullptr), mt::DataError);
+  EXPECT_THROW((void)mt::load_checkpoint(path, other_policy, opt_p), mt::DataError);
 }
 
 TEST(Checkpoint, WeightsFromAnotherWriterLoadWhereNamesAndShapesMatch) {

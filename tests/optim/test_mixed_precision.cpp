@@ -113,8 +113,8 @@ TEST(MixedFloat16, InjectedInfSkipsTheStepAndLeavesEveryBitInPlace) {
     auto loss = loss_fn(m.forward(x.view()), b.y.view());
     auto scaled = m.backward(scaler.scale(loss));
     if (inject) scaled.parameters()[2]->grad[1] = std::numeric_limits<float>::infinity();
-    auto grads = scaler.unscale(scaled);
-    return opt.step(grads, scaler);
+    auto grads = scaler.unscale(std::move(scaled));
+    return opt.step(std::move(grads), scaler);
   };
   ASSERT_TRUE(train_step(false).applied);
   std::vector<float> masters, computes_bits;
@@ -160,9 +160,9 @@ TEST(MixedFloat16, LossScalingRescuesGradientsThatUnderflow) {
       auto l = mse(m.forward(x.view()), t.view());
       if (step == 0) *first_loss = l.value();
       loss = l.value();
-      for (std::int64_t i = 0; i < 32; ++i) tiny[i] = l.grad[i] * 1e-8f;
+      for (std::int64_t i = 0; i < 32; ++i) tiny[i] = l.grad()[i] * 1e-8f;
       auto grads = scaler.unscale(m.backward(scaler.scale(mt::LossValue<mt::Cpu>{l.value() * 1e-8f, tiny.view()})));
-      (void)opt.step(grads, scaler);
+      (void)opt.step(std::move(grads), scaler);
     }
     return loss;
   };

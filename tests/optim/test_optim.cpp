@@ -50,7 +50,7 @@ TEST(SGD, MomentumNesterovWeightDecayMatchReference) {
     for (int t = 0; t < 5; ++t) {
       f.set_grads(t);
       auto grads = mt::Gradients<P32, mt::Cpu>(f.model);
-      const auto out = opt.step(grads);
+      const auto out = opt.step(std::move(grads));
       EXPECT_TRUE(out.applied);
       EXPECT_EQ(out.step, t + 1);
       int k = 0;

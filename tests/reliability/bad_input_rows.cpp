@@ -298,12 +298,12 @@ std::vector<Case> safetensors_cases() {
          {
            mt::Sequential<P32> a(Shape{4}, mt::Dense(8), mt::ReLU(), mt::Dense(3));
            mt::Adam opt(a);
-           mt::save_checkpoint(path, a, opt, nullptr, {});
+           mt::save_checkpoint(path, a, opt, {});
          }
          mt::Sequential<P32> b(Shape{4}, mt::Dense(8), mt::ReLU(), mt::Dense(5), mt::ReLU(),
                                mt::Dense(3));
          mt::Adam opt(b);
-         (void)mt::load_checkpoint(path, b, opt, nullptr);
+         (void)mt::load_checkpoint(path, b, opt);
        },
        Kind::data,
        {"arch.safetensors", "dense_1/kernel", "(8, 5)", "dense_2/kernel"}},
@@ -313,11 +313,11 @@ std::vector<Case> safetensors_cases() {
          {
            mt::Sequential<P32> a(Shape{4}, mt::Dense(3));
            mt::Adam opt(a);
-           mt::save_checkpoint(path, a, opt, nullptr, {});
+           mt::save_checkpoint(path, a, opt, {});
          }
          mt::Sequential<mt::policy::mixed_bfloat16> b(Shape{4}, mt::Dense(3));
          mt::Adam opt(b);
-         (void)mt::load_checkpoint(path, b, opt, nullptr);
+         (void)mt::load_checkpoint(path, b, opt);
        },
        Kind::data,
        {"policy.safetensors", "saved under policy float32", "policy mixed_bfloat16"}},
@@ -325,7 +325,7 @@ std::vector<Case> safetensors_cases() {
        [] {
          mt::Sequential<P32> m(Shape{3}, mt::Dense(2));
          mt::Adam opt(m);
-         (void)mt::load_checkpoint(good_st(), m, opt, nullptr);
+         (void)mt::load_checkpoint(good_st(), m, opt);
        },
        Kind::data,
        {"good.safetensors", "not a mantissa checkpoint", "load_weights"}},

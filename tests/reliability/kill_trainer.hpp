@@ -37,15 +37,15 @@ class Job {
     for (std::int64_t i = 0; i < 16; ++i)
       y_[i] = static_cast<std::int32_t>(g.block(100 + static_cast<std::uint64_t>(i))[0] % 10);
     auto scaled = model_.backward(scaler_.scale(loss_fn_(model_.forward(x_.view()), y_.view())));
-    (void)opt_.step(scaler_.unscale(scaled), scaler_);
+    (void)opt_.step(scaler_.unscale(std::move(scaled)), scaler_);
     ++step_;
   }
 
   void save(const std::filesystem::path& file) {
-    mt::save_checkpoint(file, model_, opt_, &scaler_, {.epoch = 0, .batch = step_, .data_seed = 0});
+    mt::save_checkpoint(file, model_, opt_, scaler_, {.epoch = 0, .batch = step_, .data_seed = 0});
   }
   void load(const std::filesystem::path& file) {
-    step_ = mt::load_checkpoint(file, model_, opt_, &scaler_).batch;
+    step_ = mt::load_checkpoint(file, model_, opt_, scaler_).batch;
   }
 
  private:

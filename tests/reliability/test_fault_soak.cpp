@@ -176,11 +176,11 @@ void soak(const Spirals& train, const Spirals& test, bool inject, RunReport& r) 
       ++r.injected;
     }
 
-    auto grads = scaler.unscale(scaled);
+    auto grads = scaler.unscale(std::move(scaled));
     const auto before = fault.empty() ? std::vector<float>{} : snapshot_state(model, opt);
     mt::StepOutcome out;
     try {
-      out = opt.step(grads, scaler);
+      out = opt.step(std::move(grads), scaler);
     } catch (const std::exception& e) {
       FAIL() << "step " << step << " threw (scale " << scaler.loss_scale() << "): " << e.what();
     }

@@ -51,6 +51,14 @@ concept Policy = requires {
   { P::name } -> std::convertible_to<std::string_view>;
 } && FloatDtype<typename P::compute> && std::same_as<typename P::param, float>;
 
+// Named for the compiler's note when two policies differ (model or optimizer first).
+template <class Q, class P>
+inline constexpr bool same_policy = std::same_as<Q, P>;
+
+// A policy computing in float16 must scale its loss: float16 gradients underflow below 6e-8.
+template <class P>
+inline constexpr bool scales_float16_loss = !std::same_as<typename P::compute, half> || P::needs_loss_scaling;
+
 // Named for the compiler's note when a float16 set-up leaves out its loss scaler.
 template <class P>
 inline constexpr bool needs_loss_scaling_v = P::needs_loss_scaling;

@@ -271,10 +271,14 @@ class Tensor : public detail::Extent<T> {
     return t;
   }
 
-  TensorView<T, D> view() noexcept { return {data_, shape_}; }
-  TensorView<const T, D> view() const noexcept { return {data_, shape_}; }
-  operator TensorView<T, D>() noexcept { return view(); }               // NOLINT
-  operator TensorView<const T, D>() const noexcept { return view(); }   // NOLINT
+  // Views of a named tensor. A temporary tensor dies at the end of the statement, so a view
+  // of one would dangle: those forms are deleted (name the tensor first, or keep the Tensor).
+  TensorView<T, D> view() & noexcept { return {data_, shape_}; }
+  TensorView<const T, D> view() const& noexcept { return {data_, shape_}; }
+  TensorView<const T, D> view() const&& = delete;  // a view of a temporary tensor would dangle: name the tensor first
+  operator TensorView<T, D>() & noexcept { return view(); }               // NOLINT
+  operator TensorView<const T, D>() const& noexcept { return view(); }    // NOLINT
+  operator TensorView<const T, D>() const&& = delete;  // a view of a temporary tensor would dangle: keep the Tensor (auto t = ...)
 
   using detail::Extent<T>::empty;
 
@@ -286,12 +290,14 @@ class Tensor : public detail::Extent<T> {
     if (s.numel() != this->numel()) detail::throw_reshape_error(shape_, s);
     shape_ = s;
   }
-  TensorView<T, D> reshape(Shape s) { return view().reshape(s); }
-  TensorView<const T, D> reshape(Shape s) const { return view().reshape(s); }
-  TensorView<T, D> slice(std::int64_t b, std::int64_t e) { return view().slice(b, e); }
-  TensorView<const T, D> slice(std::int64_t b, std::int64_t e) const {
+  TensorView<T, D> reshape(Shape s) & { return view().reshape(s); }
+  TensorView<const T, D> reshape(Shape s) const& { return view().reshape(s); }
+  TensorView<const T, D> reshape(Shape s) const&& = delete;  // a view of a temporary tensor would dangle: name the tensor first
+  TensorView<T, D> slice(std::int64_t b, std::int64_t e) & { return view().slice(b, e); }
+  TensorView<const T, D> slice(std::int64_t b, std::int64_t e) const& {
     return view().slice(b, e);
   }
+  TensorView<const T, D> slice(std::int64_t, std::int64_t) const&& = delete;  // a view of a temporary tensor would dangle: name the tensor first
 
   void zero() {
     if (data_) D::zero_bytes(data_, this->size_bytes());

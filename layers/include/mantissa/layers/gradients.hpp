@@ -1,17 +1,29 @@
 // mantissa/layers/gradients.hpp: what flows from a loss to an optimizer, as types.
 //
 //   LossValue<D>          a loss's float32 value and float32 gradient w.r.t. the outputs
-//   ScaledLoss<D>         the same, with the loss scale S that backward multiplies in
-//                         (made only by LossScaler::scale)
-//   ScaledGradients<P,D>  the model's float32 parameter gradients, still multiplied by S
-//                         (made only by backward(ScaledLoss)); nothing accepts them but
-//                         LossScaler::unscale
+//                         (copyable; checked: once the loss object runs again or is
+//                         destroyed, reading it is a StateError)
+//   ScaledLoss<D>         the same, with the loss scale S that backward multiplies in. Made
+//                         only by LossScaler::scale; move-only, used once by backward
+//   ScaledGradients<P,D>  the model's float32 parameter gradients, still multiplied by S.
+//                         Made only by backward(ScaledLoss); move-only; consumed by
+//                         LossScaler::unscale (or by the next micro-batch's backward, which
+//                         adds into them)
 //   Gradients<P,D>        unscaled float32 gradients: the only type clip_grad_norm and an
-//                         optimizer's step accept. Made by backward(LossValue) where the
-//                         policy needs no scaling, or by LossScaler::unscale, whose fused
-//                         pass also counts non-finite values on the device.
+//                         optimizer's step accept; move-only; consumed by the step. Made by
+//                         backward(LossValue) where the policy needs no scaling, or by
+//                         LossScaler::unscale, whose fused pass also counts non-finite values.
 //
-// So clipping before unscaling, or stepping on scaled gradients, does not compile.
+// So the protocol is linear and held by the types: clipping or stepping before unscaling,
+// unscaling or stepping twice, a float16 backward without a scaler, do not compile. What
+// the types cannot see (a token moved from and used again, a token whose model has run
+// backward again since, another model's token) the model's gradient generation catches at
+// run time: a StateError naming the fix, before any buffer is touched.
+//
+// Gradient accumulation over micro-batches is the same calls with the previous token:
+//   auto scaled = model.backward(scaler.scale(loss_fn(model.forward(x0), y0)));
+//   scaled = model.backward(scaler.scale(loss_fn(model.forward(x1), y1)), std::move(scaled));
+//   auto outcome = opt.step(scaler.unscale(std::move(scaled)), scaler);   // unscaled once
 //
 // Host reads: a loss's value stays where the data is until value() is called; whether the
 // gradients overflowed is read from the device once, by the optimizer's step (or by
@@ -23,6 +35,7 @@
 #include <string>
 #include <vector>
 
+#include "mantissa/core/lifetime.hpp"
 #include "mantissa/layers/parameter.hpp"
 
 namespace mantissa {
@@ -36,12 +49,11 @@ class LossValue {
   struct on_device_t {};
   static constexpr on_device_t on_device{};
 
-  TensorView<const float, D> grad;  // (N, ...) d(value)/d(outputs), float32
-
-  // A loss computed on the host (a custom loss): its value and the gradient it wrote.
+  // A loss computed on the host (a custom loss): its value and the gradient it wrote, which
+  // the caller keeps alive until backward has run.
   template <class V, class G>
     requires(is_float32<V> && is_float32<std::remove_const_t<G>>)
-  LossValue(V v, TensorView<G, D> g) : grad(g.data(), g.shape()), host_value_(v) {}
+  LossValue(V v, TensorView<G, D> g) : grad_(g.data(), g.shape()), host_value_(v) {}
 
   // A loss is float32 by signature: a 16-bit value or gradient is a compile error.
   template <class V, class G>
@@ -52,30 +64,78 @@ class LossValue {
                   "type is in the note below); compute the loss in float and return float");
   }
 
-  // The built-in losses: the value is one float32 where the data is.
-  LossValue(on_device_t, TensorView<const float, D> value, TensorView<const float, D> g)
-      : grad(g), device_value_(value) {}
+  // The built-in losses: the value is one float32 where the data is, both in the loss
+  // object's workspace, valid while `stamp` is live.
+  LossValue(on_device_t, TensorView<const float, D> value, TensorView<const float, D> g, Stamp stamp)
+      : grad_(g), device_value_(value), stamp_(std::move(stamp)), checked_(true) {}
+
+  // d(value)/d(outputs), (N, ...) float32.
+  TensorView<const float, D> grad() const { return check(), grad_; }
 
   // The batch mean, float32. For a device-side value this is a host read.
   float value() const {
+    check();
     if (device_value_.empty()) return host_value_;
     float v;
     copy_bytes<Cpu, D>(&v, device_value_.data(), sizeof v);
     return v;
   }
   // The value where the data is (1), or empty when the loss was computed on the host.
-  TensorView<const float, D> device_value() const noexcept { return device_value_; }
+  TensorView<const float, D> device_value() const { return check(), device_value_; }
 
  private:
+  void check() const {
+    if (checked_ && !stamp_.live())
+      throw StateError(
+          "LossValue: stale: the loss object that computed it has since been called again or "
+          "destroyed, and its gradient buffer holds another batch's values (or none). Use a "
+          "LossValue before the next call of the same loss object, and keep the loss object "
+          "alive until backward has run");
+  }
+
+  TensorView<const float, D> grad_;
   float host_value_ = 0.0f;
   TensorView<const float, D> device_value_;  // (1)
+  Stamp stamp_;
+  bool checked_ = false;  // made by a built-in loss: stamp_ says whether it is still valid
 };
 
+class LossScaler;
+
 template <Device D>
-struct ScaledLoss {
-  LossValue<D> loss;
-  float scale;  // S: backward starts from S * grad, rounded into the compute dtype
+class ScaledLoss {
+ public:
+  ScaledLoss(ScaledLoss&& o) noexcept : loss_(o.loss_), scale_(std::exchange(o.scale_, 0.0f)) {}
+  ScaledLoss& operator=(ScaledLoss&& o) noexcept {
+    loss_ = o.loss_;
+    scale_ = std::exchange(o.scale_, 0.0f);
+    return *this;
+  }
+  ScaledLoss(const ScaledLoss&) = delete;  // used once, by backward: model.backward(scaler.scale(loss))
+
+  const LossValue<D>& loss() const noexcept { return loss_; }
+  float scale() const noexcept { return scale_; }  // 0 once moved from
+
+ private:
+  friend class LossScaler;
+  ScaledLoss(const LossValue<D>& l, float s) : loss_(l), scale_(s) {}  // made only by LossScaler::scale(loss)
+
+  LossValue<D> loss_;
+  float scale_;  // S: backward starts from S * grad, rounded into the compute dtype
 };
+
+template <class X>
+inline constexpr bool is_scaled_loss = false;
+template <Device D>
+inline constexpr bool is_scaled_loss<ScaledLoss<D>> = true;
+template <class X>
+inline constexpr bool is_loss_value = false;
+template <Device D>
+inline constexpr bool is_loss_value<LossValue<D>> = true;
+
+// Whether the model's gradient arena holds scaled values (a backward from a ScaledLoss has
+// run and no unscale since).
+enum class GradientState : unsigned char { none, scaled, unscaled };
 
 // What a model's gradient tokens refer to: its parameters, the arenas they live in and the
 // context its work runs in. Owned by the model; tokens and optimizers point at it.
@@ -85,48 +145,102 @@ struct Trainables {
   ParameterArena<P, D> arena;
   Context<D>* ctx = nullptr;
   Tensor<float, D> norm;  // clip_grad_norm's result on the device (made at its first call)
+  // Advanced by every backward, unscale and step: a token made before is stale.
+  Generation generation;
+  GradientState state = GradientState::none;
 };
 
+namespace detail {
+// The checks every token use shares: a token moved from, stale, or of another model.
+[[noreturn]] void throw_token_error(const char* token, const char* use, bool moved_from);
+
 template <Policy P, Device D>
-class ScaledGradients {
+class GradientToken {
  public:
-  const std::vector<Parameter<P, D>*>& parameters() const noexcept { return t_->params; }
-  Trainables<P, D>& trainables() const noexcept { return *t_; }
-  float scale() const noexcept { return scale_; }
+  using policy_type = P;
+  using device_type = D;
+
+  GradientToken(GradientToken&& o) noexcept
+      : t_(std::exchange(o.t_, nullptr)), stamp_(std::move(o.stamp_)), scale_(o.scale_) {}
+  GradientToken& operator=(GradientToken&& o) noexcept {
+    t_ = std::exchange(o.t_, nullptr);
+    stamp_ = std::move(o.stamp_);
+    scale_ = o.scale_;
+    return *this;
+  }
+  GradientToken(const GradientToken&) = delete;  // move-only: each gradient token is used once (pass std::move(grads))
+  GradientToken& operator=(const GradientToken&) = delete;
+
+  // Whether this token is usable: not moved from, and no backward, unscale or step of its
+  // model has run since it was made.
+  bool valid() const noexcept { return t_ && stamp_.live(); }
+
+ protected:
+  GradientToken(Trainables<P, D>& t, float scale) : t_(&t), stamp_(t.generation.stamp()), scale_(scale) {}
+  ~GradientToken() = default;
+
+  // The model's trainables, after checking the token may be used for `use`.
+  Trainables<P, D>& live(const char* token, const char* use) const {
+    if (!t_) throw_token_error(token, use, true);
+    if (!stamp_.live()) throw_token_error(token, use, false);
+    return *t_;
+  }
+  // Uses the token up: the model's generation advances, so no copy of it stays valid.
+  Trainables<P, D>& consume(const char* token, const char* use) {
+    auto& t = live(token, use);
+    t_ = nullptr;
+    t.generation.advance();
+    return t;
+  }
+
+  Trainables<P, D>* t_;
+  Stamp stamp_;
+  float scale_;
+};
+}  // namespace detail
+
+template <Policy P, Device D>
+class ScaledGradients : public detail::GradientToken<P, D> {
+ public:
+  const std::vector<Parameter<P, D>*>& parameters() const { return trainables().params; }
+  Trainables<P, D>& trainables() const { return this->live("ScaledGradients", "read"); }
+  float scale() const noexcept { return this->scale_; }
 
  private:
   template <Policy, Device>
   friend class Sequential;
-  ScaledGradients(Trainables<P, D>& t, float scale) : t_(&t), scale_(scale) {}
-
-  Trainables<P, D>* t_;  // the model's: a step copies nothing
-  float scale_;
+  friend class LossScaler;
+  ScaledGradients(Trainables<P, D>& t, float scale) : detail::GradientToken<P, D>(t, scale) {}
+  Trainables<P, D>& consume(const char* use) { return detail::GradientToken<P, D>::consume("ScaledGradients", use); }
 };
 
-class LossScaler;
-
 template <Policy P, Device D>
-class Gradients {
+class Gradients : public detail::GradientToken<P, D> {
  public:
-  // Hand-made gradients (a custom loss filled Parameter::grad) of a model: only where the
-  // policy needs no loss scaling. Under mixed_float16 only LossScaler::unscale makes
-  // Gradients. The model must outlive them.
+  // Hand-made gradients of a model whose Parameter::grad a custom loop filled: only where the
+  // policy needs no loss scaling (under mixed_float16 only LossScaler::unscale makes
+  // Gradients), and not while the model's gradients are still scaled (a StateError then).
   template <class Model>
-    requires(!P::needs_loss_scaling &&
-             requires(Model& m) {
-               { m.trainables() } -> std::same_as<Trainables<P, D>&>;
-             })
-  explicit Gradients(Model& model) : t_(&model.trainables()) {}
+    requires requires(Model& m) {
+      { m.trainables() } -> std::same_as<Trainables<P, D>&>;
+    }
+  explicit Gradients(Model& model) : Gradients(checked_by_hand(model.trainables()), 1.0f) {
+    static_assert(!needs_loss_scaling_v<P>,
+                  "mantissa::Gradients: under this policy (note below) gradients come only from "
+                  "LossScaler::unscale: auto grads = "
+                  "scaler.unscale(model.backward(scaler.scale(loss)))");
+  }
 
-  const std::vector<Parameter<P, D>*>& parameters() const noexcept { return t_->params; }
-  Trainables<P, D>& trainables() const noexcept { return *t_; }
+  const std::vector<Parameter<P, D>*>& parameters() const { return trainables().params; }
+  Trainables<P, D>& trainables() const { return this->live("Gradients", "read"); }
 
   // The step status the kernels wrote on the device since the last step (non-finite
   // gradients, a label out of range): read once, here, and kept.
   const StepStatus& status() const {
     if (!status_) {
-      status_ = t_->ctx->read_status();
-      t_->ctx->reset_status();
+      auto& t = trainables();
+      status_ = t.ctx->read_status();
+      t.ctx->reset_status();
     }
     return *status_;
   }
@@ -140,12 +254,23 @@ class Gradients {
 
  private:
   friend class LossScaler;
-  struct unscaled_tag {};
-  Gradients(unscaled_tag, Trainables<P, D>& t, float scale)
-      : t_(&t), scale_(scale), checked_(true) {}
+  template <Policy, Device>
+  friend class Sequential;
+  template <Policy, Device, class>
+  friend class OptimizerBase;
 
-  Trainables<P, D>* t_;
-  float scale_ = 1.0f;    // the scale the unscale pass divided by
+  static Trainables<P, D>& checked_by_hand(Trainables<P, D>& t) {
+    if (t.state == GradientState::scaled)
+      throw StateError(
+          "Gradients(model): the model's gradients are still multiplied by the loss scale (the "
+          "last backward was from scaler.scale(loss)); unscale them instead: auto grads = "
+          "scaler.unscale(std::move(scaled))");
+    return t;
+  }
+  Gradients(Trainables<P, D>& t, float scale, bool checked = false)
+      : detail::GradientToken<P, D>(t, scale), checked_(checked) {}
+  Trainables<P, D>& consume(const char* use) { return detail::GradientToken<P, D>::consume("Gradients", use); }
+
   bool checked_ = false;  // an unscale pass counted non-finite values
   mutable std::optional<StepStatus> status_;
 };
@@ -154,14 +279,23 @@ template <Policy P, Device D>
 std::string Gradients<P, D>::overflow_report() const {
   if (!overflowed()) return {};
   const auto& s = status();
-  const auto& arena = t_->arena;
-  const auto k = arena.owner(s.first_nonfinite);
-  const auto* p = t_->params.at(k);
-  const auto bad = ops::count_nonfinite(*t_->ctx, p->grad).total();
+  auto& t = trainables();
+  const auto k = t.arena.owner(s.first_nonfinite);
+  const auto* p = t.params.at(k);
+  const auto bad = ops::count_nonfinite(*t.ctx, p->grad).total();
   char scale[32];
-  std::snprintf(scale, sizeof scale, "%g", static_cast<double>(scale_));
+  std::snprintf(scale, sizeof scale, "%g", static_cast<double>(this->scale_));
   return p->name + ": " + std::to_string(bad) + " of " + std::to_string(p->numel()) +
          " gradient values non-finite at scale " + scale;
 }
+
+template <class X>
+inline constexpr bool is_scaled_gradients = false;
+template <Policy P, Device D>
+inline constexpr bool is_scaled_gradients<ScaledGradients<P, D>> = true;
+template <class X>
+inline constexpr bool is_gradients = false;
+template <Policy P, Device D>
+inline constexpr bool is_gradients<Gradients<P, D>> = true;
 
 }  // namespace mantissa

@@ -36,6 +36,12 @@ class LossWorkspace {
   LossWorkspace& operator=(const LossWorkspace&) noexcept { return *this; }
   ~LossWorkspace() { release(); }
 
+  // The results handed out so far go stale: advanced at every call (and at destruction).
+  Stamp next() {
+    generation_.advance();
+    return generation_.stamp();
+  }
+
   template <Device D>
   std::pair<TensorView<float, D>, TensorView<float, D>> get(const Shape& grad_shape) {
     static const char tag = 0;  // one address per device type
@@ -61,6 +67,7 @@ class LossWorkspace {
   std::size_t floats_ = 0;
   const void* device_ = nullptr;
   void (*free_)(void*) noexcept = nullptr;
+  Generation generation_;
 };
 
 // DataError naming the label out of range a loss kernel recorded in a step status, if any
@@ -122,16 +129,28 @@ struct FloatTargetKind {
 
 }  // namespace detail
 
+// A loss object owns the buffer its LossValue's gradient lives in (reused from call to call,
+// so a step allocates nothing). Hence: a LossValue is valid until the same loss object is
+// called again or destroyed (then reading it is a StateError), and calling a temporary loss
+// object does not compile. Name it: SoftmaxCrossEntropy loss_fn; auto loss = loss_fn(y, t);
 template <class Kind>
 class Loss {
  public:
   template <TensorLike L, TensorLike Y>
-  LossValue<device_of<L>> operator()(const L& outputs, const Y& targets) {
+  LossValue<device_of<L>> operator()(const L& outputs, const Y& targets) & {
     return (*this)(default_context<device_of<L>>(), outputs, targets);
   }
 
+  template <class... Args>
+  void operator()(Args&&...) && {
+    static_assert(!std::same_as<Kind, Kind>,
+                  "mantissa: a loss object owns the gradient buffer its LossValue points into, "
+                  "so a temporary one would leave it dangling; name it: "
+                  "SoftmaxCrossEntropy loss_fn; auto loss = loss_fn(outputs, targets);");
+  }
+
   template <Device D, TensorLike L, TensorLike Y>
-  LossValue<D> operator()(Context<D>& ctx, const L& outputs, const Y& targets) {
+  LossValue<D> operator()(Context<D>& ctx, const L& outputs, const Y& targets) & {
     detail::require_float_dtype<L>();
     constexpr bool fits = Kind::template targets_fit<Y>();
     static_assert(same_device<device_of<Y>, device_of<L>>,
@@ -142,8 +161,9 @@ class Loss {
                   FloatDtype<dtype_of<L>> && detail::same_context_device<D, device_of<L>>) {
       const auto out = cview(outputs);
       auto [value, grad] = workspace_.get<D>(out.shape());
+      auto stamp = workspace_.next();
       Kind::run(ctx, value, grad, out, cview(targets));
-      return LossValue<D>(LossValue<D>::on_device, value, grad);
+      return LossValue<D>(LossValue<D>::on_device, value, grad, std::move(stamp));
     } else {
       return {0.0f, TensorView<const float, D>()};
     }

@@ -38,10 +38,64 @@ template <class L>
 inline constexpr bool is_any_layer = decltype(is_layer_of(std::declval<L*>()))::value;
 template <class L, class P, class D>
 inline constexpr bool is_layer_for = std::is_base_of_v<Layer<P, D>, L>;
+
+// The input of a model computing in T: one message per model dtype, each with its own fix.
+template <class X, class T>
+constexpr void require_model_input() {
+  if constexpr (std::same_as<T, half>)
+    static_assert(same_dtype<X, T>,
+                  "mantissa: this mixed_float16 model takes float16 input, and the input's dtype "
+                  "differs (input first in the note below); convert at the boundary: "
+                  "checked_cast<half>(x) (it refuses values beyond float16's range)");
+  else if constexpr (std::same_as<T, bfloat16>)
+    static_assert(same_dtype<X, T>,
+                  "mantissa: this mixed_bfloat16 model takes bfloat16 input, and the input's "
+                  "dtype differs (input first in the note below); convert at the boundary: "
+                  "cast<bfloat16>(x)");
+  else
+    static_assert(same_dtype<X, T>,
+                  "mantissa: this float32 model takes float input, and the input's dtype differs "
+                  "(input first in the note below); convert at the boundary: cast<float>(x)");
+}
 }  // namespace detail
+
+// Which models the library has compiled (their definitions are in impl/sequential.ipp, built
+// into the library, not into user code): the three policies on the CPU, and on CUDA where
+// mantissa was built with its CUDA backend. A device or policy of one's own that includes
+// impl/sequential.ipp and instantiates its models says so by specialising this to true.
+template <class P, class D>
+inline constexpr bool model_is_built =
+    (std::same_as<P, policy::float32> || std::same_as<P, policy::mixed_float16> ||
+     std::same_as<P, policy::mixed_bfloat16>) &&
+    (std::same_as<D, Cpu>
+#if defined(MANTISSA_WITH_CUDA)
+     || std::same_as<D, Cuda>
+#endif
+    );
+template <class D>
+inline constexpr bool cuda_backend_built = !std::same_as<D, Cuda>
+#if defined(MANTISSA_WITH_CUDA)
+    || true
+#endif
+    ;
 
 template <Policy P, Device D = Cpu>
 class Sequential {
+  static_assert(scales_float16_loss<P>,
+                "mantissa::Sequential<P>: this policy (note below) computes in float16 without "
+                "loss scaling, whose gradients underflow; set needs_loss_scaling = true (or use "
+                "policy::mixed_float16)");
+  static_assert(!scales_float16_loss<P> || cuda_backend_built<D>,
+                "mantissa::Sequential<P, Cuda>: this build of mantissa has no CUDA backend (nvcc "
+                "was not found when it was built); rebuild with -DMANTISSA_CUDA=ON, or train on "
+                "the CPU: Sequential<P, Cpu>");
+  static_assert(!scales_float16_loss<P> || !cuda_backend_built<D> || model_is_built<P, D>,
+                "mantissa::Sequential<P, D>: mantissa's library holds models for policy::float32, "
+                "mixed_float16 and mixed_bfloat16 on Cpu (and Cuda when built with it); for "
+                "another policy or device (note below) include mantissa/layers/impl/sequential.ipp "
+                "in one source file, instantiate the model there (template class "
+                "mantissa::Sequential<P, D>;) and specialise mantissa::model_is_built<P, D> = true");
+
  public:
   using T = typename P::compute;
   using policy_type = P;
@@ -102,58 +156,122 @@ class Sequential {
     return b;
   }
 
-  // y = model(x). x is (N, input...) in the policy's compute dtype and must stay alive and
-  // unchanged until backward.
-  TensorView<const T, D> forward(TensorView<const T, D> x, Mode mode = Mode::train);
-  template <TensorLike X>
-  TensorView<const T, D> forward(const X& x, Mode mode = Mode::train) {
-    static_assert(same_dtype<dtype_of<X>, T>,
-                  "mantissa: the input's dtype is not the model's compute dtype (input first, "
-                  "model second in the note below); convert at the boundary, e.g. "
-                  "checked_cast<half>(x) for float data into a mixed_float16 model");
-    static_assert(same_device<device_of<X>, D>,
-                  "mantissa: the input lives on another device than the model (note below); "
-                  "move it explicitly with to<D>(x)");
-    if constexpr (same_dtype<dtype_of<X>, T> && same_device<device_of<X>, D>)
-      return forward(TensorView<const T, D>(x.data(), x.shape()), mode);
-    else
+  // y = model(x). x is (N, input...) in the policy's compute dtype on the model's device.
+  // backward needs x again: a named tensor or view must stay alive and unchanged until
+  // then; a temporary tensor (model.forward(checked_cast<half>(x))) is moved into the model,
+  // which keeps it. The result is checked: it is the model's buffer, overwritten by the next
+  // forward, and reading it after that (or after the model is gone) is a StateError.
+  template <class X>
+  OutputView<T, D> forward(X&& x, Mode mode = Mode::train) {
+    using Xd = std::remove_cvref_t<X>;
+    static_assert(TensorLike<Xd>,
+                  "mantissa::Sequential::forward takes a batch: a Tensor or TensorView of the "
+                  "model's compute dtype, shaped (N, input...)");
+    if constexpr (TensorLike<Xd>) {
+      detail::require_model_input<dtype_of<Xd>, T>();
+      static_assert(same_device<device_of<Xd>, D>,
+                    "mantissa: the input lives on another device than the model (note below); "
+                    "move it explicitly with to<D>(x)");
+      if constexpr (same_dtype<dtype_of<Xd>, T> && same_device<device_of<Xd>, D>) {
+        if constexpr (std::same_as<Xd, Tensor<T, D>> && !std::is_lvalue_reference_v<X>) {
+          owned_input_ = std::move(x);  // a temporary: the model keeps it for backward
+          return forward_view(std::as_const(owned_input_).view(), mode);
+        } else {
+          return forward_view(cview(x), mode);
+        }
+      } else {
+        return {};
+      }
+    } else {
       return {};
+    }
   }
 
-  // Backward from the loss's float32 gradient, which is rounded into the compute dtype once.
-  // Under policy::mixed_float16 this does not compile: use backward(scaler.scale(loss)).
-  // (A member template, so that the explicit instantiation of Sequential<mixed_float16>
-  // leaves it alone: Clang 14 instantiates constrained-out members of such a class.)
-  template <class = void>
-  Gradients<P, D> backward(const LossValue<D>& loss, Accumulate acc = Accumulate::overwrite)
-    requires(!P::needs_loss_scaling)
-  {
-    backward_from(loss.grad, 1.0f, acc);
-    return Gradients<P, D>(*this);
-  }
-  template <class L>
-  void backward(const L&, Accumulate = Accumulate::overwrite)
-    requires(P::needs_loss_scaling && std::same_as<L, LossValue<D>>)
-  {
-    static_assert(!needs_loss_scaling_v<P>,
-                  "mantissa: this policy (note below) trains float16 gradients, which underflow "
-                  "without loss scaling: call model.backward(scaler.scale(loss)) with a "
-                  "mantissa::LossScaler, then scaler.unscale(...) before clipping or stepping");
-  }
-  // Backward from S * the loss gradient; the parameter gradients come back scaled by S.
-  ScaledGradients<P, D> backward(const ScaledLoss<D>& loss, Accumulate acc = Accumulate::overwrite) {
-    backward_from(loss.loss.grad, loss.scale, acc);
-    return ScaledGradients<P, D>(trainables_, loss.scale);
+  // Backward from a loss, filling every parameter's float32 gradient. What it returns, and
+  // which losses a policy takes, are the gradient protocol (gradients.hpp):
+  //   model.backward(loss)                      -> Gradients        (float32, mixed_bfloat16)
+  //   model.backward(scaler.scale(loss))        -> ScaledGradients  (any policy; mixed_float16's only form)
+  //   model.backward(loss, std::move(grads))    -> the sum of both: gradient accumulation
+  //   model.backward(dy)                        -> Gradients from an output gradient dy already
+  //                                               in the compute dtype (no loss scaling only)
+  // The loss gradient is rounded into the compute dtype once (times S when scaled).
+  template <class L, class... Previous>
+  auto backward(L&& loss, Previous&&... previous) {
+    using X = std::remove_cvref_t<L>;
+    constexpr bool one = sizeof...(Previous) <= 1;
+    static_assert(one, "mantissa::Sequential::backward(loss, previous): at most one previous "
+                       "gradient token to accumulate into");
+    using Prev = std::remove_cvref_t<decltype((std::declval<Previous>(), ...)) >;
+    constexpr bool accumulating = sizeof...(Previous) == 1;
+    constexpr bool prev_is_rvalue = (... && (!std::is_lvalue_reference_v<Previous> && !std::is_const_v<std::remove_reference_t<Previous>>));
+    if constexpr (!one) {
+      return;
+    } else if constexpr (is_scaled_loss<X>) {
+      static_assert(std::same_as<X, ScaledLoss<D>>,
+                    "mantissa: this scaled loss lives on another device than the model");
+      static_assert(!std::is_lvalue_reference_v<L> && !std::is_const_v<std::remove_reference_t<L>>,
+                    "mantissa::Sequential::backward: a ScaledLoss is used once; scale the loss in "
+                    "the call: model.backward(scaler.scale(loss))");
+      if constexpr (accumulating) {
+        static_assert(std::same_as<Prev, ScaledGradients<P, D>>,
+                      "mantissa::Sequential::backward: a scaled loss accumulates into the "
+                      "previous micro-batch's ScaledGradients of this model, which are unscaled "
+                      "once, after the last micro-batch: scaled = "
+                      "model.backward(scaler.scale(loss), std::move(scaled))");
+        static_assert(!std::same_as<Prev, ScaledGradients<P, D>> || prev_is_rvalue,
+                      "mantissa::Sequential::backward: accumulating consumes the previous "
+                      "token: scaled = model.backward(scaler.scale(loss), std::move(scaled))");
+        if constexpr (std::same_as<Prev, ScaledGradients<P, D>> && prev_is_rvalue)
+          return backward_scaled(loss, &previous...);
+        else
+          return;
+      } else {
+        return backward_scaled(loss, static_cast<ScaledGradients<P, D>*>(nullptr));
+      }
+    } else if constexpr (is_loss_value<X> || TensorLike<X>) {
+      static_assert(!needs_loss_scaling_v<P>,
+                    "mantissa: this policy (note below) trains float16 gradients, which underflow "
+                    "without loss scaling: call model.backward(scaler.scale(loss)) with a "
+                    "mantissa::LossScaler, then scaler.unscale(...) before clipping or stepping");
+      if constexpr (!needs_loss_scaling_v<P>) {
+        if constexpr (is_loss_value<X>)
+          static_assert(std::same_as<X, LossValue<D>>,
+                        "mantissa: this loss lives on another device than the model");
+        else
+          static_assert(same_dtype<dtype_of<X>, T> && same_device<device_of<X>, D>,
+                        "mantissa::Sequential::backward(dy): an output gradient is in the "
+                        "model's compute dtype on its device (see the note below); for a "
+                        "float32 gradient make a LossValue(value, grad) instead");
+        if constexpr (accumulating) {
+          static_assert(std::same_as<Prev, Gradients<P, D>>,
+                        "mantissa::Sequential::backward: an unscaled loss accumulates into the "
+                        "previous micro-batch's Gradients of this model: grads = "
+                        "model.backward(loss, std::move(grads))");
+          static_assert(!std::same_as<Prev, Gradients<P, D>> || prev_is_rvalue,
+                        "mantissa::Sequential::backward: accumulating consumes the previous "
+                        "token: grads = model.backward(loss, std::move(grads))");
+          if constexpr (std::same_as<Prev, Gradients<P, D>> && prev_is_rvalue)
+            return backward_plain(loss, &previous...);
+          else
+            return;
+        } else {
+          return backward_plain(loss, static_cast<Gradients<P, D>*>(nullptr));
+        }
+      } else {
+        return;
+      }
+    } else {
+      static_assert(is_scaled_loss<X> || is_loss_value<X> || TensorLike<X>,
+                    "mantissa::Sequential::backward takes a loss: model.backward(loss), or "
+                    "model.backward(scaler.scale(loss)) with a LossScaler");
+      return;
+    }
   }
 
   // Check every layer's output (forward) and input and parameter gradients (backward) for
   // inf/NaN, and throw NumericsError naming the first layer, pass and tensor that held one.
   // Off by default; when off it costs one branch per layer.
   void check_numerics(bool on) noexcept { check_numerics_ = on; }
-  // Backward from a gradient already in the compute dtype (N, output...): fills every
-  // Parameter::grad. Returns no Gradients token on purpose: a loss decides whether they are
-  // scaled (use backward(LossValue) or backward(ScaledLoss) to get one).
-  void backward(TensorView<const T, D> dy, Accumulate acc = Accumulate::overwrite);
 
  private:
   template <class L>
@@ -179,7 +297,47 @@ class Sequential {
 
   void build();
   void check_batch(const Shape& x) const;
+  OutputView<T, D> forward_view(TensorView<const T, D> x, Mode mode);
   void backward_from(TensorView<const float, D> grad, float scale, Accumulate acc);
+  void backward_compute(TensorView<const T, D> dy, Accumulate acc);
+
+  // The accumulate form's previous token (nullptr: none) is checked and used up first.
+  template <class Token>
+  Accumulate take_previous(Token* previous, float scale) {
+    if (!previous) return Accumulate::overwrite;
+    if constexpr (std::same_as<Token, ScaledGradients<P, D>>)
+      if (previous->valid() && previous->scale() != scale)
+        throw StateError("Sequential::backward: the previous micro-batch's gradients were scaled by " +
+                         std::to_string(previous->scale()) + " and this loss by " +
+                         std::to_string(scale) + "; accumulate micro-batches between two steps, "
+                         "with one scaler");
+    auto& t = previous->consume("accumulate into");
+    if (&t != &trainables_)
+      throw StateError("Sequential::backward: the gradients to accumulate into belong to another model");
+    return Accumulate::add;
+  }
+  template <class L>
+  ScaledGradients<P, D> backward_scaled(L& loss, ScaledGradients<P, D>* previous) {
+    if (loss.scale() == 0.0f)
+      throw StateError("Sequential::backward: this ScaledLoss was moved from (it is used once)");
+    const auto acc = take_previous(previous, loss.scale());
+    backward_from(loss.loss().grad(), loss.scale(), acc);
+    trainables_.state = GradientState::scaled;
+    return ScaledGradients<P, D>(trainables_, loss.scale());
+  }
+  template <class L>
+  Gradients<P, D> backward_plain(const L& loss, Gradients<P, D>* previous) {
+    const auto acc = take_previous(previous, 1.0f);
+    if constexpr (TensorLike<L>) {
+      trainables_.generation.advance();
+      if (batch_ == 0) throw StateError("Sequential::backward: call forward first");
+      backward_compute(cview(loss), acc);
+    } else {
+      backward_from(loss.grad(), 1.0f, acc);
+    }
+    trainables_.state = GradientState::unscaled;
+    return Gradients<P, D>(trainables_, 1.0f);
+  }
   template <class X>
   void check_finite(std::size_t layer, const char* pass, const char* tensor, const X& x) const;
 
@@ -193,6 +351,8 @@ class Sequential {
   std::int64_t max_batch_ = 0;
   std::int64_t batch_ = 0;               // N of the last forward
   TensorView<const T, D> input_view_;    // (N, input...) of the last forward
+  Tensor<T, D> owned_input_;             // the last forward's input when it was a temporary
+  Generation outputs_;                   // advanced by every forward: its outputs go stale
   std::vector<Tensor<T, D>> acts_;       // acts_[i]: (max_batch, shapes_[i + 1]...)
   std::vector<Tensor<T, D>> grads_;      // grads_[i]: d loss / d acts_[i], same shape
   bool check_numerics_ = false;

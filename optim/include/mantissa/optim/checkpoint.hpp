@@ -1,7 +1,13 @@
 // mantissa/optim/checkpoint.hpp: the whole training state in one safetensors file.
 //
-//   save_checkpoint("runs/x/step_1000.safetensors", model, opt, &scaler, position);
-//   auto position = load_checkpoint(path, model, opt, &scaler);
+//   save_checkpoint("runs/x/step_1000.safetensors", model, opt, scaler, position);
+//   auto position = load_checkpoint(path, model, opt, scaler);
+//   save_checkpoint(path, model, opt, position);    // no scaler: float32 / mixed_bfloat16 only
+//
+// Typed as the training step is: the optimizer must be one built on this model (its policy
+// and device; at run time, this very model), and a policy that needs loss scaling must pass
+// its LossScaler, whose state is part of the run (a checkpoint without it would lose the
+// scale). Either mistake is a compile error.
 //
 // Contents (each tensor with its dtype and shape, so a load checks them against the types):
 //   model/<layer>/<param>         float32 master weights ("model/dense_1/kernel")
@@ -73,9 +79,46 @@ std::vector<Tensor<float>> read_weights(const std::filesystem::path& file,
                                         const std::vector<std::pair<std::string, Shape>>& names);
 }  // namespace detail
 
+namespace detail {
+// The optimizer must be this model's: same policy and device by type, same model at run time.
 template <Policy P, Device D, class Opt>
-void save_checkpoint(const std::filesystem::path& file, Sequential<P, D>& model, Opt& opt,
-                     const LossScaler* scaler, const TrainingPosition& pos) {
+constexpr bool require_optimizer_of() {
+  constexpr bool is_opt = requires { typename Opt::policy_type; } &&
+                          requires(Opt& o) { o.state_tensors(); o.steps(); };
+  static_assert(is_opt,
+                "mantissa checkpoints: the third argument is the model's optimizer (SGD, Adam or "
+                "AdamW built from this model)");
+  if constexpr (is_opt) {
+    static_assert(same_policy<typename Opt::policy_type, P>,
+                  "mantissa checkpoints: the optimizer was built for a model of another precision "
+                  "policy than this model's (model first in the note below); save and load the "
+                  "optimizer together with the model it steps");
+    return same_policy<typename Opt::policy_type, P>;
+  }
+  return false;
+}
+template <Policy P, Device D, class Opt>
+void check_optimizer_model(Sequential<P, D>& model, Opt& opt, const char* what) {
+  if (opt.parameters().size() != model.parameters().size() ||
+      (!opt.parameters().empty() && opt.parameters().front() != model.parameters().front()))
+    throw StateError(std::string(what) + ": the optimizer steps another model than the one given; "
+                     "pass the optimizer built from this model");
+}
+template <class S>
+constexpr void require_scaler_reference() {
+  static_assert(!std::is_pointer_v<std::remove_cvref_t<S>>,
+                "mantissa checkpoints: pass the LossScaler itself, not a pointer: "
+                "save_checkpoint(file, model, opt, scaler, position)");
+  static_assert(std::is_pointer_v<std::remove_cvref_t<S>> ||
+                    std::same_as<std::remove_cvref_t<S>, LossScaler>,
+                "mantissa checkpoints: the fourth argument is the run's LossScaler (or, for a "
+                "policy without loss scaling, the TrainingPosition)");
+}
+
+template <Policy P, Device D, class Opt>
+void save_checkpoint_impl(const std::filesystem::path& file, Sequential<P, D>& model, Opt& opt,
+                          const LossScaler* scaler, const TrainingPosition& pos) {
+  check_optimizer_model(model, opt, "save_checkpoint");
   std::vector<io::TensorRecord> records;
   std::vector<Tensor<float>> host;  // device tensors copied to the host for the write
   host.reserve(model.parameters().size() * 4);
@@ -104,8 +147,9 @@ void save_checkpoint(const std::filesystem::path& file, Sequential<P, D>& model,
 }
 
 template <Policy P, Device D, class Opt>
-TrainingPosition load_checkpoint(const std::filesystem::path& file, Sequential<P, D>& model,
-                                 Opt& opt, LossScaler* scaler) {
+TrainingPosition load_checkpoint_impl(const std::filesystem::path& file, Sequential<P, D>& model,
+                                      Opt& opt, LossScaler* scaler) {
+  check_optimizer_model(model, opt, "load_checkpoint");
   io::SafetensorsFile f(file);
   detail::check_checkpoint_format(f, P::name, file);
   // Check everything before changing anything: a failed load leaves the model as it was.
@@ -135,6 +179,55 @@ TrainingPosition load_checkpoint(const std::filesystem::path& file, Sequential<P
   }
   return {detail::metadata_int(f, "epoch", file), detail::metadata_int(f, "batch", file),
           static_cast<std::uint64_t>(detail::metadata_int(f, "data_seed", file))};
+}
+
+}  // namespace detail
+
+// With the run's loss scaler (any policy; required by those that scale the loss).
+template <Policy P, Device D, class Opt, class S>
+  requires(!std::same_as<std::remove_cvref_t<S>, TrainingPosition>)
+void save_checkpoint(const std::filesystem::path& file, Sequential<P, D>& model, Opt& opt,
+                     S&& scaler, const TrainingPosition& pos = {}) {
+  detail::require_scaler_reference<S>();
+  if constexpr (detail::require_optimizer_of<P, D, Opt>() &&
+                std::same_as<std::remove_cvref_t<S>, LossScaler>)
+    detail::save_checkpoint_impl(file, model, opt, &scaler, pos);
+}
+template <Policy P, Device D, class Opt, class S>
+TrainingPosition load_checkpoint(const std::filesystem::path& file, Sequential<P, D>& model,
+                                 Opt& opt, S&& scaler) {
+  detail::require_scaler_reference<S>();
+  static_assert(!std::is_const_v<std::remove_reference_t<S>>,
+                "mantissa::load_checkpoint: the LossScaler receives the saved scale: pass it "
+                "non-const");
+  if constexpr (detail::require_optimizer_of<P, D, Opt>() &&
+                std::same_as<std::remove_cvref_t<S>, LossScaler> &&
+                !std::is_const_v<std::remove_reference_t<S>>)
+    return detail::load_checkpoint_impl(file, model, opt, &scaler);
+  else
+    return {};
+}
+
+// Without one: only where the policy needs no loss scaling.
+template <Policy P, Device D, class Opt>
+void save_checkpoint(const std::filesystem::path& file, Sequential<P, D>& model, Opt& opt,
+                     const TrainingPosition& pos = {}) {
+  static_assert(!needs_loss_scaling_v<P>,
+                "mantissa::save_checkpoint: under this policy (note below) the loss scale is "
+                "part of the training state: save_checkpoint(file, model, opt, scaler, position)");
+  if constexpr (detail::require_optimizer_of<P, D, Opt>() && !needs_loss_scaling_v<P>)
+    detail::save_checkpoint_impl(file, model, opt, nullptr, pos);
+}
+template <Policy P, Device D, class Opt>
+TrainingPosition load_checkpoint(const std::filesystem::path& file, Sequential<P, D>& model,
+                                 Opt& opt) {
+  static_assert(!needs_loss_scaling_v<P>,
+                "mantissa::load_checkpoint: under this policy (note below) the loss scale is "
+                "part of the training state: load_checkpoint(file, model, opt, scaler)");
+  if constexpr (detail::require_optimizer_of<P, D, Opt>() && !needs_loss_scaling_v<P>)
+    return detail::load_checkpoint_impl(file, model, opt, nullptr);
+  else
+    return {};
 }
 
 // Only the weights, from a mantissa checkpoint ("model/<name>") or a file whose tensors are

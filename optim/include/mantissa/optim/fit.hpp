@@ -290,7 +290,7 @@ History fit_impl(Sequential<P, D>& model, Opt& opt, LossScaler* scaler, LossFn& 
   if (o.resume) {
     if (ckpt.empty() || !std::filesystem::exists(ckpt))
       throw IoError("fit: resume requested but " + ckpt.string() + " does not exist");
-    pos = load_checkpoint(ckpt, model, opt, scaler);
+    pos = detail::load_checkpoint_impl(ckpt, model, opt, scaler);
   }
   auto& ctx = model.context();
   double best_val = std::numeric_limits<double>::infinity();
@@ -316,11 +316,11 @@ History fit_impl(Sequential<P, D>& model, Opt& opt, LossScaler* scaler, LossFn& 
       if (scaler) {
         auto scaled = model.backward(scaler->scale(loss));
         feed.prefetch(b + 1);
-        out = opt.step(scaler->unscale(scaled), *scaler);
+        out = opt.step(scaler->unscale(std::move(scaled)), *scaler);
       } else if constexpr (!P::needs_loss_scaling) {
         auto grads = model.backward(loss);
         feed.prefetch(b + 1);
-        out = opt.step(grads);
+        out = opt.step(std::move(grads));
       }
       skipped += !out.applied;
       bar.advance(b + 1, seen, scaler ? scaler->loss_scale() : 0.0f, skipped);
@@ -329,7 +329,7 @@ History fit_impl(Sequential<P, D>& model, Opt& opt, LossScaler* scaler, LossFn& 
         bar.draw(l, acc);
       }
       if (!ckpt.empty() && o.checkpoint_every > 0 && out.step % o.checkpoint_every == 0 && out.applied)
-        save_checkpoint(ckpt, model, opt, scaler, {epoch, b + 1, 0});
+        detail::save_checkpoint_impl(ckpt, model, opt, scaler, {epoch, b + 1, 0});
     }
     const auto [train_loss, train_acc, n] = metrics.read();
     EpochRecord r{epoch + 1, train_loss, train_acc,
@@ -343,7 +343,7 @@ History fit_impl(Sequential<P, D>& model, Opt& opt, LossScaler* scaler, LossFn& 
     history.epochs.push_back(r);
     bar.end_epoch(r.loss, r.accuracy, r.val_loss, r.val_accuracy, r.images_per_second);
     if (!o.out.empty()) {
-      save_checkpoint(ckpt, model, opt, scaler, {epoch + 1, 0, 0});
+      detail::save_checkpoint_impl(ckpt, model, opt, scaler, {epoch + 1, 0, 0});
       detail::write_history(o.out, history);
     }
     if (o.early_stopping_patience > 0 && o.validation) {

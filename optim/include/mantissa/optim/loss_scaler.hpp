@@ -51,20 +51,30 @@ class LossScaler {
   State state() const noexcept { return s_; }
   void load_state(const State& s);
 
-  // The loss, tagged with the current scale for backward.
+  // The loss, tagged with the current scale for backward: the only way to make a ScaledLoss.
   template <Device D>
   ScaledLoss<D> scale(const LossValue<D>& loss) const {
-    return {loss, s_.scale};
+    return ScaledLoss<D>(loss, s_.scale);
   }
 
   // Divide every gradient by the scale backward used and count inf/NaN, in one pass over
-  // the model's gradient arena on its device. Nothing is read back here: the optimizer's
-  // step reads whether (and where first) a gradient overflowed.
-  template <Policy P, Device D>
-  Gradients<P, D> unscale(const ScaledGradients<P, D>& scaled) const {
-    auto& t = scaled.trainables();
-    ops::unscale_and_check(*t.ctx, t.arena.grad(), 1.0f / scaled.scale());
-    return Gradients<P, D>(typename Gradients<P, D>::unscaled_tag{}, t, scaled.scale());
+  // the model's gradient arena on its device. Consumes the scaled gradients (pass the result
+  // of backward, or std::move(scaled)): they are unscaled exactly once. Nothing is read back
+  // here: the optimizer's step reads whether (and where first) a gradient overflowed.
+  template <class S>
+  auto unscale(S&& scaled) const {
+    using X = std::remove_cvref_t<S>;
+    static_assert(!is_gradients<X>,
+                  "mantissa::LossScaler::unscale: these gradients are already unscaled (a "
+                  "Gradients); pass them to clip_grad_norm or opt.step(std::move(grads), scaler)");
+    static_assert(is_gradients<X> || is_scaled_gradients<X>,
+                  "mantissa::LossScaler::unscale takes the ScaledGradients that "
+                  "model.backward(scaler.scale(loss)) returned");
+    static_assert(!(is_scaled_gradients<X> && (std::is_lvalue_reference_v<S> || std::is_const_v<std::remove_reference_t<S>>)),
+                  "mantissa::LossScaler::unscale consumes the scaled gradients, so that they "
+                  "are unscaled exactly once: scaler.unscale(std::move(scaled))");
+    if constexpr (is_scaled_gradients<X> && !std::is_lvalue_reference_v<S> && !std::is_const_v<std::remove_reference_t<S>>)
+      return unscale_impl(std::move(scaled));
   }
 
   // Whether the next overflow would take the scale below its floor (and so throw).
@@ -77,6 +87,15 @@ class LossScaler {
   void update(bool overflow, const std::string& where = {});
 
  private:
+  template <Policy P, Device D>
+  Gradients<P, D> unscale_impl(ScaledGradients<P, D>&& scaled) const {
+    const float s = scaled.scale();
+    auto& t = scaled.consume("unscale");
+    ops::unscale_and_check(*t.ctx, t.arena.grad(), 1.0f / s);
+    t.state = GradientState::unscaled;
+    return Gradients<P, D>(t, s, true);
+  }
+
   LossScalerOptions o_;
   State s_;
 };

@@ -24,9 +24,6 @@
 
 namespace mantissa {
 
-template <class Q, class P>
-inline constexpr bool same_policy = std::same_as<Q, P>;
-
 template <Policy P, Device D, class Derived>
 class OptimizerBase {
  public:
@@ -38,38 +35,53 @@ class OptimizerBase {
   // Checkpoints restore the step count (schedules and Adam's bias correction depend on it).
   void set_steps(std::int64_t s) noexcept { steps_ = s; }
 
-  template <Policy Q>
-  StepOutcome step(const Gradients<Q, D>& grads) {
-    static_assert(!needs_loss_scaling_v<Q>,
-                  "mantissa: under this policy (note below) an optimizer steps with its loss "
-                  "scaler: opt.step(grads, scaler), so overflowed steps are skipped and the "
-                  "scale adapts");
-    check(grads);
-    if (grads.overflowed()) return {.applied = false, .step = steps_, .lr = lr()};
-    return apply_step();
-  }
-
-  // Stepping on gradients that still carry the loss scale does not compile.
-  template <Policy Q, class... Rest>
-  StepOutcome step(const ScaledGradients<Q, D>&, Rest&&...) {
-    static_assert(!std::same_as<Q, Q>,
+  // opt.step(std::move(grads)) or opt.step(std::move(grads), scaler): consumes the gradients
+  // (a step is taken once per backward). One entry point, so that each wrong call gets one
+  // message saying what to write instead.
+  template <class G, class... S>
+  StepOutcome step(G&& grads, S&&... scaler) {
+    using X = std::remove_cvref_t<G>;
+    static_assert(!is_scaled_gradients<X>,
                   "mantissa: an optimizer steps on unscaled gradients; unscale first: "
-                  "opt.step(scaler.unscale(scaled), scaler)");
-    return {};
-  }
-
-  template <Policy Q>
-  StepOutcome step(const Gradients<Q, D>& grads, LossScaler& scaler) {
-    check(grads);
-    if (grads.overflowed()) {
-      // The report reads the tensor back: only when the scaler is about to raise it.
-      scaler.update(true, scaler.backoff_reaches_floor() ? grads.overflow_report() : std::string());
-      return {.applied = false, .step = steps_, .lr = lr(), .scale = scaler.loss_scale()};
+                  "opt.step(scaler.unscale(std::move(scaled)), scaler)");
+    static_assert(is_scaled_gradients<X> || is_gradients<X>,
+                  "mantissa: an optimizer steps on the Gradients a backward (or "
+                  "LossScaler::unscale) returned: opt.step(model.backward(loss)) or "
+                  "opt.step(scaler.unscale(model.backward(scaler.scale(loss))), scaler)");
+    constexpr bool grads_ok = is_gradients<X>;
+    constexpr bool rvalue = !std::is_lvalue_reference_v<G> && !std::is_const_v<std::remove_reference_t<G>>;
+    static_assert(!grads_ok || rvalue,
+                  "mantissa: an optimizer's step consumes the gradients (each is stepped once): "
+                  "opt.step(std::move(grads), scaler), or opt.step(std::move(grads)) where the "
+                  "policy needs no scaler");
+    static_assert(sizeof...(S) <= 1, "mantissa: opt.step(grads) or opt.step(grads, scaler)");
+    constexpr bool scaler_ok = (... && std::same_as<S, LossScaler&>);
+    static_assert(scaler_ok,
+                  "mantissa: the second argument of opt.step is the model's LossScaler, passed "
+                  "as a non-const reference (the step updates its scale)");
+    if constexpr (grads_ok && rvalue && sizeof...(S) <= 1 && scaler_ok) {
+      using Q = typename X::policy_type;
+      check_policy<Q>();
+      static_assert(same_device<typename X::device_type, D>,
+                    "mantissa: these gradients live on another device than the optimizer's model "
+                    "(note below); build the optimizer from the model it steps");
+      if constexpr (same_policy<Q, P> && same_device<typename X::device_type, D>) {
+        if constexpr (sizeof...(S) == 0) {
+          static_assert(!needs_loss_scaling_v<Q>,
+                        "mantissa: under this policy (note below) an optimizer steps with its "
+                        "loss scaler: opt.step(std::move(grads), scaler), so overflowed steps "
+                        "are skipped and the scale adapts");
+          if constexpr (!needs_loss_scaling_v<Q>) return step_plain(grads);
+          else return {};
+        } else {
+          return step_scaled(grads, scaler...);
+        }
+      } else {
+        return {};
+      }
+    } else {
+      return {};
     }
-    auto out = apply_step();
-    scaler.update(false);
-    out.scale = scaler.loss_scale();
-    return out;
   }
 
  protected:
@@ -81,19 +93,19 @@ class OptimizerBase {
 
   // The gradients must be this optimizer's model's; the step status must be clean of data
   // errors (a label out of range on a device raises here, at the step's one read).
-  template <Policy Q>
-  void check(const Gradients<Q, D>& g) const {
+  template <class Q>
+  static constexpr void check_policy() {
     static_assert(same_policy<Q, P>,
                   "mantissa: these gradients come from a model of another precision policy "
                   "than the optimizer's (both named in the note below); build the optimizer "
                   "from the model it steps: Adam opt(model, ...)");
-    if constexpr (same_policy<Q, P>) {
-      if (&g.trainables() != t_)
-        throw StateError("optimizer step: the gradients belong to another model (" +
-                         std::to_string(g.parameters().size()) + " tensors; the optimizer has " +
-                         std::to_string(t_->params.size()) + ")");
-      detail::raise_bad_label(g.status());
-    }
+  }
+  void check(const Gradients<P, D>& g) const {
+    if (&g.trainables() != t_)
+      throw StateError("optimizer step: the gradients belong to another model (" +
+                       std::to_string(g.parameters().size()) + " tensors; the optimizer has " +
+                       std::to_string(t_->params.size()) + ")");
+    detail::raise_bad_label(g.status());
   }
 
   // Per-parameter views of a state arena (moments), named as the parameters.
@@ -125,6 +137,30 @@ class OptimizerBase {
   std::optional<LrSchedule> schedule_;
 
  private:
+  StepOutcome step_plain(Gradients<P, D>& grads) {
+    check(grads);
+    const bool overflow = grads.overflowed();
+    grads.consume("step on").state = GradientState::none;
+    if (overflow) return {.applied = false, .step = steps_, .lr = lr()};
+    return apply_step();
+  }
+  StepOutcome step_scaled(Gradients<P, D>& grads, LossScaler& scaler) {
+    check(grads);
+    const bool overflow = grads.overflowed();
+    // The report reads the tensor back: only when the scaler is about to raise it.
+    const std::string where =
+        overflow && scaler.backoff_reaches_floor() ? grads.overflow_report() : std::string();
+    grads.consume("step on").state = GradientState::none;
+    if (overflow) {
+      scaler.update(true, where);
+      return {.applied = false, .step = steps_, .lr = lr(), .scale = scaler.loss_scale()};
+    }
+    auto out = apply_step();
+    scaler.update(false);
+    out.scale = scaler.loss_scale();
+    return out;
+  }
+
   StepOutcome apply_step() {
     const float lr = this->lr();
     static_cast<Derived*>(this)->apply(lr, steps_ + 1);

@@ -36,13 +36,24 @@ float clip_grad_norm(Gradients<P, D>& grads, float max_norm) {
   return host;
 }
 
-// Clipping scaled gradients would clip S times the real norm: it does not compile.
-template <Policy P, Device D>
-float clip_grad_norm(ScaledGradients<P, D>&, float) {
-  static_assert(!std::same_as<P, P>,
+// Anything else does not compile, with one message: clipping scaled gradients would clip S
+// times the real norm.
+template <class G>
+  requires(!is_gradients<std::remove_cvref_t<G>> || std::is_const_v<std::remove_reference_t<G>> ||
+           !std::is_lvalue_reference_v<G>)
+float clip_grad_norm(G&&, float) {
+  using X = std::remove_cvref_t<G>;
+  static_assert(!is_scaled_gradients<X>,
                 "mantissa::clip_grad_norm: these gradients are still multiplied by the loss "
-                "scale; unscale first: auto grads = scaler.unscale(scaled); "
-                "clip_grad_norm(grads, max_norm)");
+                "scale; unscale first: auto grads = scaler.unscale(std::move(scaled)); "
+                "clip_grad_norm(grads, max_norm); then opt.step(std::move(grads), scaler)");
+  static_assert(is_scaled_gradients<X> || is_gradients<X>,
+                "mantissa::clip_grad_norm clips the Gradients that a backward or "
+                "LossScaler::unscale returned, in place: clip_grad_norm(grads, max_norm)");
+  static_assert(is_scaled_gradients<X> || !is_gradients<X>,
+                "mantissa::clip_grad_norm clips gradients in place, before the step that "
+                "consumes them: pass the named token, clip_grad_norm(grads, max_norm), then "
+                "opt.step(std::move(grads), ...)");
   return 0.0f;
 }
 

@@ -116,8 +116,9 @@ void Sequential<P, D>::check_batch(const Shape& x) const {
 // ---- forward and backward -----------------------------------------------------------------
 
 template <Policy P, Device D>
-TensorView<const typename P::compute, D> Sequential<P, D>::forward(TensorView<const T, D> x,
-                                                                   Mode mode) {
+OutputView<typename P::compute, D> Sequential<P, D>::forward_view(TensorView<const T, D> x,
+                                                                  Mode mode) {
+  outputs_.advance();  // the last forward's output is overwritten from here on
   check_batch(x.shape());
   const std::int64_t n = x.shape()[0];
   reserve(n);
@@ -130,11 +131,13 @@ TensorView<const typename P::compute, D> Sequential<P, D>::forward(TensorView<co
     if (check_numerics_) check_finite(i, "forward", "output", out);
     in = out;
   }
-  return in;
+  return OutputView<T, D>(in, outputs_.stamp(),
+                          "Sequential::forward's output (the model's buffer, overwritten by its "
+                          "next forward)");
 }
 
 template <Policy P, Device D>
-void Sequential<P, D>::backward(TensorView<const T, D> dy, Accumulate acc) {
+void Sequential<P, D>::backward_compute(TensorView<const T, D> dy, Accumulate acc) {
   const std::int64_t n = batch_;
   if (layers_.empty() || n == 0)
     throw StateError("Sequential::backward: call forward first");
@@ -164,8 +167,9 @@ void Sequential<P, D>::backward_from(TensorView<const float, D> grad, float scal
   if (!(grad.shape() == dy.shape()))
     throw ShapeError("Sequential::backward: the loss gradient is " + grad.shape().str() +
                      " but the last forward produced " + dy.shape().str());
+  trainables_.generation.advance();  // every gradient token made before is stale
   ops::convert_scaled(context(), dy, grad, scale);
-  backward(TensorView<const T, D>(dy), acc);
+  backward_compute(TensorView<const T, D>(dy), acc);
 }
 
 template <Policy P, Device D>
