@@ -416,5 +416,7 @@ template <TensorLike X>
 TensorView<const dtype_of<X>, device_of<X>> cview(const X& x) noexcept {
   return {x.data(), x.shape()};
 }
+template <class T, class D>
+void cview(const Tensor<T, D>&&) = delete;  // a view of a temporary tensor would dangle: name the tensor first
 
 }  // namespace mantissa

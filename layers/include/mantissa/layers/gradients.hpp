@@ -202,6 +202,10 @@ class GradientToken {
 template <Policy P, Device D>
 class ScaledGradients : public detail::GradientToken<P, D> {
  public:
+  ScaledGradients(ScaledGradients&&) noexcept = default;
+  ScaledGradients& operator=(ScaledGradients&&) noexcept = default;
+  ScaledGradients(const ScaledGradients&) = delete;  // move-only: unscaled once: scaler.unscale(std::move(scaled))
+  ScaledGradients& operator=(const ScaledGradients&) = delete;
   const std::vector<Parameter<P, D>*>& parameters() const { return trainables().params; }
   Trainables<P, D>& trainables() const { return this->live("ScaledGradients", "read"); }
   float scale() const noexcept { return this->scale_; }
@@ -217,6 +221,10 @@ class ScaledGradients : public detail::GradientToken<P, D> {
 template <Policy P, Device D>
 class Gradients : public detail::GradientToken<P, D> {
  public:
+  Gradients(Gradients&&) noexcept = default;
+  Gradients& operator=(Gradients&&) noexcept = default;
+  Gradients(const Gradients&) = delete;  // move-only: stepped once: opt.step(std::move(grads), ...)
+  Gradients& operator=(const Gradients&) = delete;
   // Hand-made gradients of a model whose Parameter::grad a custom loop filled: only where the
   // policy needs no loss scaling (under mixed_float16 only LossScaler::unscale makes
   // Gradients), and not while the model's gradients are still scaled (a StateError then).

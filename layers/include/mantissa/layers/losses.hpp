@@ -142,11 +142,12 @@ class Loss {
   }
 
   template <class... Args>
-  void operator()(Args&&...) && {
-    static_assert(!std::same_as<Kind, Kind>,
+  auto operator()(Args&&...) && {
+    static_assert(!std::is_same_v<Kind, Kind>,
                   "mantissa: a loss object owns the gradient buffer its LossValue points into, "
                   "so a temporary one would leave it dangling; name it: "
                   "SoftmaxCrossEntropy loss_fn; auto loss = loss_fn(outputs, targets);");
+    return LossValue<Cpu>(0.0f, TensorView<const float, Cpu>());
   }
 
   template <Device D, TensorLike L, TensorLike Y>

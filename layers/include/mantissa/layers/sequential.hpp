@@ -207,18 +207,18 @@ class Sequential {
     if constexpr (!one) {
       return;
     } else if constexpr (is_scaled_loss<X>) {
-      static_assert(std::same_as<X, ScaledLoss<D>>,
+      static_assert(std::is_same_v<X, ScaledLoss<D>>,
                     "mantissa: this scaled loss lives on another device than the model");
       static_assert(!std::is_lvalue_reference_v<L> && !std::is_const_v<std::remove_reference_t<L>>,
                     "mantissa::Sequential::backward: a ScaledLoss is used once; scale the loss in "
                     "the call: model.backward(scaler.scale(loss))");
       if constexpr (accumulating) {
-        static_assert(std::same_as<Prev, ScaledGradients<P, D>>,
+        static_assert(std::is_same_v<Prev, ScaledGradients<P, D>>,
                       "mantissa::Sequential::backward: a scaled loss accumulates into the "
                       "previous micro-batch's ScaledGradients of this model, which are unscaled "
                       "once, after the last micro-batch: scaled = "
                       "model.backward(scaler.scale(loss), std::move(scaled))");
-        static_assert(!std::same_as<Prev, ScaledGradients<P, D>> || prev_is_rvalue,
+        static_assert(!std::is_same_v<Prev, ScaledGradients<P, D>> || prev_is_rvalue,
                       "mantissa::Sequential::backward: accumulating consumes the previous "
                       "token: scaled = model.backward(scaler.scale(loss), std::move(scaled))");
         if constexpr (std::same_as<Prev, ScaledGradients<P, D>> && prev_is_rvalue)
@@ -235,7 +235,7 @@ class Sequential {
                     "mantissa::LossScaler, then scaler.unscale(...) before clipping or stepping");
       if constexpr (!needs_loss_scaling_v<P>) {
         if constexpr (is_loss_value<X>)
-          static_assert(std::same_as<X, LossValue<D>>,
+          static_assert(std::is_same_v<X, LossValue<D>>,
                         "mantissa: this loss lives on another device than the model");
         else
           static_assert(same_dtype<dtype_of<X>, T> && same_device<device_of<X>, D>,
@@ -243,11 +243,11 @@ class Sequential {
                         "model's compute dtype on its device (see the note below); for a "
                         "float32 gradient make a LossValue(value, grad) instead");
         if constexpr (accumulating) {
-          static_assert(std::same_as<Prev, Gradients<P, D>>,
+          static_assert(std::is_same_v<Prev, Gradients<P, D>>,
                         "mantissa::Sequential::backward: an unscaled loss accumulates into the "
                         "previous micro-batch's Gradients of this model: grads = "
                         "model.backward(loss, std::move(grads))");
-          static_assert(!std::same_as<Prev, Gradients<P, D>> || prev_is_rvalue,
+          static_assert(!std::is_same_v<Prev, Gradients<P, D>> || prev_is_rvalue,
                         "mantissa::Sequential::backward: accumulating consumes the previous "
                         "token: grads = model.backward(loss, std::move(grads))");
           if constexpr (std::same_as<Prev, Gradients<P, D>> && prev_is_rvalue)

@@ -1,0 +1,18 @@
+// mistake: unscaling the same scaled gradients twice (dividing by the scale twice)
+// expect-first: unscale consumes the scaled gradients
+// expect-head: unscale consumes the scaled gradients
+// expect-head: scaler.unscale\(std::move\(scaled\)\)
+#include "mantissa/mantissa.hpp"
+
+using namespace mantissa;
+using F16 = policy::mixed_float16;
+using BF16 = policy::mixed_bfloat16;
+using F32 = policy::float32;
+
+void f(Sequential<F16>& model, LossScaler& scaler, const LossValue<Cpu>& loss) {
+  Adam opt(model);
+  auto scaled = model.backward(scaler.scale(loss));
+  auto grads = scaler.unscale(std::move(scaled));
+  clip_grad_norm(grads, 1.0f);
+  (void)opt.step(scaler.unscale(scaled), scaler);  // fix: (void)opt.step(std::move(grads), scaler);
+}
