@@ -1,4 +1,4 @@
-// core/src/ops.cpp: the run-time shape errors of ops.hpp.
+// core/src/ops.cpp: the run-time errors of ops.hpp (shapes, axes, fill values).
 #include "mantissa/core/ops.hpp"
 
 namespace mantissa::detail {
@@ -11,6 +11,12 @@ void throw_shape_mismatch(const char* op, const Shape& a, const Shape& b) {
 void throw_axis_error(const char* op, int axis, const Shape& s) {
   throw ShapeError(std::string(op) + ": axis " + std::to_string(axis) +
                    " is out of range for a tensor of shape " + s.str());
+}
+
+void throw_fill_range(const std::string& value, std::string_view dtype, std::int64_t lowest,
+                      std::int64_t highest) {
+  throw ValueError("fill: the value " + value + " is out of range for " + std::string(dtype) +
+                   " [" + std::to_string(lowest) + ", " + std::to_string(highest) + "]");
 }
 
 AxisSplit split_axis(const char* op, const Shape& s, int axis) {

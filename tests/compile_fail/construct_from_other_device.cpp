@@ -1,7 +1,8 @@
 // mistake: constructing a Cpu tensor from a Cuda tensor (moving data is to<Cpu>(x))
-// expect-head: does not move implicitly to another device
-// expect-head: move it explicitly: to<D>\(x\)
-// expect-head: same_device<mantissa::Cuda, mantissa::Cpu>
+// expect-head: deleted
+// expect-head: dtype/device never convert implicitly: cast<T>\(x\), to<D>\(x\)
+// expect-head: E = mantissa::Cuda
+// gcc-expect-head: use of deleted function .*\[with U = float; E = mantissa::Cuda; T = float; D = mantissa::Cpu\]
 #include <utility>
 
 #include "mantissa/core/core.hpp"

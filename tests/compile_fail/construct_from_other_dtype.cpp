@@ -1,7 +1,8 @@
 // mistake: constructing a Tensor<float> from a Tensor<half>
-// expect-head: does not convert implicitly to another dtype
-// expect-head: convert explicitly: cast<T>\(x\)
-// expect-head: same_dtype<mantissa::half, float>
+// expect-head: deleted
+// expect-head: dtype/device never convert implicitly: cast<T>\(x\), to<D>\(x\)
+// expect-head: Tensor<mantissa::half
+// gcc-expect-head: use of deleted function .*\[with U = mantissa::half; E = mantissa::Cpu; T = float; D = mantissa::Cpu\]
 #include <utility>
 
 #include "mantissa/core/core.hpp"

@@ -1,6 +1,8 @@
 // mistake: converting a bfloat16 straight to a half (go through float explicitly)
-// expect-head: mantissa::bfloat16
-// gcc-expect-head: no matching function for call to .mantissa::half::half\(mantissa::bfloat16&\).
+// expect-head: deleted
+// expect-head: (U = mantissa::bfloat16|.mantissa::bfloat16. to .mantissa::half.)
+// expect-head: float only: half\(0\.1f\)
+// gcc-expect-head: use of deleted function .mantissa::half::half\(U\) \[with U = mantissa::bfloat16\].
 #include "mantissa/core/core.hpp"
 
 using namespace mantissa;

@@ -1,7 +1,8 @@
 // mistake: move-assigning a Tensor<half> to a Tensor<float>
-// expect-head: cannot be assigned to one of another dtype
-// expect-head: y = cast<T>\(x\)
-// expect-head: same_dtype<mantissa::half, float>
+// expect-head: deleted
+// expect-head: other dtype/device: y = cast<T>\(x\), to<D>\(x\)
+// expect-head: U = mantissa::half
+// gcc-expect-head: use of deleted function .*operator=.*\[with U = mantissa::half; E = mantissa::Cpu; T = float; D = mantissa::Cpu\]
 #include <utility>
 
 #include "mantissa/core/core.hpp"

@@ -11,7 +11,10 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <iomanip>
 #include <limits>
+#include <sstream>
+#include <string>
 #include <type_traits>
 #include <vector>
 
@@ -319,6 +322,15 @@ static_assert(!std::is_convertible_v<half, bfloat16> && !std::is_convertible_v<b
 static_assert(!std::is_convertible_v<double, half> && !std::is_convertible_v<int, half>);
 static_assert(std::is_constructible_v<half, float> && std::is_constructible_v<float, half>);
 static_assert(std::is_constructible_v<bfloat16, float> && std::is_constructible_v<float, bfloat16>);
+// From float only: any other number is a deleted constructor, so the traits say no
+// (tests/compile_fail/narrow_half_* show the messages). Bits go in by name: from_bits.
+static_assert(!std::is_constructible_v<half, double> && !std::is_constructible_v<half, int>);
+static_assert(!std::is_constructible_v<half, bool> && !std::is_constructible_v<half, long double>);
+static_assert(!std::is_constructible_v<half, std::uint16_t> && !std::is_constructible_v<half, char>);
+static_assert(!std::is_constructible_v<half, bfloat16> && !std::is_constructible_v<bfloat16, half>);
+static_assert(!std::is_constructible_v<bfloat16, double> && !std::is_constructible_v<bfloat16, int>);
+static_assert(!std::is_constructible_v<double, half> && !std::is_constructible_v<int, half>);
+static_assert(half::from_bits(0x3c00).bits == 0x3c00 && bfloat16::from_bits(0x3f80).bits == 0x3f80);
 static_assert(std::is_trivially_copyable_v<half> && std::is_trivially_copyable_v<bfloat16>);
 static_assert(std::is_trivially_default_constructible_v<half>);
 static_assert(std::is_trivially_default_constructible_v<bfloat16>);
@@ -333,6 +345,42 @@ TEST(HalfAndBfloat16, ConstexprUse) {
   std::array<int, static_cast<std::size_t>(static_cast<float>(half(3.0f)))> sized{};
   EXPECT_EQ(sized.size(), 3u);
   EXPECT_EQ(b.bits, 0x3f00);
+}
+
+TEST(HalfAndBfloat16, FromBitsByName) {
+  constexpr half one = half::from_bits(0x3c00);
+  EXPECT_EQ(static_cast<float>(one), 1.0f);
+  EXPECT_EQ(static_cast<float>(half::from_bits(0x7bff)), 65504.0f);
+  EXPECT_EQ(static_cast<float>(half::from_bits(0x8001)), -5.9604644775390625e-8f);
+  EXPECT_EQ(static_cast<float>(bfloat16::from_bits(0x3f80)), 1.0f);
+  EXPECT_EQ(static_cast<float>(bfloat16::from_bits(0xc0a0)), -5.0f);
+  EXPECT_TRUE(same_bits(half::from_bits(0x1234), half(from_bits, 0x1234)));
+}
+
+// `os << h` prints the value as the stream prints that float: its flags apply, inf and NaN
+// print as float's do, and a wide stream works too (half.hpp needs only <iosfwd> for this).
+TEST(HalfAndBfloat16, PrintsTheValueAsAFloat) {
+  std::ostringstream os;
+  os << half(1.0f) << ' ' << half(0.1f) << ' ' << bfloat16(-2.5f) << ' '
+     << half::from_bits(0x7c00) << ' ' << -std::numeric_limits<float>::infinity() << ' '
+     << bfloat16::from_bits(0xff80);
+  EXPECT_EQ(os.str(), "1 0.0999756 -2.5 inf -inf -inf");
+
+  std::ostringstream as_float;
+  as_float << std::setprecision(12) << std::fixed << static_cast<float>(half(0.1f)) << ' '
+           << static_cast<float>(bfloat16(0.1f));
+  std::ostringstream flags;
+  flags << std::setprecision(12) << std::fixed << half(0.1f) << ' ' << bfloat16(0.1f);
+  EXPECT_EQ(flags.str(), as_float.str());
+  EXPECT_EQ(flags.str(), "0.099975585938 0.100097656250");
+
+  std::ostringstream nan;
+  nan << std::numeric_limits<half>::quiet_NaN();
+  EXPECT_EQ(nan.str(), "nan");
+
+  std::wostringstream wide;
+  wide << half(0.5f) << L' ' << bfloat16(3.0f);
+  EXPECT_EQ(wide.str(), L"0.5 3");
 }
 
 }  // namespace

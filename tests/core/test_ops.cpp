@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
 #include <functional>
 #include <limits>
+#include <string>
 
 #include "mantissa/core/core.hpp"
 
@@ -65,7 +67,7 @@ TYPED_TEST(OpsTyped, ScalarFormsMatchNaive) {
   using T = TypeParam;
   for (auto n : kSizes) {
     auto a = random_tensor<T>(Shape{n}, -3.0f, 3.0f, 3);
-    auto p = a + 0.5f, m = 2.0f - a, q = a * 3;
+    auto p = a + 0.5f, m = 2.0f - a, q = a * 3.0f;
     for (std::int64_t i = 0; i < n; ++i) {
       expect_close<T>(d(p[i]), d(a[i]) + 0.5, "a+s", i);
       expect_close<T>(d(m[i]), 2.0 - d(a[i]), "s-a", i);
@@ -217,4 +219,59 @@ TEST(Ops, MatmulSmall) {
   EXPECT_EQ(c(0, 1), 13.0f);
   EXPECT_EQ(c(1, 0), 28.0f);
   EXPECT_EQ(c(1, 1), 40.0f);
+}
+
+// ---- fills: the tensor's type, integers range-checked -----------------------------------------
+
+// An integer tensor takes an integer of any type (the value, not the type, must fit); a value
+// outside the dtype's range is a ValueError naming it and the range, and leaves the tensor as it
+// was. (A float fill value for an integer tensor, or a double or int for a floating one, does not
+// compile: tests/compile_fail/narrow_fill_*.)
+TEST(Ops, FillChecksIntegerValuesAgainstTheDtypesRange) {
+  auto& ctx = mt::default_context<mt::Cpu>();
+  auto labels = mt::full<std::int32_t>(Shape{3}, 2147483647);
+  EXPECT_EQ(labels[2], 2147483647);
+  mt::ops::fill(ctx, labels, -2147483648LL);
+  EXPECT_EQ(labels[0], std::numeric_limits<std::int32_t>::min());
+  mt::ops::fill(ctx, labels, std::uint64_t{7});
+  EXPECT_EQ(labels[1], 7);
+  auto pixels = mt::full<std::uint8_t>(Shape{2}, 255u);
+  EXPECT_EQ(pixels[1], 255);
+  mt::ops::fill(ctx, pixels, 'A');  // a char is a small integer
+  EXPECT_EQ(pixels[0], 65);
+
+  auto message = [](auto&& f) -> std::string {
+    try {
+      f();
+    } catch (const mt::ValueError& e) {
+      return e.what();
+    }
+    return "no ValueError";
+  };
+  EXPECT_EQ(message([&] { mt::ops::fill(ctx, pixels, 256); }),
+            "fill: the value 256 is out of range for uint8 [0, 255]");
+  EXPECT_EQ(message([&] { mt::ops::fill(ctx, pixels, -1); }),
+            "fill: the value -1 is out of range for uint8 [0, 255]");
+  EXPECT_EQ(message([&] { mt::ops::fill(ctx, labels, std::numeric_limits<std::uint64_t>::max()); }),
+            "fill: the value 18446744073709551615 is out of range for int32 "
+            "[-2147483648, 2147483647]");
+  EXPECT_EQ(message([] { (void)mt::full<std::int32_t>(Shape{2}, 3000000000LL); }),
+            "fill: the value 3000000000 is out of range for int32 "
+            "[-2147483648, 2147483647]");
+  EXPECT_EQ(message([] { (void)mt::full<std::int32_t>(Shape{2}, -2147483649LL); }),
+            "fill: the value -2147483649 is out of range for int32 "
+            "[-2147483648, 2147483647]");
+  EXPECT_EQ(pixels[1], 65);  // untouched by the failed fills
+  EXPECT_EQ(labels[2], 7);
+}
+
+TEST(Ops, FillTakesAFloatForFloatingTensors) {
+  auto h = mt::full<mt::half>(Shape{2}, 0.1f);
+  EXPECT_EQ(h[1].bits, mt::half(0.1f).bits);  // rounded once, from the float
+  auto b = mt::full<mt::bfloat16>(Shape{2}, 1e-30f);
+  EXPECT_EQ(b[0].bits, mt::bfloat16(1e-30f).bits);  // bfloat16 has float's range: not 0
+  auto f = mt::full<float>(Shape{3}, 1e-40f);  // a float subnormal stays what it is
+  mt::ops::fill(mt::default_context<mt::Cpu>(), f.slice(1, 3), 2.5f);
+  EXPECT_EQ(f[0], 1e-40f);
+  EXPECT_EQ(f[2], 2.5f);
 }

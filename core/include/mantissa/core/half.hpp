@@ -8,6 +8,11 @@
 //   - trivially copyable, standard layout, sizeof == 2, alignof == 2;
 //   - conversions to and from float are explicit (`half h = 1.0f;` does not compile, nor does
 //     `float f = h;`): a precision change is always visible in the source;
+//   - float is the only number they are built from: half(0.1) (a double, rounded twice, and
+//     undefined beyond float's range), half(true), half(1) and half{0x3c00} (an int meant as
+//     bits is the value 15360), half(bfloat16) and long double are deleted, so
+//     std::is_constructible_v<half, double> is false. Bits go in by name: half::from_bits(b);
+//   - `os << h` prints the value as a float would print (a hidden friend: only <iosfwd> here);
 //   - float -> 16-bit rounds to nearest, ties to even; overflow gives +-inf; subnormals are kept
 //     (no flush to zero); NaN stays NaN (made quiet, sign and top payload bits kept);
 //   - 16-bit -> float is exact for every number; a NaN keeps its sign and payload. A signalling
@@ -20,7 +25,9 @@
 #pragma once
 
 #include <bit>
+#include <concepts>
 #include <cstdint>
+#include <iosfwd>
 #include <limits>
 #include <type_traits>
 
@@ -100,10 +107,24 @@ struct alignas(2) half {
   half() = default;  // uninitialised, like float
   constexpr half(detail::from_bits_t, std::uint16_t b) noexcept : bits(b) {}
   constexpr explicit half(float f) noexcept : bits(detail::float_to_half_bits(f)) {}
+  // Anything but a float is deleted: a double (rounded twice), bool, an int (meant as bits?),
+  // bfloat16 (go through float: half(float(b))).
+  template <class U>
+    requires(!std::same_as<U, float> && !std::same_as<U, half>)
+  explicit half(U) = delete;  // float only: half(0.1f); bits: half::from_bits(0x3c00)
   constexpr explicit operator float() const noexcept { return detail::half_bits_to_float(bits); }
+
+  // The value whose IEEE binary16 pattern is b: half::from_bits(0x3c00) is 1.
+  static constexpr half from_bits(std::uint16_t b) noexcept { return {detail::from_bits_t{}, b}; }
 
   // Bit equality; use float(a) == float(b) for numerical comparison (NaN != NaN, -0 == +0).
   friend constexpr bool same_bits(half a, half b) noexcept { return a.bits == b.bits; }
+
+  // Prints the value, formatted as the stream formats a float.
+  template <class C, class Tr>
+  friend std::basic_ostream<C, Tr>& operator<<(std::basic_ostream<C, Tr>& os, half h) {
+    return os << static_cast<float>(h);
+  }
 };
 
 // bfloat16: the top half of a float32 (1 sign, 8 exponent, 7 mantissa bits).
@@ -113,11 +134,24 @@ struct alignas(2) bfloat16 {
   bfloat16() = default;
   constexpr bfloat16(detail::from_bits_t, std::uint16_t b) noexcept : bits(b) {}
   constexpr explicit bfloat16(float f) noexcept : bits(detail::float_to_bfloat16_bits(f)) {}
+  template <class U>
+    requires(!std::same_as<U, float> && !std::same_as<U, bfloat16>)
+  explicit bfloat16(U) = delete;  // float only: bfloat16(0.1f); bits: bfloat16::from_bits(0x3f80)
   constexpr explicit operator float() const noexcept {
     return detail::bfloat16_bits_to_float(bits);
   }
 
+  // The value whose bit pattern (a float's top 16 bits) is b: bfloat16::from_bits(0x3f80) is 1.
+  static constexpr bfloat16 from_bits(std::uint16_t b) noexcept {
+    return {detail::from_bits_t{}, b};
+  }
+
   friend constexpr bool same_bits(bfloat16 a, bfloat16 b) noexcept { return a.bits == b.bits; }
+
+  template <class C, class Tr>
+  friend std::basic_ostream<C, Tr>& operator<<(std::basic_ostream<C, Tr>& os, bfloat16 b) {
+    return os << static_cast<float>(b);
+  }
 };
 
 static_assert(sizeof(half) == 2 && alignof(half) == 2);

@@ -11,8 +11,12 @@
 // both shapes), then calls Backend<D>, picked by the device in the tensors' type.
 #pragma once
 
+#include <concepts>
+#include <limits>
 #include <string>
+#include <string_view>
 #include <type_traits>
+#include <utility>
 
 #include "mantissa/core/backend_cuda.hpp"
 #include "mantissa/core/checks.hpp"
@@ -20,9 +24,88 @@
 
 namespace mantissa {
 
+// A scalar given to a floating tensor (the s of x * s, s - x, fill and full) is a float: the
+// type its arithmetic runs in (accum_t), for half and bfloat16 tensors too. Exactly a float:
+// a double would narrow silently (x * 1e-50 multiplies by 0), a bool or an int is a typo more
+// often than a number, a half would be widened behind the user's back. Named for the
+// compiler's note ("'mantissa::is_float_scalar<double>' evaluates to false"), which shows the
+// scalar's type.
+template <class S>
+inline constexpr bool is_float_scalar = std::same_as<S, float>;
+// A value filled into an integer tensor (int32, uint8) is an integer, never a bool.
+template <class V>
+inline constexpr bool is_integer_value = std::integral<V> && !std::same_as<V, bool>;
+
 namespace detail {
 [[noreturn]] void throw_shape_mismatch(const char* op, const Shape& a, const Shape& b);
 [[noreturn]] void throw_axis_error(const char* op, int axis, const Shape& s);
+[[noreturn]] void throw_fill_range(const std::string& value, std::string_view dtype,
+                                   std::int64_t lowest, std::int64_t highest);
+
+// The scalar of a floating tensor's op is a float (see is_float_scalar). Returns whether it
+// is, after at most one static_assert saying what it is instead and the fix.
+template <class S>
+constexpr bool check_float_scalar() {
+  if constexpr (std::same_as<S, bool>)
+    static_assert(is_float_scalar<S>,
+                  "mantissa: this scalar for a floating tensor (x * s, s + x, fill, full) is a "
+                  "bool; scalars are float: write 1.0f or 0.0f");
+  else if constexpr (std::integral<S>)
+    static_assert(is_float_scalar<S>,
+                  "mantissa: this scalar for a floating tensor (x * s, s + x, fill, full) is an "
+                  "integer (type in the note below); scalars are float: write 2.0f, or float(n)");
+  else if constexpr (std::floating_point<S> && !std::same_as<S, float>)
+    static_assert(is_float_scalar<S>,
+                  "mantissa: this scalar for a floating tensor (x * s, s + x, fill, full) is a "
+                  "double (type in the note below), which would narrow silently (1e-50 becomes "
+                  "0); scalars are float: write 0.5f, or float(d)");
+  else if constexpr (HalfDtype<S>)
+    static_assert(is_float_scalar<S>,
+                  "mantissa: this scalar for a floating tensor (x * s, s + x, fill, full) is a "
+                  "16-bit float (type in the note below); scalars are float, the type the "
+                  "arithmetic runs in: widen it visibly, float(h)");
+  else
+    static_assert(is_float_scalar<S>,
+                  "mantissa: this scalar for a floating tensor (x * s, s + x, fill, full) is not "
+                  "a number (type in the note below); scalars are float");
+  return is_float_scalar<S>;
+}
+
+// A fill value for a tensor of dtype T: a float for the floating dtypes, an integer for int32
+// and uint8 (range-checked when filled, see fill_value). One static_assert at most.
+template <class T, class V>
+constexpr bool check_fill_value() {
+  if constexpr (FloatDtype<T>) {
+    return check_float_scalar<V>();
+  } else {
+    if constexpr (std::same_as<V, bool>)
+      static_assert(is_integer_value<V>,
+                    "mantissa: an integer tensor (int32, uint8) is filled with an integer, and "
+                    "this value is a bool: write 0 or 1");
+    else
+      static_assert(is_integer_value<V>,
+                    "mantissa: an integer tensor (int32, uint8) is filled with an integer, and "
+                    "this value (type in the note below) is not one: a float would be truncated "
+                    "(0.5f fills 0), and out of range is undefined; fill with an integer, e.g. "
+                    "3, rounding it yourself first (std::lround)");
+    return is_integer_value<V>;
+  }
+}
+
+// v as a T, v checked by check_fill_value: an integer outside T's range is a ValueError
+// naming the value and the range (a C++ conversion would wrap uint8 or be undefined).
+template <class T, class V>
+T fill_value(V v) {
+  if constexpr (FloatDtype<T>) {
+    return convert_scalar<T>(v);
+  } else {
+    const auto w = +v;  // char types promote to int: std::in_range takes no char types
+    if (!std::in_range<T>(w))
+      throw_fill_range(std::to_string(w), dtype_name<T>, std::numeric_limits<T>::lowest(),
+                       std::numeric_limits<T>::max());
+    return static_cast<T>(w);
+  }
+}
 
 inline void check_same_shape(const char* op, const Shape& a, const Shape& b) {
   if (!(a == b)) throw_shape_mismatch(op, a, b);
@@ -90,13 +173,16 @@ void mul(Context<D>& ctx, O&& out, const A& a, const B& b) {
 }
 
 // out = a op s, or s op a when scalar_first. s is a float for every floating dtype: the
-// scalar is part of the computation, which runs in float.
-template <Device D, TensorLike O, TensorLike A>
-void binary_scalar(Context<D>& ctx, BinaryOp f, O&& out, const A& a, float s,
+// scalar is part of the computation, which runs in float. Any other scalar type (double, int,
+// bool, half) is a compile error saying so (detail::check_float_scalar).
+template <Device D, TensorLike O, TensorLike A, class S>
+void binary_scalar(Context<D>& ctx, BinaryOp f, O&& out, const A& a, S s,
                    bool scalar_first = false) {
   if constexpr (detail::check_elementwise<op::binary, D, O, A>()) {
-    detail::check_same_shape("scalar op (output)", out.shape(), a.shape());
-    Backend<D>::binary_scalar(ctx, f, a.data(), s, scalar_first, out.view().data(), a.numel());
+    if constexpr (detail::check_float_scalar<S>()) {
+      detail::check_same_shape("scalar op (output)", out.shape(), a.shape());
+      Backend<D>::binary_scalar(ctx, f, a.data(), s, scalar_first, out.view().data(), a.numel());
+    }
   }
 }
 
@@ -126,15 +212,18 @@ void activation_backward(Context<D>& ctx, Activation f, DX&& dx, const DY& dy, c
   }
 }
 
-// x[:] = v. v is float for the floating dtypes (rounded to nearest even into 16-bit ones).
-template <Device D, TensorLike X>
-void fill(Context<D>& ctx, X&& x, accum_t<dtype_of<X>> v) {
+// x[:] = v. v is a float for the floating dtypes (rounded to nearest even into 16-bit ones)
+// and an integer for int32 and uint8, where a value outside the dtype's range throws
+// ValueError. Any other type of v is a compile error (detail::check_fill_value).
+template <Device D, TensorLike X, class V>
+void fill(Context<D>& ctx, X&& x, V v) {
   using T = dtype_of<X>;
+  constexpr bool value_ok = detail::check_fill_value<T, V>();
   detail::require_writable<X>();
   detail::require_context<D, device_of<X>>();
   detail::require_kernel<op::fill, D, T>();
-  if constexpr (is_writable<X> && detail::runs<op::fill, D, X>)
-    Backend<D>::fill(ctx, x.view().data(), convert_scalar<T>(v), x.numel());
+  if constexpr (value_ok && is_writable<X> && detail::runs<op::fill, D, X>)
+    Backend<D>::fill(ctx, x.view().data(), detail::fill_value<T>(v), x.numel());
 }
 
 }  // namespace ops
@@ -154,19 +243,17 @@ using tensor_of = Tensor<dtype_of<A>, device_of<A>>;
     return out;                                                                                \
   }                                                                                            \
   template <TensorLike A, class S>                                                             \
-    requires std::is_arithmetic_v<S>                                                           \
+    requires(std::is_arithmetic_v<S> || HalfDtype<S>)                                          \
   tensor_of<A> operator sym(const A& a, S s) {                                                 \
     auto out = tensor_of<A>::empty(a.shape());                                                 \
-    ops::binary_scalar(default_context<device_of<A>>(), BinaryOp::name, out, a,                \
-                       static_cast<float>(s));                                                 \
+    ops::binary_scalar(default_context<device_of<A>>(), BinaryOp::name, out, a, s);            \
     return out;                                                                                \
   }                                                                                            \
   template <class S, TensorLike A>                                                             \
-    requires std::is_arithmetic_v<S>                                                           \
+    requires(std::is_arithmetic_v<S> || HalfDtype<S>)                                          \
   tensor_of<A> operator sym(S s, const A& a) {                                                 \
     auto out = tensor_of<A>::empty(a.shape());                                                 \
-    ops::binary_scalar(default_context<device_of<A>>(), BinaryOp::name, out, a,                \
-                       static_cast<float>(s), true);                                           \
+    ops::binary_scalar(default_context<device_of<A>>(), BinaryOp::name, out, a, s, true);      \
     return out;                                                                                \
   }
 MANTISSA_BINARY_OPERATOR(+, add)
@@ -235,8 +322,10 @@ Tensor<std::int32_t, device_of<A>> argmax(const A& x, int axis) {
 
 // ---- constructors -------------------------------------------------------------------------
 
-template <Dtype T, Device D = Cpu>
-Tensor<T, D> full(Shape shape, accum_t<T> value) {
+// A tensor of `value`: a float for the floating dtypes, an integer (range-checked) for int32
+// and uint8, as ops::fill takes.
+template <Dtype T, Device D = Cpu, class V>
+Tensor<T, D> full(Shape shape, V value) {
   auto t = Tensor<T, D>::empty(shape);
   ops::fill(default_context<D>(), t, value);
   return t;

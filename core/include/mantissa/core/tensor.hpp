@@ -243,27 +243,16 @@ class Tensor : public detail::Extent<T> {
     return *this;
   }
 
-  // A tensor of another dtype or device never converts implicitly. (Templates, so that the
-  // attempt gets a message with the fix instead of "no viable conversion".)
+  // A tensor of another dtype or device never converts: deleted, not static_asserted, so the
+  // traits tell the truth (std::is_convertible_v<Tensor<half>, Tensor<float>> is false) and
+  // generic code is not misled. The error names both types ("[with U = half; ...; T = float]")
+  // and the compiler's "declared here" note shows the fix on the declaration's line.
   template <class U, class E>
-  Tensor(Tensor<U, E>&&) {  // NOLINT
-    static_assert(same_dtype<U, T>,
-                  "mantissa: a tensor does not convert implicitly to another dtype (both named "
-                  "in the note below); convert explicitly: cast<T>(x)");
-    static_assert(same_device<E, D>,
-                  "mantissa: a tensor does not move implicitly to another device (both named in "
-                  "the note below); move it explicitly: to<D>(x)");
-  }
+    requires(!same_dtype<U, T> || !same_device<E, D>)
+  Tensor(Tensor<U, E>&&) = delete;  // dtype/device never convert implicitly: cast<T>(x), to<D>(x)
   template <class U, class E>
-  Tensor& operator=(Tensor<U, E>&&) {
-    static_assert(same_dtype<U, T>,
-                  "mantissa: a tensor cannot be assigned to one of another dtype (both named in "
-                  "the note below); convert explicitly: y = cast<T>(x)");
-    static_assert(same_device<E, D>,
-                  "mantissa: a tensor cannot be assigned to one on another device (both named "
-                  "in the note below); move it explicitly: y = to<D>(x)");
-    return *this;
-  }
+    requires(!same_dtype<U, T> || !same_device<E, D>)
+  Tensor& operator=(Tensor<U, E>&&) = delete;  // other dtype/device: y = cast<T>(x), to<D>(x)
 
   Tensor clone() const {
     Tensor t = empty(shape_);

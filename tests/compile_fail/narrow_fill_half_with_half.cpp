@@ -1,0 +1,9 @@
+// mistake: ops::fill(h, s) with a half scalar: fills take float, widen it: float(s)
+// expect-head: scalar for a floating tensor .* is a 16-bit float
+// expect-head: float\(h\)
+// expect-head: is_float_scalar<mantissa::half>
+#include "mantissa/core/core.hpp"
+
+using namespace mantissa;
+
+void set(Tensor<half>& h, half s) { ops::fill(default_context<Cpu>(), h, s); }

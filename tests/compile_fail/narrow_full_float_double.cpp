@@ -1,0 +1,9 @@
+// mistake: full<float>(s, 1.0): a double
+// expect-head: scalar for a floating tensor .* is a double
+// expect-head: write 0\.5f, or float\(d\)
+// expect-head: is_float_scalar<double>
+#include "mantissa/core/core.hpp"
+
+using namespace mantissa;
+
+Tensor<float> ones() { return full<float>(Shape{4}, 1.0); }

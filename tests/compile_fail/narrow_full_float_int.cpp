@@ -1,0 +1,9 @@
+// mistake: full<float>(s, 1): an int
+// expect-head: scalar for a floating tensor .* is an integer
+// expect-head: write 2\.0f, or float\(n\)
+// expect-head: is_float_scalar<int>
+#include "mantissa/core/core.hpp"
+
+using namespace mantissa;
+
+Tensor<float> ones() { return full<float>(Shape{4}, 1); }

@@ -1,0 +1,10 @@
+// mistake: static_cast<half>(d) from a double variable
+// expect-head: deleted
+// expect-head: float only: half\(0\.1f\)
+// expect-head: half::from_bits\(0x3c00\)
+// expect-head: (U = double|.double. to .mantissa::half.)
+#include "mantissa/core/core.hpp"
+
+using namespace mantissa;
+
+half narrow(double d) { return static_cast<half>(d); }

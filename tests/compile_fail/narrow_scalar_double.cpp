@@ -1,0 +1,9 @@
+// mistake: x * 2.0: a double scalar, narrowed to float without a word
+// expect-head: scalar for a floating tensor .* is a double
+// expect-head: write 0\.5f, or float\(d\)
+// expect-head: is_float_scalar<double>
+#include "mantissa/core/core.hpp"
+
+using namespace mantissa;
+
+Tensor<float> twice(const Tensor<float>& x) { return x * 2.0; }

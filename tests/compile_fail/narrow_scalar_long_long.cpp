@@ -1,0 +1,9 @@
+// mistake: x + n where n is a long long (a count)
+// expect-head: scalar for a floating tensor .* is an integer
+// expect-head: write 2\.0f, or float\(n\)
+// expect-head: is_float_scalar<long long( int)?>
+#include "mantissa/core/core.hpp"
+
+using namespace mantissa;
+
+Tensor<float> plus(const Tensor<float>& x, long long n) { return x + n; }

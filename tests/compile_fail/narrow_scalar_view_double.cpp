@@ -1,0 +1,9 @@
+// mistake: 0.5 - v on a TensorView
+// expect-head: scalar for a floating tensor .* is a double
+// expect-head: write 0\.5f, or float\(d\)
+// expect-head: is_float_scalar<double>
+#include "mantissa/core/core.hpp"
+
+using namespace mantissa;
+
+Tensor<float> flip(TensorView<const float> v) { return 0.5 - v; }

@@ -1,0 +1,12 @@
+// mistake: y = std::move(gpu): a Cuda tensor assigned to a Cpu one
+// expect-head: deleted
+// expect-head: other dtype/device: y = cast<T>\(x\), to<D>\(x\)
+// gcc-expect-head: with U = float; E = mantissa::Cuda; T = float; D = mantissa::Cpu
+#include <cstdint>
+#include <utility>
+
+#include "mantissa/core/core.hpp"
+
+using namespace mantissa;
+
+void fetch(Tensor<float>& y, Tensor<float, Cuda>& gpu) { y = std::move(gpu); }
