@@ -146,8 +146,8 @@ TYPED_TEST(CudaConv, ForwardAndBackwardMatchTheCpu) {
     const auto start = mt_cuda::random<float>(kernel.shape(), seed++);
     dkernel = start.clone();
     gdkernel = mt::to<Cuda>(start);
-    on_cpu.backward(cpu, mt::Tensor<T, Cpu>(), dkernel, dy, x, kernel, mt::Accumulate::add);
-    on_gpu.backward(gpu, mt::Tensor<T, Cuda>(), gdkernel, gdy, gx, gkernel, mt::Accumulate::add);
+    on_cpu.backward(cpu, mt::TensorView<T, Cpu>(), dkernel, dy, x, kernel, mt::Accumulate::add);
+    on_gpu.backward(gpu, mt::TensorView<T, Cuda>(), gdkernel, gdy, gx, gkernel, mt::Accumulate::add);
     EXPECT_TRUE(mt_cuda::near(dkernel, gdkernel, kGradTolerance)) << "dkernel (add)";
   }
 }
@@ -176,7 +176,8 @@ TYPED_TEST(CudaConv, SmallerBatchAndInferenceBetweenForwardAndBackward) {
     on_cpu.forward(cpu, y, x, kernel, mt::Mode::train);
     on_gpu.forward(gpu, gy, gx, gkernel, mt::Mode::train);
     on_cpu.forward(cpu, y3, other, kernel, mt::Mode::infer);
-    on_gpu.forward(gpu, gy3, mt::to<Cuda>(other), gkernel, mt::Mode::infer);
+    const auto gother = mt::to<Cuda>(other);
+    on_gpu.forward(gpu, gy3, gother, gkernel, mt::Mode::infer);
     EXPECT_TRUE(mt_cuda::near(y, gy, output_tolerance<T>()));
     EXPECT_TRUE(mt_cuda::near(y3, gy3, output_tolerance<T>()));
     mt::Tensor<float, Cpu> dkernel(kernel.shape());
@@ -184,7 +185,8 @@ TYPED_TEST(CudaConv, SmallerBatchAndInferenceBetweenForwardAndBackward) {
     mt::Tensor<T, Cpu> dx(x.shape());
     mt::Tensor<T, Cuda> gdx(x.shape());
     on_cpu.backward(cpu, dx, dkernel, dy, x, kernel, mt::Accumulate::overwrite);
-    on_gpu.backward(gpu, gdx, gdkernel, mt::to<Cuda>(dy), gx, gkernel, mt::Accumulate::overwrite);
+    const auto gdy1 = mt::to<Cuda>(dy);
+    on_gpu.backward(gpu, gdx, gdkernel, gdy1, gx, gkernel, mt::Accumulate::overwrite);
     EXPECT_TRUE(mt_cuda::near(dx, gdx, dx_tolerance(dy, kernel, g, 4)));
     EXPECT_TRUE(mt_cuda::near(dkernel, gdkernel, kGradTolerance));
   }

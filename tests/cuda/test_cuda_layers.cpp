@@ -313,14 +313,16 @@ TYPED_TEST(CudaLayers, MaxPool2dObjectMatchesTheCpu) {
     Tensor<T, Cpu> dx(x.shape());
     Tensor<T, Cuda> gdx(x.shape());
     pool.backward(cpu_ctx(), dx, dy);
-    gpool.backward(gpu_ctx(), gdx, mt::to<Cuda>(dy));
+    const auto gdy = mt::to<Cuda>(dy);
+    gpool.backward(gpu_ctx(), gdx, gdy);
     EXPECT_TRUE(same_bits(dx, gdx)) << n;
   }
   mt::ops::MaxPool2d<T, Cuda> assigned;
   assigned = std::move(gpool);  // move-assigned state keeps working
   const auto x = pool_input<T>(g.with_batch(3), 70);
   Tensor<T, Cuda> gy(Shape{3, g.oh, g.ow, g.c});
-  assigned.forward(gpu_ctx(), gy, mt::to<Cuda>(x), mt::Mode::train);
+  const auto gx = mt::to<Cuda>(x);
+  assigned.forward(gpu_ctx(), gy, gx, mt::Mode::train);
   Tensor<T, Cpu> y(gy.shape());
   pool.forward(cpu_ctx(), y, x, mt::Mode::train);
   EXPECT_TRUE(same_bits(y, gy));

@@ -103,7 +103,8 @@ TYPED_TEST(CudaOptim, ConvertScaledIsTheCpusBits) {
   Tensor<T, Cpu> dst(src.shape());
   Tensor<T, Cuda> gdst(src.shape());
   mt::ops::convert_scaled(cpu_ctx(), dst, src.view(), 1024.0f);
-  mt::ops::convert_scaled(gpu_ctx(), gdst, mt::to<Cuda>(src).view(), 1024.0f);
+  const auto gsrc = mt::to<Cuda>(src);
+  mt::ops::convert_scaled(gpu_ctx(), gdst, gsrc.view(), 1024.0f);
   EXPECT_TRUE(same_bits(dst, gdst));
 }
 
@@ -184,7 +185,8 @@ TYPED_TEST(CudaOptim, SgdStepsMatchTheCpu) {
       mt::ops::sgd_update(cpu_ctx(), s.w.view(), grad.view(),
                           buffered ? s.a.view() : mt::TensorView<float, Cpu>{}, s.compute_view(),
                           p);
-      mt::ops::sgd_update(gpu_ctx(), s.gw.view(), mt::to<Cuda>(grad).view(),
+      const auto ggrad = mt::to<Cuda>(grad);
+      mt::ops::sgd_update(gpu_ctx(), s.gw.view(), ggrad.view(),
                           buffered ? s.ga.view() : mt::TensorView<float, Cuda>{},
                           s.gcompute_view(), p);
     }
@@ -206,7 +208,8 @@ TYPED_TEST(CudaOptim, AdamAndAdamWStepsMatchTheCpu) {
           mt_cuda::random<float>(Shape{kParams}, 200 + static_cast<std::uint64_t>(step));
       mt::ops::adam_update(cpu_ctx(), s.w.view(), grad.view(), s.a.view(), s.b.view(),
                            s.compute_view(), p);
-      mt::ops::adam_update(gpu_ctx(), s.gw.view(), mt::to<Cuda>(grad).view(), s.ga.view(),
+      const auto ggrad = mt::to<Cuda>(grad);
+      mt::ops::adam_update(gpu_ctx(), s.gw.view(), ggrad.view(), s.ga.view(),
                            s.gb.view(), s.gcompute_view(), p);
     }
     EXPECT_TRUE(s.agree()) << (decoupled ? "AdamW" : "Adam");
