@@ -1,6 +1,6 @@
 // mistake: passing the model to the step as well
-// expect-first: opt.step\(grads\) or opt.step\(grads, scaler\)
-// expect-head: opt.step\(grads\) or opt.step\(grads, scaler\)
+// expect-first: opt.step\(std::move\(grads\)\) or opt.step\(std::move\(grads\), scaler\)
+// expect-head: opt.step\(std::move\(grads\)\) or opt.step\(std::move\(grads\), scaler\)
 #include "mantissa/mantissa.hpp"
 
 using namespace mantissa;

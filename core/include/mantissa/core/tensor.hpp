@@ -402,7 +402,7 @@ using device_of = typename tensor_traits<std::remove_cvref_t<X>>::device_type;
 
 // A read-only view of any tensor-like value.
 template <TensorLike X>
-TensorView<const dtype_of<X>, device_of<X>> cview(const X& x) noexcept {
+TensorView<const dtype_of<X>, device_of<X>> cview(const X& x) {  // may throw: an OutputView checks it is live
   return {x.data(), x.shape()};
 }
 template <class T, class D>

@@ -101,6 +101,8 @@ class LossValue {
 };
 
 class LossScaler;
+template <Policy P, Device D>
+class Sequential;
 
 template <Device D>
 class ScaledLoss {
@@ -118,6 +120,9 @@ class ScaledLoss {
 
  private:
   friend class LossScaler;
+  template <Policy, Device>
+  friend class Sequential;
+  float take() noexcept { return std::exchange(scale_, 0.0f); }  // backward uses it up
   ScaledLoss(const LossValue<D>& l, float s) : loss_(l), scale_(s) {}  // made only by LossScaler::scale(loss)
 
   LossValue<D> loss_;

@@ -232,7 +232,8 @@ class Sequential {
       static_assert(!needs_loss_scaling_v<P>,
                     "mantissa: this policy (note below) trains float16 gradients, which underflow "
                     "without loss scaling: call model.backward(scaler.scale(loss)) with a "
-                    "mantissa::LossScaler, then scaler.unscale(...) before clipping or stepping");
+                    "mantissa::LossScaler; then auto grads = scaler.unscale(std::move(scaled)) before "
+                    "clipping or stepping");
       if constexpr (!needs_loss_scaling_v<P>) {
         if constexpr (is_loss_value<X>)
           static_assert(std::is_same_v<X, LossValue<D>>,
@@ -319,11 +320,14 @@ class Sequential {
   template <class L>
   ScaledGradients<P, D> backward_scaled(L& loss, ScaledGradients<P, D>* previous) {
     if (loss.scale() == 0.0f)
-      throw StateError("Sequential::backward: this ScaledLoss was moved from (it is used once)");
+      throw StateError("Sequential::backward: this ScaledLoss was moved from or used already "
+                       "(each is used once): scale the loss again, model.backward(scaler.scale(loss))");
+    const auto grad = loss.loss().grad();  // checks the loss value is live
     const auto acc = take_previous(previous, loss.scale());
-    backward_from(loss.loss().grad(), loss.scale(), acc);
+    const float scale = loss.take();
+    backward_from(grad, scale, acc);
     trainables_.state = GradientState::scaled;
-    return ScaledGradients<P, D>(trainables_, loss.scale());
+    return ScaledGradients<P, D>(trainables_, scale);
   }
   template <class L>
   Gradients<P, D> backward_plain(const L& loss, Gradients<P, D>* previous) {

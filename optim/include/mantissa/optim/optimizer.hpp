@@ -2,8 +2,8 @@
 // update, their applied-step count, the learning rate (fixed or scheduled), the checks on the
 // gradients they are handed, and the two forms of step:
 //
-//   opt.step(grads)           policies without loss scaling (float32, mixed_bfloat16)
-//   opt.step(grads, scaler)   any policy; required by mixed_float16: skips the step when the
+//   opt.step(std::move(grads))           policies without loss scaling (float32, mixed_bfloat16)
+//   opt.step(std::move(grads), scaler)   any policy; required by mixed_float16: skips the step when the
 //                             gradients overflowed (weights and moments untouched, bit for
 //                             bit) and lets the scaler back off or grow
 //
@@ -54,7 +54,7 @@ class OptimizerBase {
                   "mantissa: an optimizer's step consumes the gradients (each is stepped once): "
                   "opt.step(std::move(grads), scaler), or opt.step(std::move(grads)) where the "
                   "policy needs no scaler");
-    static_assert(sizeof...(S) <= 1, "mantissa: opt.step(grads) or opt.step(grads, scaler)");
+    static_assert(sizeof...(S) <= 1, "mantissa: opt.step(std::move(grads)) or opt.step(std::move(grads), scaler)");
     constexpr bool scaler_ok = (... && std::same_as<S, LossScaler&>);
     static_assert(scaler_ok,
                   "mantissa: the second argument of opt.step is the model's LossScaler, passed "

@@ -2,7 +2,7 @@
 // L2 weight decay, as torch.optim.SGD (dampening 0).
 //
 //   SGD opt(model, {.lr = 0.1f, .momentum = 0.9f, .nesterov = true});
-//   auto outcome = opt.step(grads);
+//   auto outcome = opt.step(std::move(grads));
 #pragma once
 
 #include "mantissa/layers/sequential.hpp"
