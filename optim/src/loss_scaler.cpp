@@ -27,7 +27,7 @@ void LossScaler::load_state(const State& s) {
   s_ = s;
 }
 
-void LossScaler::update(bool overflow, const std::string& where) {
+void LossScaler::record_step(bool overflow, const std::string& where) {
   if (overflow) {
     ++s_.skipped_steps;
     s_.clean_steps = 0;

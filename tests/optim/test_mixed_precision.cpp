@@ -26,34 +26,34 @@ TEST(LossScaler, PyTorchDefaults) {
 
 TEST(LossScaler, OverflowHalvesAndCleanIntervalsDouble) {
   mt::LossScaler s({.init_scale = 1024.0f, .growth_interval = 3});
-  s.update(true, "x");
+  s.record_step(true, "x");
   EXPECT_EQ(s.loss_scale(), 512.0f);
   EXPECT_EQ(s.skipped_steps(), 1);
-  s.update(false);
-  s.update(false);
+  s.record_step(false);
+  s.record_step(false);
   EXPECT_EQ(s.loss_scale(), 512.0f);
-  s.update(false);  // third clean step in a row
+  s.record_step(false);  // third clean step in a row
   EXPECT_EQ(s.loss_scale(), 1024.0f);
   EXPECT_EQ(s.clean_steps(), 0);
-  s.update(false);
-  s.update(true);  // an overflow resets the clean count
-  s.update(false);
-  s.update(false);
+  s.record_step(false);
+  s.record_step(true);  // an overflow resets the clean count
+  s.record_step(false);
+  s.record_step(false);
   EXPECT_EQ(s.loss_scale(), 512.0f);
 }
 
 TEST(LossScaler, CeilingAndFloor) {
   mt::LossScaler s({.init_scale = 4.0f, .growth_interval = 1, .min_scale = 1.0f, .max_scale = 8.0f});
-  s.update(false);
-  s.update(false);
-  s.update(false);
+  s.record_step(false);
+  s.record_step(false);
+  s.record_step(false);
   EXPECT_EQ(s.loss_scale(), 8.0f);  // capped
-  s.update(true, "a");
-  s.update(true, "a");
-  s.update(true, "a");
+  s.record_step(true, "a");
+  s.record_step(true, "a");
+  s.record_step(true, "a");
   EXPECT_EQ(s.loss_scale(), 1.0f);
   try {
-    s.update(true, "dense_1/kernel: 3 of 64 gradient values non-finite at scale 1");
+    s.record_step(true, "dense_1/kernel: 3 of 64 gradient values non-finite at scale 1");
     FAIL() << "expected NumericsError at the floor";
   } catch (const mt::NumericsError& e) {
     const std::string m = e.what();
@@ -64,21 +64,21 @@ TEST(LossScaler, CeilingAndFloor) {
 
 TEST(LossScaler, StaticScaleNeverMovesButStillCountsSkips) {
   auto s = mt::LossScaler::fixed(128.0f);
-  s.update(true);
-  s.update(false);
+  s.record_step(true);
+  s.record_step(false);
   EXPECT_EQ(s.loss_scale(), 128.0f);
   EXPECT_EQ(s.skipped_steps(), 1);
 }
 
 TEST(LossScaler, StateRoundTrips) {
   mt::LossScaler a({.growth_interval = 5});
-  a.update(true);
-  a.update(false);
-  a.update(false);
+  a.record_step(true);
+  a.record_step(false);
+  a.record_step(false);
   mt::LossScaler b({.growth_interval = 5});
   b.load_state(a.state());
   EXPECT_EQ(b.state(), a.state());
-  for (int i = 0; i < 3; ++i) a.update(false), b.update(false);
+  for (int i = 0; i < 3; ++i) a.record_step(false), b.record_step(false);
   EXPECT_EQ(b.loss_scale(), a.loss_scale());
   EXPECT_EQ(b.loss_scale(), 65536.0f);
   EXPECT_THROW(b.load_state({-1.0f, 0, 0}), mt::ValueError);

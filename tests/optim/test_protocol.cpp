@@ -7,7 +7,9 @@
 // one backward over the whole batch, a temporary input is kept by the model.
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -125,11 +127,14 @@ TEST(Lifetime, LossValueIsStaleAfterTheLossObjectRunsAgainOrDies) {
     mt::SoftmaxCrossEntropy loss_fn;
     auto first = loss_fn(m->forward(x), y);
     const float v = first.value();
+    const auto kept_grad = first.grad();  // checked like a forward output
+    EXPECT_TRUE(kept_grad.live());
     auto second = loss_fn(m->forward(x), y);
     EXPECT_FLOAT_EQ(second.value(), v);
     EXPECT_STATE_ERROR(first.value(), "LossValue: stale");
     EXPECT_STATE_ERROR(m->backward(first), "LossValue: stale");
     EXPECT_STATE_ERROR(first.grad(), "stale");
+    EXPECT_STATE_ERROR(kept_grad[0], "LossValue::grad");
     (void)m->backward(second);  // the live one works
   }
   std::optional<mt::LossValue<mt::Cpu>> orphan;
@@ -274,4 +279,98 @@ TEST(Protocol, CheckpointWithAnotherModelsOptimizerIsRefused) {
   EXPECT_STATE_ERROR(mt::save_checkpoint(path, *a, opt_b), "another model");
   EXPECT_FALSE(std::filesystem::exists(path));
   EXPECT_STATE_ERROR(mt::load_checkpoint(path, *a, opt_b), "another model");
+}
+
+// ---- holes a red-team corpus found, closed ---------------------------------------------------
+
+TEST(Protocol, ALossOfAnEarlierForwardIsRefused) {
+  // "Forward every micro-batch, then backward every loss": the first loss's outputs are gone.
+  auto m = small_model<F32>();
+  mt::SoftmaxCrossEntropy l0, l1;
+  const auto x = batch<float>(4, 1);
+  const auto y = labels(4);
+  auto a = l0(m->forward(x), y);
+  auto b = l1(m->forward(x), y);
+  EXPECT_STATE_ERROR(m->backward(a), "outputs of an earlier forward");
+  (void)m->backward(b);
+}
+
+TEST(Protocol, AChainedModelsInputMustStillBeCurrent) {
+  auto encoder = std::make_unique<mt::Sequential<F32>>(Shape{6}, mt::Dense(6));
+  auto head = small_model<F32>();
+  mt::SoftmaxCrossEntropy loss_fn;
+  const auto x = batch<float>(4, 1);
+  const auto big = batch<float>(64, 2);
+  const auto y = labels(4);
+  auto loss = loss_fn(head->forward(encoder->forward(x)), y);
+  (void)encoder->forward(big);  // reallocates the buffer head's input pointed into
+  EXPECT_STATE_ERROR(head->backward(loss), "another model's output");
+}
+
+TEST(Protocol, AnOptimizerWhoseModelDiedIsRefused) {
+  std::optional<mt::Sequential<F32>> model;
+  model.emplace(Shape{6}, mt::Dense(3));
+  mt::Adam opt(*model);
+  model.emplace(Shape{6}, mt::Dense(30), mt::Dense(3));  // same address, another model
+  mt::SoftmaxCrossEntropy loss_fn;
+  const auto x = batch<float>(4, 1);
+  const auto y = labels(4);
+  EXPECT_STATE_ERROR(opt.step(model->backward(loss_fn(model->forward(x), y))), "no longer exists");
+}
+
+TEST(Protocol, ClipRefusesANonPositiveMaxNorm) {
+  auto m = small_model<F32>();
+  mt::SoftmaxCrossEntropy loss_fn;
+  const auto x = batch<float>(4, 1);
+  auto grads = m->backward(loss_fn(m->forward(x), labels(4)));
+  EXPECT_THROW((void)mt::clip_grad_norm(grads, -1.0f), mt::ValueError);
+}
+
+TEST(Protocol, AStepWithAScalerChecksGradientsThatWereNeverUnscaled) {
+  // float32, plain backward, step with a scaler: the step still finds the inf and skips.
+  auto m = small_model<F32>();
+  mt::SGD opt(*m, {.lr = 0.1f});
+  mt::LossScaler scaler;
+  mt::SoftmaxCrossEntropy loss_fn;
+  const auto x = batch<float>(4, 1);
+  auto grads = m->backward(loss_fn(m->forward(x), labels(4)));
+  m->parameters()[0]->grad[0] = std::numeric_limits<float>::infinity();
+  const auto before = m->parameters()[0]->master.clone();
+  const auto out = opt.step(std::move(grads), scaler);
+  EXPECT_FALSE(out.applied);
+  EXPECT_EQ(scaler.skipped_steps(), 1);
+  for (std::int64_t i = 0; i < before.numel(); ++i)
+    EXPECT_EQ(before[i], m->parameters()[0]->master[i]);
+}
+
+namespace {
+// A loader whose batches own their tensors (the natural way to write one).
+struct OwningLoader {
+  struct Batch {
+    Tensor<float> x;
+    Tensor<std::int32_t> y;
+  };
+  std::int64_t size() const { return 16; }
+  std::int64_t batches() const { return 4; }
+  void set_epoch(std::int64_t) {}
+  Batch batch(std::int64_t i) const {
+    return {::batch<float>(4, 100 + static_cast<std::uint64_t>(i)), labels(4)};
+  }
+};
+}  // namespace
+
+TEST(Protocol, FitKeepsALoadersOwningBatchAliveForBackward) {
+  auto a = small_model<F32>();
+  auto b = small_model<F32>();
+  mt::SGD oa(*a, {.lr = 0.1f}), ob(*b, {.lr = 0.1f});
+  OwningLoader data;
+  (void)mt::fit(*a, oa, mt::SoftmaxCrossEntropy{}, data, {.epochs = 1, .progress = false});
+  mt::SoftmaxCrossEntropy loss_fn;
+  for (std::int64_t i = 0; i < data.batches(); ++i) {
+    const auto bt = data.batch(i);
+    (void)ob.step(b->backward(loss_fn(b->forward(bt.x), bt.y)));
+  }
+  for (std::size_t k = 0; k < a->parameters().size(); ++k)
+    for (std::int64_t i = 0; i < a->parameters()[k]->numel(); ++i)
+      EXPECT_EQ(a->parameters()[k]->master[i], b->parameters()[k]->master[i]);
 }

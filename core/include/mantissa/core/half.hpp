@@ -154,6 +154,27 @@ struct alignas(2) bfloat16 {
   }
 };
 
+// No arithmetic on 16-bit values, and one short message for it (instead of every operator+
+// in scope as a candidate): widen explicitly, compute in float, narrow once.
+template <class A, class B>
+inline constexpr bool is_16bit_operation =
+    (std::is_same_v<A, half> || std::is_same_v<A, bfloat16> || std::is_same_v<B, half> ||
+     std::is_same_v<B, bfloat16>) &&
+    (std::is_arithmetic_v<A> || std::is_same_v<A, half> || std::is_same_v<A, bfloat16>) &&
+    (std::is_arithmetic_v<B> || std::is_same_v<B, half> || std::is_same_v<B, bfloat16>);
+template <class A, class B>
+  requires is_16bit_operation<A, B>
+void operator+(A, B) = delete;  // no arithmetic on half/bfloat16: float(a) + float(b), then half(result) if needed
+template <class A, class B>
+  requires is_16bit_operation<A, B>
+void operator-(A, B) = delete;  // no arithmetic on half/bfloat16: float(a) - float(b)
+template <class A, class B>
+  requires is_16bit_operation<A, B>
+void operator*(A, B) = delete;  // no arithmetic on half/bfloat16: float(a) * float(b)
+template <class A, class B>
+  requires is_16bit_operation<A, B>
+void operator/(A, B) = delete;  // no arithmetic on half/bfloat16: float(a) / float(b)
+
 static_assert(sizeof(half) == 2 && alignof(half) == 2);
 static_assert(sizeof(bfloat16) == 2 && alignof(bfloat16) == 2);
 static_assert(std::is_trivially_copyable_v<half> && std::is_standard_layout_v<half>);

@@ -67,6 +67,12 @@ class Generation {
   std::shared_ptr<std::uint64_t> counter_;
 };
 
+// A stamp that stays live for the whole program: for results whose memory the caller owns.
+inline Stamp forever_stamp() {
+  static const Generation g;
+  return g.stamp();
+}
+
 template <class T, class D = Cpu>
 class OutputView {
  public:
@@ -93,7 +99,11 @@ class OutputView {
   std::size_t size_bytes() const { return check(), v_.size_bytes(); }
   bool empty() const { return numel() == 0; }
   Tensor<T, D> clone() const { return view().clone(); }
-  TensorView<const T, D> slice(std::int64_t b, std::int64_t e) const { return view().slice(b, e); }
+  // Rows [b, e): checked like the whole.
+  OutputView slice(std::int64_t b, std::int64_t e) const {
+    return OutputView(view().slice(b, e), stamp_, what_);
+  }
+  const Stamp& stamp() const noexcept { return stamp_; }
 
   template <std::integral... I>
   const T& operator()(I... idx) const {
@@ -125,6 +135,10 @@ struct tensor_traits<OutputView<T, D>> {
   using value_type = T;
   using device_type = D;
 };
+
+// cview of a temporary OutputView would drop its check: keep the OutputView, or .view() it.
+template <class T, class D>
+void cview(const OutputView<T, D>&&) = delete;  // a plain view of a forward output would not be checked: keep the OutputView
 
 template <class T, class D>
 std::ostream& operator<<(std::ostream& os, const OutputView<T, D>& x) {

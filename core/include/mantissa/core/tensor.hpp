@@ -293,48 +293,66 @@ class Tensor : public detail::Extent<T> {
   }
 
   // ---- host element access (Cpu only) ----
+  // On a temporary tensor these return the element by value: a reference would dangle.
   template <std::integral... I>
-  T& operator()(I... idx)
+  T& operator()(I... idx) &
     requires is_host_device<D>
   {
     return view()(idx...);
   }
   template <std::integral... I>
-  const T& operator()(I... idx) const
+  const T& operator()(I... idx) const&
     requires is_host_device<D>
   {
     return view()(idx...);
   }
   template <std::integral... I>
-  T& at(I... idx)
+  T operator()(I... idx) const&&
+    requires is_host_device<D>
+  {
+    return view()(idx...);
+  }
+  template <std::integral... I>
+  T& at(I... idx) &
     requires is_host_device<D>
   {
     return view().at(idx...);
   }
   template <std::integral... I>
-  T& operator()(I... idx)
+  const T& at(I... idx) const&
+    requires is_host_device<D>
+  {
+    return view().at(idx...);
+  }
+  template <std::integral... I>
+  T at(I... idx) const&&
+    requires is_host_device<D>
+  {
+    return view().at(idx...);
+  }
+  template <std::integral... I>
+  T& operator()(I... idx) &
     requires(!is_host_device<D>)
   {
     return view()(idx...);  // static_asserts: device memory is not host-readable
   }
   template <std::integral... I>
-  const T& operator()(I... idx) const
+  const T& operator()(I... idx) const&
     requires(!is_host_device<D>)
   {
     return view()(idx...);
   }
-  template <std::integral... I>
-  const T& at(I... idx) const
-    requires is_host_device<D>
-  {
-    return view().at(idx...);
-  }
-  T& operator[](std::int64_t i)
+  T& operator[](std::int64_t i) &
     requires is_host_device<D>
   {
     return view()[i];
   }
-  const T& operator[](std::int64_t i) const
+  const T& operator[](std::int64_t i) const&
+    requires is_host_device<D>
+  {
+    return view()[i];
+  }
+  T operator[](std::int64_t i) const&&
     requires is_host_device<D>
   {
     return view()[i];

@@ -77,7 +77,7 @@ GradCheckResult check_loss_gradients(LossFn& loss_fn, Tensor<float, Cpu>& output
                                      float epsilon = 1e-2f, float tolerance = 1e-2f) {
   GradCheckResult r;
   r.tolerance = tolerance;
-  auto analytic = loss_fn(outputs.view(), targets).grad();
+  const auto analytic = loss_fn(outputs.view(), targets).grad().clone();
   std::vector<double> a(analytic.begin(), analytic.end());
   double largest = 0.0;
   for (double v : a) largest = std::max(largest, std::abs(v));

@@ -69,8 +69,23 @@ class LossValue {
   LossValue(on_device_t, TensorView<const float, D> value, TensorView<const float, D> g, Stamp stamp)
       : grad_(g), device_value_(value), stamp_(std::move(stamp)), checked_(true) {}
 
-  // d(value)/d(outputs), (N, ...) float32.
-  TensorView<const float, D> grad() const { return check(), grad_; }
+  // d(value)/d(outputs), (N, ...) float32, checked like a forward's output: reading it after
+  // the loss object has run again is a StateError (clone() it to keep it).
+  OutputView<float, D> grad() const {
+    check();
+    return OutputView<float, D>(grad_, checked_ ? stamp_ : forever_stamp(),
+                                "LossValue::grad (the loss object's buffer, overwritten by its "
+                                "next call)");
+  }
+  bool live() const noexcept { return !checked_ || stamp_.live(); }
+
+  // Whether the outputs it was computed from are still the model's current ones (true when
+  // they were not a model's OutputView): backward refuses a loss of an older forward.
+  bool from_current_outputs() const noexcept { return !has_source_ || source_.live(); }
+  void set_source(Stamp s) {
+    source_ = std::move(s);
+    has_source_ = true;
+  }
 
   // The batch mean, float32. For a device-side value this is a host read.
   float value() const {
@@ -98,6 +113,8 @@ class LossValue {
   TensorView<const float, D> device_value_;  // (1)
   Stamp stamp_;
   bool checked_ = false;  // made by a built-in loss: stamp_ says whether it is still valid
+  Stamp source_;          // the forward output it was computed from, if any
+  bool has_source_ = false;
 };
 
 class LossScaler;
@@ -152,6 +169,8 @@ struct Trainables {
   Tensor<float, D> norm;  // clip_grad_norm's result on the device (made at its first call)
   // Advanced by every backward, unscale and step: a token made before is stale.
   Generation generation;
+  // Never advanced until the model dies: what an optimizer checks its model by.
+  Generation lifetime;
   GradientState state = GradientState::none;
 };
 
@@ -234,9 +253,10 @@ class Gradients : public detail::GradientToken<P, D> {
   // policy needs no loss scaling (under mixed_float16 only LossScaler::unscale makes
   // Gradients), and not while the model's gradients are still scaled (a StateError then).
   template <class Model>
-    requires requires(Model& m) {
-      { m.trainables() } -> std::same_as<Trainables<P, D>&>;
-    }
+    requires(!std::is_base_of_v<detail::GradientToken<P, D>, Model> &&
+             requires(Model& m) {
+               { m.trainables() } -> std::same_as<Trainables<P, D>&>;
+             })
   explicit Gradients(Model& model) : Gradients(checked_by_hand(model.trainables()), 1.0f) {
     static_assert(!needs_loss_scaling_v<P>,
                   "mantissa::Gradients: under this policy (note below) gradients come only from "

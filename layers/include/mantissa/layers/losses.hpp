@@ -164,7 +164,9 @@ class Loss {
       auto [value, grad] = workspace_.get<D>(out.shape());
       auto stamp = workspace_.next();
       Kind::run(ctx, value, grad, out, cview(targets));
-      return LossValue<D>(LossValue<D>::on_device, value, grad, std::move(stamp));
+      LossValue<D> result(LossValue<D>::on_device, value, grad, std::move(stamp));
+      if constexpr (requires { outputs.stamp(); }) result.set_source(outputs.stamp());
+      return result;
     } else {
       return {0.0f, TensorView<const float, D>()};
     }

@@ -38,6 +38,10 @@ template <class L>
 inline constexpr bool is_any_layer = decltype(is_layer_of(std::declval<L*>()))::value;
 template <class L, class P, class D>
 inline constexpr bool is_layer_for = std::is_base_of_v<Layer<P, D>, L>;
+template <class X, class P, class D>
+inline constexpr bool is_unique_ptr_to_layer = false;
+template <class L, class P, class D>
+inline constexpr bool is_unique_ptr_to_layer<std::unique_ptr<L>, P, D> = std::is_base_of_v<Layer<P, D>, L>;
 
 // The input of a model computing in T: one message per model dtype, each with its own fix.
 template <class X, class T>
@@ -175,9 +179,18 @@ class Sequential {
       if constexpr (same_dtype<dtype_of<Xd>, T> && same_device<device_of<Xd>, D>) {
         if constexpr (std::same_as<Xd, Tensor<T, D>> && !std::is_lvalue_reference_v<X>) {
           owned_input_ = std::move(x);  // a temporary: the model keeps it for backward
+          input_is_output_ = false;
           return forward_view(std::as_const(owned_input_).view(), mode);
         } else {
-          return forward_view(cview(x), mode);
+          if constexpr (requires { x.stamp(); }) {
+            auto y = forward_view(x.view(), mode);
+            input_stamp_ = x.stamp();  // another model's output: backward checks it is current
+            input_is_output_ = true;
+            return y;
+          } else {
+            input_is_output_ = false;
+            return forward_view(cview(x), mode);
+          }
         }
       } else {
         return {};
@@ -278,7 +291,7 @@ class Sequential {
   template <class L>
   void add(L&& l) {
     using X = std::remove_cvref_t<L>;
-    if constexpr (std::is_same_v<X, std::unique_ptr<Layer<P, D>>>) {
+    if constexpr (detail::is_unique_ptr_to_layer<X, P, D>) {
       layers_.push_back(std::move(l));
     } else if constexpr (LayerSpec<X, P, D>) {
       layers_.push_back(l.template make<P, D>());
@@ -317,12 +330,27 @@ class Sequential {
       throw StateError("Sequential::backward: the gradients to accumulate into belong to another model");
     return Accumulate::add;
   }
+  // The loss's gradient, if it is live and was computed from this model's latest forward.
+  TensorView<const float, D> checked_loss_grad(const LossValue<D>& loss) const {
+    const auto g = loss.grad().view();  // a StateError if the loss object has run again
+    if (!loss.from_current_outputs())
+      throw StateError("Sequential::backward: this loss was computed from the outputs of an "
+                       "earlier forward, which the model has since overwritten; run backward "
+                       "after each forward (forward, loss, backward per micro-batch)");
+    if (!input_stamp_live())
+      throw StateError("Sequential::backward: the input of the last forward was another model's "
+                       "output, and that model has run forward again since; backward needs the "
+                       "input as it was (clone() it to keep it)");
+    return g;
+  }
+  bool input_stamp_live() const noexcept { return !input_is_output_ || input_stamp_.live(); }
+
   template <class L>
   ScaledGradients<P, D> backward_scaled(L& loss, ScaledGradients<P, D>* previous) {
     if (loss.scale() == 0.0f)
       throw StateError("Sequential::backward: this ScaledLoss was moved from or used already "
                        "(each is used once): scale the loss again, model.backward(scaler.scale(loss))");
-    const auto grad = loss.loss().grad();  // checks the loss value is live
+    const auto grad = checked_loss_grad(loss.loss());
     const auto acc = take_previous(previous, loss.scale());
     const float scale = loss.take();
     backward_from(grad, scale, acc);
@@ -337,7 +365,7 @@ class Sequential {
       if (batch_ == 0) throw StateError("Sequential::backward: call forward first");
       backward_compute(cview(loss), acc);
     } else {
-      backward_from(loss.grad(), 1.0f, acc);
+      backward_from(checked_loss_grad(loss), 1.0f, acc);
     }
     trainables_.state = GradientState::unscaled;
     return Gradients<P, D>(trainables_, 1.0f);
@@ -357,6 +385,8 @@ class Sequential {
   TensorView<const T, D> input_view_;    // (N, input...) of the last forward
   Tensor<T, D> owned_input_;             // the last forward's input when it was a temporary
   Generation outputs_;                   // advanced by every forward: its outputs go stale
+  Stamp input_stamp_;                    // the last input's, when it was another model's output
+  bool input_is_output_ = false;
   std::vector<Tensor<T, D>> acts_;       // acts_[i]: (max_batch, shapes_[i + 1]...)
   std::vector<Tensor<T, D>> grads_;      // grads_[i]: d loss / d acts_[i], same shape
   bool check_numerics_ = false;

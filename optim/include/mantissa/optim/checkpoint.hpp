@@ -106,6 +106,11 @@ void check_optimizer_model(Sequential<P, D>& model, Opt& opt, const char* what) 
 }
 template <class S>
 constexpr void require_scaler_reference() {
+  static_assert(std::is_lvalue_reference_v<S> || std::is_pointer_v<std::remove_cvref_t<S>> ||
+                    !std::same_as<std::remove_cvref_t<S>, LossScaler>,
+                "mantissa checkpoints: pass the run's own LossScaler (a named object); a "
+                "temporary LossScaler{} would save a fresh scale, or load the saved one into "
+                "nothing");
   static_assert(!std::is_pointer_v<std::remove_cvref_t<S>>,
                 "mantissa checkpoints: pass the LossScaler itself, not a pointer: "
                 "save_checkpoint(file, model, opt, scaler, position)");

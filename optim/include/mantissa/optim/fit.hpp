@@ -24,6 +24,7 @@
 #include <cstring>
 #include <filesystem>
 #include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -130,8 +131,11 @@ class BatchFeed {
       ready_ = -1;
       return staged_[b % 2];
     } else {
-      auto batch = data_.batch(b);
-      return {on_device<D>(cview(batch.x), xbuf_[0]), on_device<D>(cview(batch.y), ybuf_[0])};
+      // Kept until the next batch: a loader's batch may own its tensors (the views below,
+      // which the model keeps for backward, point into it).
+      host_.reset();
+      host_.emplace(data_.batch(b));
+      return {on_device<D>(cview(host_->x), xbuf_[0]), on_device<D>(cview(host_->y), ybuf_[0])};
     }
   }
 
@@ -192,6 +196,7 @@ class BatchFeed {
   Tensor<Y, D> ybuf_[2];
   Batch staged_[2]{};
   std::int64_t ready_ = -1;  // the batch whose upload is queued
+  std::optional<std::remove_cvref_t<decltype(std::declval<L&>().batch(0))>> host_;  // host devices
 };
 
 // The loss in the model's context when the loss takes one (the built-in losses do).

@@ -84,7 +84,12 @@ class LossScaler {
 
   // Record a step's outcome: overflow backs off (or throws at the floor), clean steps grow.
   // `where` names the first overflowed tensor, for the floor's error message.
-  void update(bool overflow, const std::string& where = {});
+  // Called by the optimizer's step, which already records every step's outcome.
+  void record_step(bool overflow, const std::string& where = {});
+  // PyTorch's scaler.update() has no counterpart: opt.step(std::move(grads), scaler) updates
+  // the scale; calling it again would count each step twice.
+  template <class... A>
+  void update(A&&...) = delete;  // opt.step(std::move(grads), scaler) already updates the scale
 
  private:
   template <Policy P, Device D>

@@ -86,7 +86,7 @@ class OptimizerBase {
 
  protected:
   OptimizerBase(Trainables<P, D>* t, float lr, std::optional<LrSchedule> s)
-      : t_(t), lr_(lr), schedule_(std::move(s)) {
+      : t_(t), model_alive_(t ? t->lifetime.stamp() : Stamp()), lr_(lr), schedule_(std::move(s)) {
     if (!(lr > 0.0f) && !schedule_)
       throw ValueError("optimizer: the learning rate must be positive, got " + std::to_string(lr));
   }
@@ -101,6 +101,7 @@ class OptimizerBase {
                   "from the model it steps: Adam opt(model, ...)");
   }
   void check(const Gradients<P, D>& g) const {
+    check_model_alive();
     if (&g.trainables() != t_)
       throw StateError("optimizer step: the gradients belong to another model (" +
                        std::to_string(g.parameters().size()) + " tensors; the optimizer has " +
@@ -131,7 +132,16 @@ class OptimizerBase {
     else return nullptr;
   }
 
+  // The model this optimizer was built from must still exist (a model destroyed and another
+  // made in its place, even at the same address, would be stepped with the old state).
+  void check_model_alive() const {
+    if (!model_alive_.live())
+      throw StateError("optimizer: the model it was built from no longer exists (a new model "
+                       "in its place needs a new optimizer: Adam opt(model, ...))");
+  }
+
   Trainables<P, D>* t_;
+  Stamp model_alive_;
   std::int64_t steps_ = 0;
   float lr_;
   std::optional<LrSchedule> schedule_;
@@ -145,6 +155,15 @@ class OptimizerBase {
     return apply_step();
   }
   StepOutcome step_scaled(Gradients<P, D>& grads, LossScaler& scaler) {
+    if (!grads.checked_ && !grads.status_) {
+      // Not from LossScaler::unscale: count inf/NaN now (a pass dividing by 1), before the
+      // step status is read.
+      auto& t = grads.trainables();
+      if (&t == t_) {
+        ops::unscale_and_check(*t.ctx, t.arena.grad(), 1.0f);
+        grads.checked_ = true;
+      }
+    }
     check(grads);
     const bool overflow = grads.overflowed();
     // The report reads the tensor back: only when the scaler is about to raise it.
@@ -152,11 +171,11 @@ class OptimizerBase {
         overflow && scaler.backoff_reaches_floor() ? grads.overflow_report() : std::string();
     grads.consume("step on").state = GradientState::none;
     if (overflow) {
-      scaler.update(true, where);
+      scaler.record_step(true, where);
       return {.applied = false, .step = steps_, .lr = lr(), .scale = scaler.loss_scale()};
     }
     auto out = apply_step();
-    scaler.update(false);
+    scaler.record_step(false);
     out.scale = scaler.loss_scale();
     return out;
   }

@@ -1,0 +1,19 @@
+// mistake: names the ScaledLoss and passes it to backward as an lvalue
+#include "mantissa/mantissa.hpp"
+namespace mt = mantissa;
+int main() {
+  using P = mt::policy::mixed_float16;
+  mt::Sequential<P> model({4}, mt::Dense(8), mt::ReLU(), mt::Dense(3));
+  mt::Generator gen(1);
+  auto x = mt::checked_cast<mt::half>(mt::normal<float>({16, 4}, 0.0f, 1.0f, gen));
+  auto y = mt::full<std::int32_t>({16}, 1);
+  mt::SoftmaxCrossEntropy loss_fn;
+  mt::LossScaler scaler;
+  mt::Adam opt(model, {.lr = 1e-3f});
+  auto logits = model.forward(x);
+  auto loss = loss_fn(logits, y);
+  auto scaled_loss = scaler.scale(loss);
+  auto scaled = model.backward(scaled_loss);
+  auto out = opt.step(scaler.unscale(std::move(scaled)), scaler);
+  return out.applied ? 0 : 1;
+}

@@ -1,0 +1,22 @@
+// mistake: a generic helper lambda takes the token by value and is called with the named token
+#include "mantissa/mantissa.hpp"
+namespace mt = mantissa;
+int main() {
+  using P = mt::policy::mixed_float16;
+  mt::Sequential<P> model({4}, mt::Dense(8), mt::ReLU(), mt::Dense(3));
+  mt::Generator gen(1);
+  auto x = mt::checked_cast<mt::half>(mt::normal<float>({16, 4}, 0.0f, 1.0f, gen));
+  auto y = mt::full<std::int32_t>({16}, 1);
+  mt::SoftmaxCrossEntropy loss_fn;
+  mt::LossScaler scaler;
+  mt::Adam opt(model);
+  auto unscale_and_clip = [&](auto scaled) {
+    auto g = scaler.unscale(std::move(scaled));
+    mt::clip_grad_norm(g, 1.0f);
+    return g;
+  };
+  auto scaled = model.backward(scaler.scale(loss_fn(model.forward(x), y)));
+  auto grads = unscale_and_clip(scaled);
+  auto out = opt.step(std::move(grads), scaler);
+  return out.applied ? 0 : 1;
+}
