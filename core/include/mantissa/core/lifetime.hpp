@@ -33,8 +33,6 @@ class Stamp {
  public:
   Stamp() = default;  // never live
   bool live() const noexcept { return counter_ && *counter_ == at_; }
-  // Whether two stamps come from the same owner (live or not).
-  bool same_owner(const Stamp& o) const noexcept { return counter_ == o.counter_; }
 
  private:
   friend class Generation;
