@@ -1,4 +1,5 @@
 // mistake: asks for a Cuda model in a build without the CUDA backend
+// legal-with: MANTISSA_WITH_CUDA
 #include "mantissa/mantissa.hpp"
 namespace mt = mantissa;
 int main() {

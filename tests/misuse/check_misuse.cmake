@@ -8,6 +8,9 @@
 #   // run-time: <the error>   the mistake is only visible at run time; a GoogleTest case
 #                              (named in the line) shows it is a mantissa::Error, not a crash
 #   // open: <why>             a known hole, not yet closed: listed on every run
+#   // legal-with: <DEFINE>    a mistake only in a build without <DEFINE> (say, a Cuda model in
+#                              a build without the CUDA backend); in a build with it the program
+#                              is legal and must compile (a positive control for free)
 # A file without either that compiles fails the test. For the rejected files the script
 # prints how many lines the compiler wrote (median and maximum), and fails when one wrote
 # more than 60: one mistake, one short message.
@@ -45,8 +48,24 @@ foreach(src IN LISTS sources)
   get_filename_component(name ${src} NAME_WE)
   file(STRINGS ${src} runtime REGEX "^// run-time:")
   file(STRINGS ${src} open REGEX "^// open:")
+  file(STRINGS ${src} legal_with REGEX "^// legal-with:")
+  set(legal FALSE)
+  if(legal_with)
+    string(REGEX REPLACE "^// legal-with: *([A-Za-z0-9_]+).*" "\\1" legal_define "${legal_with}")
+    if(DEFINED DEFINES AND "|${DEFINES}|" MATCHES "\\|${legal_define}(=[^|]*)?\\|")
+      set(legal TRUE)
+    endif()
+  endif()
   execute_process(COMMAND "${CXX}" ${flags} "${src}" RESULT_VARIABLE rc
                   OUTPUT_VARIABLE out ERROR_VARIABLE out)
+  if(legal)
+    if(NOT rc EQUAL 0)
+      string(APPEND failures "  ${name}: legal in a build with ${legal_define}, but rejected:\n${out}\n")
+    else()
+      message(STATUS "${name}: legal in this build (${legal_define}), and it compiles")
+    endif()
+    continue()
+  endif()
   if(rc EQUAL 0)
     if(runtime)
       math(EXPR n_runtime "${n_runtime} + 1")
