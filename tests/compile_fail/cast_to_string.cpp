@@ -1,4 +1,5 @@
 // mistake: cast<std::string> (a string is not a dtype)
+// expect-first: static assertion failed: mantissa::cast<To>: To \(named in the note
 // expect-head: is not a dtype
 // expect: cast<To>: To \(named in the note below\) is not a dtype
 // expect: is_dtype_v<std::(__cxx11::)?basic_string<char

@@ -1,4 +1,5 @@
 // mistake: constructing a Cpu tensor from a Cuda tensor (moving data is to<Cpu>(x))
+// expect-first: use of deleted function .mantissa::Tensor<T,
 // expect-head: deleted
 // expect-head: dtype/device never convert implicitly: cast<T>\(x\), to<D>\(x\)
 // expect-head: E = mantissa::Cuda

@@ -1,4 +1,5 @@
 // mistake: constructing a Tensor<float> from a Tensor<half>
+// expect-first: use of deleted function .mantissa::Tensor<T,
 // expect-head: deleted
 // expect-head: dtype/device never convert implicitly: cast<T>\(x\), to<D>\(x\)
 // expect-head: Tensor<mantissa::half

@@ -1,4 +1,5 @@
 // mistake: copying a Tensor by copy construction (Tensor is move-only; copy with x.clone())
+// expect-first: use of deleted function .mantissa::Tensor<T, D>::Tensor\(const
 // expect-head: deleted
 // expect-head: copy explicitly with x.clone\(\)
 // gcc-expect-head: use of deleted function .mantissa::Tensor<T, D>::Tensor\(const mantissa::Tensor<T, D>&\) \[with T = float. D = mantissa::Cpu\].

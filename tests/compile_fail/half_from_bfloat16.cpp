@@ -1,4 +1,5 @@
 // mistake: converting a bfloat16 straight to a half (go through float explicitly)
+// expect-first: use of deleted function .mantissa::half::half\(U\) \[with U =
 // expect-head: deleted
 // expect-head: (U = mantissa::bfloat16|.mantissa::bfloat16. to .mantissa::half.)
 // expect-head: float only: half\(0\.1f\)

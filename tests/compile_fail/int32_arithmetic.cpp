@@ -1,4 +1,5 @@
 // mistake: arithmetic on Tensor<int32_t> labels (arithmetic kernels take floating dtypes only)
+// expect-first: static assertion failed: mantissa: arithmetic needs a floating dtype
 // expect-head: arithmetic needs a floating dtype
 // expect: cast<float>\(x\)
 // expect: is_float_dtype<int>

@@ -9,6 +9,6 @@ using BF16 = policy::mixed_bfloat16;
 using F32 = policy::float32;
 
 void f(Sequential<F32>& model, const Tensor<float>& grad) {
-  LossValue<Cpu> loss(0.5f, Tensor<float>(grad.shape()).view());  // fix: LossValue<Cpu> loss(0.5f, grad.view());
+  LossValue<Cpu> loss(0.5f, Tensor<float>(grad.shape()).view());  // fix: LossValue<Cpu> loss(0.5f, grad.clone());
   (void)model.backward(loss);
 }

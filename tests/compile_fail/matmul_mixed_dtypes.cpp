@@ -1,4 +1,5 @@
 // mistake: matmul of a Tensor<float> and a Tensor<bfloat16>
+// expect-first: static assertion failed: mantissa: the operands have different dtypes
 // expect-head: operands have different dtypes
 // expect: cast<float>\(x\)
 // expect: same_dtype<float, mantissa::bfloat16>

@@ -1,4 +1,5 @@
 // mistake: move-assigning a Tensor<half> to a Tensor<float>
+// expect-first: use of deleted function .mantissa::Tensor<T, D>& mantissa::Tensor<T,
 // expect-head: deleted
 // expect-head: other dtype/device: y = cast<T>\(x\), to<D>\(x\)
 // expect-head: U = mantissa::half

@@ -1,4 +1,5 @@
 // mistake: a mixed_float16 set-up without a loss scaler (backward straight from the loss)
+// expect-first: static assertion failed: mantissa: this policy \(note below\) trains
 // expect-head: trains float16 gradients, which underflow without loss scaling
 // expect-head: model.backward\(scaler.scale\(loss\)\)
 // expect-head: needs_loss_scaling_v<mantissa::policy::mixed_float16>

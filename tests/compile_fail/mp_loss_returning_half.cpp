@@ -1,4 +1,5 @@
 // mistake: a custom loss returning a half value and gradient (losses are float32 by signature)
+// expect-first: static assertion failed: mantissa::LossValue: a loss.s value and
 // expect-head: a loss's value and gradient are float32
 // expect-head: is_float32<mantissa::half>
 #include "mantissa/mantissa.hpp"

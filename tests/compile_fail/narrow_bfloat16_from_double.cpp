@@ -1,4 +1,5 @@
 // mistake: bfloat16(d) from a double
+// expect-first: use of deleted function .mantissa::bfloat16::bfloat16\(U\) \[with U =
 // expect-head: deleted
 // expect-head: float only: bfloat16\(0\.1f\)
 // expect-head: bfloat16::from_bits\(0x3f80\)

@@ -1,4 +1,5 @@
 // mistake: bfloat16(h): 16-bit to 16-bit with no visible float in between
+// expect-first: use of deleted function .mantissa::bfloat16::bfloat16\(U\) \[with U =
 // expect-head: deleted
 // expect-head: float only: bfloat16\(0\.1f\)
 // expect-head: bfloat16::from_bits\(0x3f80\)

@@ -1,4 +1,5 @@
 // mistake: ops::fill(h, s) with a half scalar: fills take float, widen it: float(s)
+// expect-first: static assertion failed: mantissa: this scalar for a floating tensor
 // expect-head: scalar for a floating tensor .* is a 16-bit float
 // expect-head: float\(h\)
 // expect-head: is_float_scalar<mantissa::half>

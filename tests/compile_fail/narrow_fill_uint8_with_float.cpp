@@ -1,4 +1,5 @@
 // mistake: ops::fill(pixels, 255.0f): a float into uint8
+// expect-first: static assertion failed: mantissa: an integer tensor \(int32, uint8\)
 // expect-head: an integer tensor \(int32, uint8\) is filled with an integer
 // expect-head: would be truncated
 // expect-head: is_integer_value<float>

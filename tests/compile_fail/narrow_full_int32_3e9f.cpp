@@ -1,4 +1,5 @@
 // mistake: full<int32_t>(s, 3e9f): a float beyond int32, an undefined conversion
+// expect-first: static assertion failed: mantissa: an integer tensor \(int32, uint8\)
 // expect-head: an integer tensor \(int32, uint8\) is filled with an integer
 // expect-head: would be truncated
 // expect-head: is_integer_value<float>

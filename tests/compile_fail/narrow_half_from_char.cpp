@@ -1,4 +1,5 @@
 // mistake: half('a'): a char
+// expect-first: use of deleted function .mantissa::half::half\(U\) \[with U = char\].
 // expect-head: deleted
 // expect-head: float only: half\(0\.1f\)
 // expect-head: half::from_bits\(0x3c00\)

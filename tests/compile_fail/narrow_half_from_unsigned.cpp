@@ -1,4 +1,5 @@
 // mistake: half(7u) from an unsigned int
+// expect-first: use of deleted function .mantissa::half::half\(U\) \[with U = unsigned
 // expect-head: deleted
 // expect-head: float only: half\(0\.1f\)
 // expect-head: half::from_bits\(0x3c00\)

@@ -1,4 +1,5 @@
 // mistake: 0.5 - v on a TensorView
+// expect-first: static assertion failed: mantissa: this scalar for a floating tensor
 // expect-head: scalar for a floating tensor .* is a double
 // expect-head: write 0\.5f, or float\(d\)
 // expect-head: is_float_scalar<double>

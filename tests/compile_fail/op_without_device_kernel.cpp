@@ -1,4 +1,5 @@
 // mistake: an op on a device that has no kernel for it (relu on a device whose backend has none)
+// expect-first: static assertion failed: mantissa: this device has no kernel for this
 // expect-head: this device has no kernel for this op and dtype
 // expect-head: has_kernel<mantissa::op::activation, Npu, float>
 #include <cstddef>

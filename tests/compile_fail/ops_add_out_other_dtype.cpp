@@ -1,4 +1,5 @@
 // mistake: ops::add writing float operands into a half output (cast the result explicitly)
+// expect-first: static assertion failed: mantissa: the operands have different dtypes
 // expect-head: operands have different dtypes
 // expect: cast<float>\(x\)
 // expect: same_dtype<mantissa::half, float>

@@ -1,4 +1,5 @@
 // mistake: reducing a Tensor<int32_t> (reductions, like all arithmetic, take floating dtypes)
+// expect-first: static assertion failed: mantissa: arithmetic needs a floating dtype
 // expect-head: arithmetic needs a floating dtype
 // expect: cast<float>\(x\)
 // expect: is_float_dtype<int>

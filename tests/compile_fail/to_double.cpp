@@ -1,4 +1,5 @@
 // mistake: to<double>(x): to<> takes a device (Cpu or Cuda), not a dtype
+// expect-first: static assertion failed: mantissa::to<D>: D \(named in the note below\)
 // expect-head: is not a device
 // expect: to<D>: D \(named in the note below\) is not a device
 // expect: use to<Cpu>\(x\) or to<Cuda>\(x\). to change the dtype use cast<To>\(x\)

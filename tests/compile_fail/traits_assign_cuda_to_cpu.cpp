@@ -1,4 +1,5 @@
 // mistake: y = std::move(gpu): a Cuda tensor assigned to a Cpu one
+// expect-first: use of deleted function .mantissa::Tensor<T, D>& mantissa::Tensor<T,
 // expect-head: deleted
 // expect-head: other dtype/device: y = cast<T>\(x\), to<D>\(x\)
 // gcc-expect-head: with U = float; E = mantissa::Cuda; T = float; D = mantissa::Cpu

@@ -1,4 +1,5 @@
 // mistake: Tensor<half> y(std::move(b)) from a Tensor<bfloat16>
+// expect-first: use of deleted function .mantissa::Tensor<T,
 // expect-head: deleted
 // expect-head: dtype/device never convert implicitly: cast<T>\(x\), to<D>\(x\)
 // gcc-expect-head: with U = mantissa::bfloat16; E = mantissa::Cpu; T = mantissa::half

@@ -86,6 +86,31 @@ TEST(ImageLoader, PrefetchGivesTheSameBatchesAsSynchronousLoading) {
   EXPECT_EQ(y1[5], s1y[5]);
 }
 
+// A temporary data set (ImageLoader(fashion_mnist("train"), ...)) is moved into the loader
+// and kept: its batches equal those of a loader over the same data set kept by the caller
+// (under ASan, a loader that only referred to the temporary would read freed memory here).
+TEST(ImageLoader, ALoaderKeepsATemporaryDataSet) {
+  auto make = [] {
+    mt::data::ImageDataset ds{mt::Tensor<std::uint8_t>(mt::Shape{37, 2, 2, 1}),
+                              mt::Tensor<std::int32_t>(mt::Shape{37})};
+    for (std::int64_t i = 0; i < ds.images.numel(); ++i) ds.images[i] = static_cast<std::uint8_t>(i * 5);
+    for (std::int64_t i = 0; i < 37; ++i) ds.labels[i] = static_cast<std::int32_t>(i % 10);
+    return ds;
+  };
+  const auto kept = make();
+  mt::data::ImageLoader<float> owning(make(), {.batch = 8, .seed = 2});
+  mt::data::ImageLoader<float> viewing(kept, {.batch = 8, .seed = 2});
+  std::vector<std::uint8_t> scribble(4096, 0xAB);  // reuse of freed memory would show here
+  ASSERT_EQ(owning.size(), 37);
+  for (std::int64_t b = 0; b < owning.batches(); ++b) {
+    auto [xo, yo] = owning.batch(b);
+    auto [xv, yv] = viewing.batch(b);
+    ASSERT_EQ(xo.shape(), xv.shape());
+    for (std::int64_t i = 0; i < yo.numel(); ++i) ASSERT_EQ(yo[i], yv[i]) << b;
+    for (std::int64_t i = 0; i < xo.numel(); ++i) ASSERT_EQ(xo[i], xv[i]) << b;
+  }
+}
+
 // batch_into writes what batch() gives, straight into caller memory (a GPU's pinned staging
 // buffer), the last short batch included, while the prefetch thread runs beside it.
 TEST(ImageLoader, BatchIntoWritesTheSameBatchesIntoCallerMemory) {

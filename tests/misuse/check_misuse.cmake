@@ -11,6 +11,9 @@
 #   // legal-with: <DEFINE>    a mistake only in a build without <DEFINE> (say, a Cuda model in
 #                              a build without the CUDA backend); in a build with it the program
 #                              is legal and must compile (a positive control for free)
+#   // legal: <why>            no longer a mistake: the API was changed to make it right (say,
+#                              it takes ownership); it must compile, and the test named in the
+#                              line shows it right at run time
 # A file without either that compiles fails the test. For the rejected files the script
 # prints how many lines the compiler wrote (median and maximum), and fails when one wrote
 # more than 60: one mistake, one short message.
@@ -49,8 +52,12 @@ foreach(src IN LISTS sources)
   file(STRINGS ${src} runtime REGEX "^// run-time:")
   file(STRINGS ${src} open REGEX "^// open:")
   file(STRINGS ${src} legal_with REGEX "^// legal-with:")
+  file(STRINGS ${src} legal_always REGEX "^// legal:")
   set(legal FALSE)
-  if(legal_with)
+  if(legal_always)
+    set(legal TRUE)
+    set(legal_define "the API that makes it right")
+  elseif(legal_with)
     string(REGEX REPLACE "^// legal-with: *([A-Za-z0-9_]+).*" "\\1" legal_define "${legal_with}")
     if(DEFINED DEFINES AND "|${DEFINES}|" MATCHES "\\|${legal_define}(=[^|]*)?\\|")
       set(legal TRUE)

@@ -1,5 +1,4 @@
 // mistake: reads class labels 0..9 as uint8 (they fit in a byte, like the IDX labels)
-// open: read_csv<std::uint8_t> passes the header and fails at link time (to be guarded in csv.hpp)
 #include "mantissa/mantissa.hpp"
 #include <cstdint>
 namespace mt = mantissa;

@@ -1,5 +1,4 @@
 // mistake: accuracy with CPU logits and labels that were uploaded to the GPU for the loss
-// open: accuracy does not check the labels' device at compile time (to be guarded in metrics.hpp)
 #include "mantissa/mantissa.hpp"
 #include <iostream>
 namespace mt = mantissa;

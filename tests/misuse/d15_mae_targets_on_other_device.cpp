@@ -1,5 +1,4 @@
 // mistake: mean_absolute_error with CPU predictions and GPU targets
-// open: mean_absolute_error does not check the targets' device at compile time (to be guarded in metrics.hpp)
 #include "mantissa/mantissa.hpp"
 #include <iostream>
 namespace mt = mantissa;

@@ -1,5 +1,5 @@
 // mistake: builds the ImageLoader straight from fashion_mnist(...) (a temporary data set)
-// open: ImageLoader keeps a reference to a temporary data set (an rvalue constructor to delete)
+// legal: the loader keeps a temporary data set (test_loader ALoaderKeepsATemporaryDataSet)
 #include "mantissa/mantissa.hpp"
 #include <iostream>
 namespace mt = mantissa;

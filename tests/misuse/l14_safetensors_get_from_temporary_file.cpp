@@ -1,5 +1,4 @@
 // mistake: reads one tensor out of a safetensors file in a single expression (safetensors.load_file(p)["w"])
-// open: SafetensorsFile::get on a temporary file returns a view into it (to be made lvalue-only)
 #include "mantissa/mantissa.hpp"
 #include <iostream>
 namespace mt = mantissa;

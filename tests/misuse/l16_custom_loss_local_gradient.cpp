@@ -1,5 +1,4 @@
 // mistake: a custom loss function returns LossValue(value, grad.view()) of a gradient tensor local to the function
-// open: a custom LossValue(value, grad) keeps a plain view; the caller keeps grad alive until backward (documented in gradients.hpp and the README)
 #include "mantissa/mantissa.hpp"
 #include <iostream>
 namespace mt = mantissa;

@@ -1,5 +1,4 @@
 // mistake: peeks at one batch with a temporary loader: auto [x, y] = ImageLoader(...).batch(0)
-// open: ImageLoader::batch on a temporary loader returns views into it (to be made lvalue-only)
 #include "mantissa/mantissa.hpp"
 #include <iostream>
 namespace mt = mantissa;

@@ -1,5 +1,4 @@
 // mistake: initialises weights with normal(shape, 0.0, 1e-50, gen): double arguments narrowed silently to 0
-// open: normal/uniform take float parameters, so a double argument narrows silently (to be made float-only)
 #include "mantissa/mantissa.hpp"
 #include <iostream>
 namespace mt = mantissa;

@@ -161,7 +161,7 @@ TEST(MixedFloat16, LossScalingRescuesGradientsThatUnderflow) {
       if (step == 0) *first_loss = l.value();
       loss = l.value();
       for (std::int64_t i = 0; i < 32; ++i) tiny[i] = l.grad()[i] * 1e-8f;
-      auto grads = scaler.unscale(m.backward(scaler.scale(mt::LossValue<mt::Cpu>{l.value() * 1e-8f, tiny.view()})));
+      auto grads = scaler.unscale(m.backward(scaler.scale(mt::LossValue<mt::Cpu>{l.value() * 1e-8f, tiny.clone()})));
       (void)opt.step(std::move(grads), scaler);
     }
     return loss;

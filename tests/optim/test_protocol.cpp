@@ -119,6 +119,42 @@ TEST(Lifetime, ATemporaryInputIsKeptByTheModelForBackward) {
   EXPECT_EQ(grads_of(*a), grads_of(*b));
 }
 
+// A custom loss hands its gradient to the LossValue (LossValue(value, std::move(grad))), which
+// keeps it until backward: a helper that builds it locally and returns is safe, and backward
+// computes what the raw backward(dy) gives from the same gradient.
+mt::LossValue<mt::Cpu> l1_loss(const mt::OutputView<float, mt::Cpu>& out, const Tensor<float>& t) {
+  Tensor<float> grad(out.shape());
+  float v = 0.0f;
+  for (std::int64_t i = 0; i < out.numel(); ++i) {
+    const float d = out[i] - t[i];
+    v += d < 0 ? -d : d;
+    grad[i] = (d < 0 ? -1.0f : 1.0f) / static_cast<float>(out.numel());
+  }
+  return mt::LossValue<mt::Cpu>(v / static_cast<float>(out.numel()), std::move(grad));
+}
+
+TEST(Lifetime, ACustomLossValueOwnsItsGradient) {
+  auto a = small_model<F32>();
+  auto b = small_model<F32>();
+  const auto x = batch<float>(8, 6);
+  const auto t = batch<float>(8, 7);  // (8, 6): the first 3 columns are the targets
+  Tensor<float> target(Shape{8, 3});
+  for (std::int64_t i = 0; i < 8; ++i)
+    for (std::int64_t j = 0; j < 3; ++j) target(i, j) = t(i, j);
+  auto loss = l1_loss(a->forward(x), target);
+  std::vector<float> scribble(4096, 1.0f);  // a freed gradient would be overwritten here
+  auto ga = a->backward(loss);
+  // The same gradient, given raw.
+  auto out_b = b->forward(x);
+  Tensor<float> dy(out_b.shape());
+  for (std::int64_t i = 0; i < dy.numel(); ++i)
+    dy[i] = (out_b[i] - target[i] < 0 ? -1.0f : 1.0f) / static_cast<float>(dy.numel());
+  auto gb = b->backward(dy);
+  EXPECT_EQ(grads_of(*a), grads_of(*b));
+  EXPECT_GT(loss.value(), 0.0f);
+  EXPECT_EQ(loss.grad().numel(), 24);
+}
+
 TEST(Lifetime, LossValueIsStaleAfterTheLossObjectRunsAgainOrDies) {
   auto m = small_model<F32>();
   const auto x = batch<float>(4, 1);

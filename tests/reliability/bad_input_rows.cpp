@@ -274,19 +274,19 @@ std::vector<Case> safetensors_cases() {
        {"a_dir.safetensors", "directory"}},
       {"St_GetWithWrongDtype",
        [] {
-         (void)mt::io::SafetensorsFile(good_st()).get<mt::half>("w", Shape{2, 3});
+         const mt::io::SafetensorsFile f(good_st()); (void)f.get<mt::half>("w", Shape{2, 3});
        },
        Kind::data,
        {"good.safetensors", "tensor 'w' is F32 (2, 3)", "expected F16 (2, 3)"}},
       {"St_GetWithWrongShape",
        [] {
-         (void)mt::io::SafetensorsFile(good_st()).get<float>("w", Shape{3, 2});
+         const mt::io::SafetensorsFile f(good_st()); (void)f.get<float>("w", Shape{3, 2});
        },
        Kind::data,
        {"good.safetensors", "tensor 'w' is F32 (2, 3)", "expected F32 (3, 2)"}},
       {"St_GetMissingName",
        [] {
-         (void)mt::io::SafetensorsFile(good_st()).get<float>("v", Shape{2, 3});
+         const mt::io::SafetensorsFile f(good_st()); (void)f.get<float>("v", Shape{2, 3});
        },
        Kind::data,
        {"good.safetensors", "no tensor named 'v'"}},

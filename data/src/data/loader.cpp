@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <numeric>
 #include <string>
 
@@ -14,6 +15,22 @@ namespace mantissa::data {
 template <FloatDtype T>
 ImageLoader<T>::ImageLoader(const ImageDataset& data, LoaderOptions o)
     : data_(data), o_(o), n_(data.images.shape()[0]) {
+  setup();
+}
+
+template <FloatDtype T>
+ImageLoader<T>::ImageLoader(ImageDataset&& data, LoaderOptions o)
+    : owned_(std::make_unique<const ImageDataset>(std::move(data))),
+      data_(*owned_),
+      o_(o),
+      n_(data_.images.shape()[0]) {
+  setup();
+}
+
+template <FloatDtype T>
+void ImageLoader<T>::setup() {
+  const ImageDataset& data = data_;
+  const LoaderOptions& o = o_;
   if (o.batch < 1) throw ValueError("ImageLoader: batch must be >= 1, got " + std::to_string(o.batch));
   if (!(o.std > 0.0f)) throw ValueError("ImageLoader: std must be positive");
   if (data.labels.numel() != n_)
@@ -130,7 +147,7 @@ std::int64_t ImageLoader<T>::fill_to(std::int64_t index, T* x, std::int32_t* y,
 }
 
 template <FloatDtype T>
-typename ImageLoader<T>::Batch ImageLoader<T>::batch(std::int64_t index) {
+typename ImageLoader<T>::Batch ImageLoader<T>::batch(std::int64_t index) & {
   if (index < 0 || index >= batches())
     throw ValueError("ImageLoader: batch " + std::to_string(index) + " of " +
                 std::to_string(batches()));

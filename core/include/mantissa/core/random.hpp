@@ -68,14 +68,52 @@ Tensor<T, D> drawn(Shape shape, Fill fill) {
 }
 }  // namespace detail
 
-template <FloatDtype T, Device D = Cpu>
-Tensor<T, D> uniform(Shape shape, float lo, float hi, Generator& gen) {
-  return detail::drawn<T, D>(shape, [&](TensorView<T> v) { fill_uniform<T>(v, lo, hi, gen); });
+// The distribution's parameters are float, and only float: a double argument would be
+// narrowed without a word (a stddev of 1e-50 becomes 0, a bound of 1e39 becomes inf).
+namespace detail {
+template <class A, class B>
+inline constexpr bool float_parameters = std::same_as<A, float> && std::same_as<B, float>;
 }
 
-template <FloatDtype T, Device D = Cpu>
-Tensor<T, D> normal(Shape shape, float mean, float stddev, Generator& gen) {
-  return detail::drawn<T, D>(shape, [&](TensorView<T> v) { fill_normal<T>(v, mean, stddev, gen); });
+template <FloatDtype T, Device D = Cpu, class A, class B>
+Tensor<T, D> uniform(Shape shape, A lo, B hi, Generator& gen) {
+  static_assert(detail::float_parameters<A, B>,
+                "mantissa::uniform(shape, lo, hi, gen): lo and hi are float (their types are in "
+                "the note below); write 0.5f, or static_cast<float>(x) where x is known to fit");
+  if constexpr (detail::float_parameters<A, B>)
+    return detail::drawn<T, D>(shape, [&](TensorView<T> v) { fill_uniform<T>(v, lo, hi, gen); });
+  else
+    return Tensor<T, D>();
+}
+
+template <FloatDtype T, Device D = Cpu, class A, class B>
+Tensor<T, D> normal(Shape shape, A mean, B stddev, Generator& gen) {
+  static_assert(detail::float_parameters<A, B>,
+                "mantissa::normal(shape, mean, stddev, gen): mean and stddev are float (their "
+                "types are in the note below); write 0.02f, or static_cast<float>(x) where x is "
+                "known to fit");
+  if constexpr (detail::float_parameters<A, B>)
+    return detail::drawn<T, D>(shape,
+                               [&](TensorView<T> v) { fill_normal<T>(v, mean, stddev, gen); });
+  else
+    return Tensor<T, D>();
+}
+
+// The fills, called with anything but two floats: the same message.
+template <FloatDtype T, class A, class B>
+  requires(!detail::float_parameters<A, B>)
+void fill_uniform(TensorView<T, Cpu>, A, B, Generator&) {
+  static_assert(detail::float_parameters<A, B>,
+                "mantissa::fill_uniform(x, lo, hi, gen): lo and hi are float (their types are in "
+                "the note below); write 0.5f, or static_cast<float>(x) where x is known to fit");
+}
+template <FloatDtype T, class A, class B>
+  requires(!detail::float_parameters<A, B>)
+void fill_normal(TensorView<T, Cpu>, A, B, Generator&) {
+  static_assert(detail::float_parameters<A, B>,
+                "mantissa::fill_normal(x, mean, stddev, gen): mean and stddev are float (their "
+                "types are in the note below); write 0.02f, or static_cast<float>(x) where x is "
+                "known to fit");
 }
 
 }  // namespace mantissa

@@ -14,8 +14,11 @@
 // and NaN or inf cells unless the schema allows them.
 #pragma once
 
+#include <concepts>
+#include <cstdint>
 #include <filesystem>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "mantissa/core/tensor.hpp"
@@ -27,10 +30,20 @@ struct CsvSchema {
   bool allow_nonfinite = false;   // accept nan / inf feature cells
 };
 
+// The label column's types: class indices or real-valued targets. (Every other type is
+// refused here, at compile time, before a link error could name a missing instantiation.)
+template <class L>
+inline constexpr bool is_csv_label = std::same_as<L, std::int32_t> || std::same_as<L, float>;
+
 template <class L>
 struct TabularDataset {
+  static_assert(is_csv_label<L>,
+                "mantissa::data::read_csv<L>: a label column is read as std::int32_t (class "
+                "indices, for the losses and accuracy) or float (regression or 0/1 targets); "
+                "read it as std::int32_t and convert afterwards if another type is needed");
   Tensor<float> features;                   // (N, F)
-  Tensor<L> labels;                         // (N,)
+  // (N,); the conditional only keeps a refused L to the one message above
+  Tensor<std::conditional_t<is_csv_label<L>, L, std::int32_t>> labels;
   std::vector<std::string> feature_names;   // F names, in column order
 };
 

@@ -17,6 +17,7 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -45,7 +46,12 @@ class ImageLoader {
     TensorView<const std::int32_t, Cpu> y;  // (n,)
   };
 
+  // The loader reads a named data set in place (it must outlive the loader); a temporary one
+  // is moved into the loader and kept there:
+  //   ImageLoader<float> train(fashion_mnist("train"), {.batch = 64});
   ImageLoader(const ImageDataset& data, LoaderOptions o);
+  ImageLoader(ImageDataset&& data, LoaderOptions o);
+  ImageLoader(const ImageDataset&&, LoaderOptions) = delete;  // a const temporary: name it
   ~ImageLoader();
   ImageLoader(const ImageLoader&) = delete;
   ImageLoader& operator=(const ImageLoader&) = delete;
@@ -53,8 +59,18 @@ class ImageLoader {
   std::int64_t size() const noexcept { return n_; }
   std::int64_t batches() const noexcept;
   std::int64_t epoch() const noexcept { return epoch_; }
-  // Views into the loader's buffers, valid until the next call of batch().
-  Batch batch(std::int64_t index);
+  // Views into the loader's buffers, valid until the next call of batch(). Called on a
+  // temporary loader, the views would outlive their buffers: that does not compile.
+  Batch batch(std::int64_t index) &;
+  template <class Index>
+  Batch batch(Index) && {
+    static_assert(sizeof(Index) == 0,
+                  "mantissa::data::ImageLoader::batch: called on a temporary loader, whose "
+                  "buffers (the batch's views) die at the end of the statement; name the "
+                  "loader first: ImageLoader<T> loader(data, {...}); auto [x, y] = "
+                  "loader.batch(0);");
+    return {};
+  }
 
   // Batch `index` shuffled, normalised and cast in one pass straight into the caller's
   // memory (a device's pinned staging buffer): x holds batch_size() samples of
@@ -73,7 +89,9 @@ class ImageLoader {
   std::int64_t fill_to(std::int64_t index, T* x, std::int32_t* y, bool parallel) const;
   void worker();
   void wait_idle();
+  void setup();  // the constructors' checks and buffers
 
+  std::unique_ptr<const ImageDataset> owned_;  // a data set given as a temporary (else null)
   const ImageDataset& data_;
   LoaderOptions o_;
   std::int64_t n_;

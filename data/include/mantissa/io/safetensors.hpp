@@ -61,10 +61,21 @@ class SafetensorsFile {
 
   // The tensor's bytes, checked against the expected dtype and shape; a mismatch or a missing
   // name is a DataError saying what the file holds and what was expected.
+  // The view points into this object's buffer: on a temporary SafetensorsFile it would
+  // dangle, so that does not compile (name the file first).
   template <Dtype T>
-  TensorView<const T, Cpu> get(const std::string& name, const Shape& expected) const {
+  TensorView<const T, Cpu> get(const std::string& name, const Shape& expected) const& {
     const auto& e = entry(name, safetensors_dtype<T>, expected);
     return {reinterpret_cast<const T*>(data_.data() + e.begin), e.shape};
+  }
+  template <Dtype T>
+  TensorView<const T, Cpu> get(const std::string&, const Shape&) const&& {
+    static_assert(sizeof(T) == 0,
+                  "mantissa::io::SafetensorsFile::get: called on a temporary file object, "
+                  "whose bytes (the returned view) die at the end of the statement; name it "
+                  "first: io::SafetensorsFile f(path); auto w = f.get<float>(name, shape); "
+                  "(and w.clone() to keep a copy beyond f)");
+    return {};
   }
 
   struct Entry {

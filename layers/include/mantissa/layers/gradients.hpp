@@ -2,7 +2,8 @@
 //
 //   LossValue<D>          a loss's float32 value and float32 gradient w.r.t. the outputs
 //                         (copyable; checked: once the loss object runs again or is
-//                         destroyed, reading it is a StateError)
+//                         destroyed, reading it is a StateError; a custom loss's
+//                         LossValue(value, std::move(grad)) owns its gradient)
 //   ScaledLoss<D>         the same, with the loss scale S that backward multiplies in. Made
 //                         only by LossScaler::scale; move-only, used once by backward
 //   ScaledGradients<P,D>  the model's float32 parameter gradients, still multiplied by S.
@@ -31,6 +32,7 @@
 #pragma once
 
 #include <cstdio>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -49,19 +51,35 @@ class LossValue {
   struct on_device_t {};
   static constexpr on_device_t on_device{};
 
-  // A loss computed on the host (a custom loss): its value and the gradient it wrote, which
-  // the caller keeps alive until backward has run.
-  template <class V, class G>
-    requires(is_float32<V> && is_float32<std::remove_const_t<G>>)
-  LossValue(V v, TensorView<G, D> g) : grad_(g.data(), g.shape()), host_value_(v) {}
+  // A loss computed by the caller (a custom loss): its float32 value and gradient, which the
+  // LossValue takes and keeps until backward has run (so no view of the caller's memory can
+  // outlive it):
+  //   Tensor<float> grad(outputs.shape());  ... fill it ...
+  //   return LossValue<Cpu>(value, std::move(grad));
+  LossValue(float v, Tensor<float, D>&& g)
+      : owned_grad_(std::make_shared<const Tensor<float, D>>(std::move(g))),
+        grad_(owned_grad_->view()),
+        host_value_(v) {}
 
-  // A loss is float32 by signature: a 16-bit value or gradient is a compile error.
+  // Anything else as (value, gradient): one message naming the fix.
   template <class V, class G>
-    requires(!(is_float32<V> && is_float32<std::remove_const_t<G>>))
-  LossValue(V, TensorView<G, D>) {
-    static_assert(is_float32<V> && is_float32<std::remove_const_t<G>>,
+    requires(!(std::same_as<V, float> && std::same_as<G, Tensor<float, D>>))
+  LossValue(V, G&&) {
+    constexpr int kind = loss_gradient_kind<std::remove_cvref_t<G>>();
+    static_assert(is_float32<V> && kind != 1,
                   "mantissa::LossValue: a loss's value and gradient are float32 (the offending "
                   "type is in the note below); compute the loss in float and return float");
+    static_assert(kind != 0,
+                  "mantissa::LossValue(value, grad): the gradient is a Tensor<float, D> of the "
+                  "outputs' shape (its type is G in the line above)");
+    static_assert(kind != 2,
+                  "mantissa::LossValue<D>: the gradient is on another device than the "
+                  "LossValue's (G and D in the line above); move it: to<D>(grad)");
+    static_assert(!is_float32<V> || kind != 3,
+                  "mantissa::LossValue(value, grad): the LossValue takes the gradient tensor "
+                  "and keeps it until backward, so a view (which could outlive its tensor) or "
+                  "a named tensor (which would be copied) is not accepted: pass "
+                  "std::move(grad), or grad.clone() to keep your own");
   }
 
   // The built-in losses: the value is one float32 where the data is, both in the loss
@@ -108,6 +126,21 @@ class LossValue {
           "alive until backward has run");
   }
 
+  // What a (value, gradient) pair's gradient is: 0 not a tensor, 1 not float32, 2 on another
+  // device, 3 a float32 view or named tensor on D.
+  template <class T>
+  static consteval int loss_gradient_kind() {
+    if constexpr (!TensorLike<T>)
+      return 0;
+    else if constexpr (!is_float32<dtype_of<T>>)
+      return 1;
+    else if constexpr (!same_device<device_of<T>, D>)
+      return 2;
+    else
+      return 3;
+  }
+
+  std::shared_ptr<const Tensor<float, D>> owned_grad_;  // a custom loss's gradient (else null)
   TensorView<const float, D> grad_;
   float host_value_ = 0.0f;
   TensorView<const float, D> device_value_;  // (1)

@@ -147,7 +147,7 @@ class Loss {
                   "mantissa: a loss object owns the gradient buffer its LossValue points into, "
                   "so a temporary one would leave it dangling; name it: "
                   "SoftmaxCrossEntropy loss_fn; auto loss = loss_fn(outputs, targets);");
-    return LossValue<Cpu>(0.0f, TensorView<const float, Cpu>());
+    return LossValue<Cpu>(0.0f, Tensor<float, Cpu>());
   }
 
   template <Device D, TensorLike L, TensorLike Y>

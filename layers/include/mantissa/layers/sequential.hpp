@@ -255,7 +255,7 @@ class Sequential {
           static_assert(same_dtype<dtype_of<X>, T> && same_device<device_of<X>, D>,
                         "mantissa::Sequential::backward(dy): an output gradient is in the "
                         "model's compute dtype on its device (see the note below); for a "
-                        "float32 gradient make a LossValue(value, grad) instead");
+                        "float32 gradient make a LossValue(value, std::move(grad)) instead");
         if constexpr (accumulating) {
           static_assert(std::is_same_v<Prev, Gradients<P, D>>,
                         "mantissa::Sequential::backward: an unscaled loss accumulates into the "
