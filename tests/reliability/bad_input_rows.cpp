@@ -2,7 +2,61 @@
 // Fashion-MNIST, safetensors and checkpoints.
 #include "bad_input_rows.hpp"
 
+#include <sys/stat.h>
+
 namespace bad_inputs {
+
+namespace {
+
+// A named pipe in the scratch folder: opening it for reading would wait for a writer forever,
+// so a reader must refuse it by its type before it opens it.
+fs::path fifo(const std::string& name) {
+  const auto p = scratch() / name;
+  fs::remove(p);
+  if (::mkfifo(p.c_str(), 0600) != 0) throw std::runtime_error("mkfifo failed: " + p.string());
+  return p;
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// The bytes of a gzip file of `data`; level 0 stores the data as is (a flipped byte in it
+// is a flipped pixel that only the CRC-32 can catch).
+std::string gz_bytes(const std::string& data, int level = 6) {
+  const auto p = scratch() / "gz_bytes.tmp";
+  gzFile f = gzopen(p.c_str(), ("wb" + std::to_string(level)).c_str());
+  gzwrite(f, data.data(), static_cast<unsigned>(data.size()));
+  gzclose(f);
+  return slurp(p);
+}
+
+// An IDX (4, 4) image of pixels 0..15.
+std::string idx_4x4() {
+  std::string b = idx(0x08, {4, 4});
+  for (char v = 0; v < 16; ++v) b += v;
+  return b;
+}
+
+
+// The stored pixels' place in a level-0 gzip file.
+std::size_t pixels_at(const std::string& gz) {
+  std::string pixels;
+  for (char v = 0; v < 16; ++v) pixels += v;
+  const auto at = gz.find(pixels);
+  if (at == std::string::npos) throw std::runtime_error("level-0 gzip did not store the pixels");
+  return at;
+}
+
+// read_idx must return the (4, 4) image of pixels 0..15.
+void expect_idx_4x4(const fs::path& p) {
+  const auto t = mt::data::read_idx(p);
+  ASSERT_EQ(t.shape(), (Shape{4, 4}));
+  for (std::int64_t i = 0; i < 16; ++i) EXPECT_EQ(t.data()[i], i) << "pixel " << i;
+}
+
+}  // namespace
 
 std::vector<Case> csv_cases() {
   const auto nan = std::nanf("");
@@ -168,6 +222,110 @@ std::vector<Case> idx_cases() {
        },
        Kind::io,
        {"a_dir.gz", "directory"}},
+      {"Idx_PathIsAFifo",
+       [] { (void)mt::data::read_idx(fifo("pipe.gz")); },
+       Kind::io,
+       {"pipe.gz", "is a FIFO", "only regular files"}},
+      {"Idx_PathIsDevZero",
+       [] { (void)mt::data::read_idx("/dev/zero"); },
+       Kind::io,
+       {"/dev/zero", "character device"}},
+      // gzip to the letter (RFC 1952): the trailer's CRC-32 and length vouch for every pixel.
+      {"Idx_GzipFlippedPixelInAStoredBlock",
+       [] {
+         auto b = gz_bytes(idx_4x4(), 0);  // stored: the pixels appear as they are
+         b[pixels_at(b) + 13] ^= 0x40;     // pixel 13 becomes 77: a wrong pixel, unless checked
+         (void)mt::data::read_idx(file("flipped_pixel.gz", b));
+       },
+       D,
+       {"flipped_pixel.gz", "CRC-32 does not match", "corrupt"}},
+      {"Idx_GzipFlippedCrcField",
+       [] {
+         auto b = gz_bytes(idx_4x4());
+         b[b.size() - 8] ^= 0x01;
+         (void)mt::data::read_idx(file("flipped_crc.gz", b));
+       },
+       D,
+       {"flipped_crc.gz", "CRC-32 does not match"}},
+      {"Idx_GzipWrongLengthField",
+       [] {
+         auto b = gz_bytes(idx_4x4());
+         b[b.size() - 4] ^= 0x01;
+         (void)mt::data::read_idx(file("wrong_length.gz", b));
+       },
+       D,
+       {"wrong_length.gz", "length does not match"}},
+      {"Idx_GzipTrailerMissing",
+       [] {  // every pixel is there; the CRC-32 that vouches for them is not
+         const auto b = gz_bytes(idx_4x4());
+         (void)mt::data::read_idx(file("no_trailer.gz", b.substr(0, b.size() - 8)));
+       },
+       D,
+       {"no_trailer.gz", "truncated", "before its 8-byte trailer"}},
+      {"Idx_GzipTrailerHalfThere",
+       [] {
+         const auto b = gz_bytes(idx_4x4());
+         (void)mt::data::read_idx(file("half_trailer.gz", b.substr(0, b.size() - 3)));
+       },
+       D,
+       {"half_trailer.gz", "truncated", "trailer"}},
+      {"Idx_GzipCutInsideTheStoredData",
+       [] {
+         const auto b = gz_bytes(idx_4x4(), 0);
+         (void)mt::data::read_idx(file("cut_stored.gz", b.substr(0, pixels_at(b) + 11)));
+       },
+       D,
+       {"cut_stored.gz", "promises 16 data bytes (4, 4), the file has 11", "cut short"}},
+      {"Idx_JunkAfterTheGzipStream",
+       [] { (void)mt::data::read_idx(file("junk_after.gz", gz_bytes(idx_4x4()) + "junk")); },
+       D,
+       {"junk_after.gz", "4 bytes after the end of the gzip stream", "not another gzip member"}},
+      {"Idx_ZeroPaddingAfterTheGzipStream",
+       [] {
+         (void)mt::data::read_idx(file("zero_pad.gz", gz_bytes(idx_4x4()) + std::string(512, '\0')));
+       },
+       D,
+       {"zero_pad.gz", "512 bytes after the end of the gzip stream"}},
+      {"Idx_OneByteAfterTheGzipStream",
+       [] { (void)mt::data::read_idx(file("one_after.gz", gz_bytes(idx_4x4()) + "\x1f")); },
+       D,
+       {"one_after.gz", "1 byte after the end of the gzip stream"}},
+      // RFC 1952: a gzip file is a series of members, each with its own trailer (`cat a.gz
+      // b.gz`); the data may run across them.
+      {"Idx_TwoGzipMembersAreAccepted",
+       [] {
+         const auto b = idx_4x4();
+         expect_idx_4x4(file("two_members.gz", gz_bytes(b.substr(0, 13)) + gz_bytes(b.substr(13))));
+       },
+       Kind::accepted,
+       {}},
+      {"Idx_SecondGzipMemberCorrupt",
+       [] {
+         const auto b = idx_4x4();
+         auto second = gz_bytes(b.substr(13));
+         second[second.size() - 6] ^= 0x10;  // its CRC-32
+         (void)mt::data::read_idx(file("second_bad.gz", gz_bytes(b.substr(0, 13)) + second));
+       },
+       D,
+       {"second_bad.gz", "CRC-32 does not match"}},
+      {"Idx_GzipUnknownCompressionMethod",
+       [] {
+         auto b = gz_bytes(idx_4x4());
+         b[2] = 9;  // CM: 8 (deflate) is the only method RFC 1952 defines
+         (void)mt::data::read_idx(file("method9.gz", b));
+       },
+       D,
+       {"method9.gz", "corrupt compressed data", "unknown compression method"}},
+      {"Idx_GzipPromisesMoreThanDeflateCanHold",
+       [] {  // 2^36 bytes promised by a file of a few dozen bytes: refused before allocating
+         (void)mt::data::read_idx(file("tiny_promise.gz", gz_bytes(idx(0x08, {1u << 18, 1u << 18}, 4))));
+       },
+       D,
+       {"tiny_promise.gz", "promises 68719476736 data bytes", "1032:1"}},
+      {"Idx_PlainFileIsStillAccepted",
+       [] { expect_idx_4x4(file("plain_4x4", idx_4x4())); },
+       Kind::accepted,
+       {}},
       // There is no "validation" split in the files (split() makes one from "train"): an
       // argument outside what the function takes is a ValueError naming the value.
       {"FashionMnist_UnknownSplitName",
