@@ -149,6 +149,52 @@ std::vector<Case> csv_cases() {
        },
        Kind::data,
        {"nul.csv:2:1", "is not a number"}},
+      csv("Csv_OnlyTheLabelColumn", "y\n1\n0\n", Kind::data,
+          {"t.csv:1", "no feature columns", "only the label column 'y'"}),
+      // Special files are refused by their type, before they are opened: a FIFO would be waited
+      // on, /dev/zero read without end.
+      {"Csv_PathIsAFifo",
+       [] { (void)mt::data::read_csv<std::int32_t>(fifo("pipe.csv"), {.label = "y"}); },
+       Kind::io,
+       {"pipe.csv", "is a FIFO", "only regular files"}},
+      {"Csv_PathIsDevZero",
+       [] { (void)mt::data::read_csv<std::int32_t>("/dev/zero", {.label = "y"}); },
+       Kind::io,
+       {"/dev/zero", "character device", "only regular files"}},
+      // binary_labels: the targets of binary cross-entropy are 0 or 1, named by line and row.
+      {"Csv_BinaryLabelOneHalf",
+       [] {
+         (void)mt::data::parse_csv<float>("a,y\n1,0\n2,0.5\n", "t.csv",
+                                          {.label = "y", .binary_labels = true});
+       },
+       Kind::data,
+       {"t.csv:3:2", "'0.5'", "row 2", "not 0 or 1"}},
+      {"Csv_BinaryLabelMinusOne",
+       [] {
+         (void)mt::data::parse_csv<float>("a,y\n1,-1\n", "t.csv",
+                                          {.label = "y", .binary_labels = true});
+       },
+       Kind::data,
+       {"t.csv:2:2", "'-1'", "row 1", "not 0 or 1"}},
+      {"Csv_BinaryClassLabelTwo",
+       [] {
+         (void)mt::data::parse_csv<std::int32_t>("a,y\n1,1\n2,0\n3,2\n", "t.csv",
+                                                 {.label = "y", .binary_labels = true});
+       },
+       Kind::data,
+       {"t.csv:4:2", "'2'", "row 3", "binary labels"}},
+      {"Csv_BinaryLabelsInAnySpellingAreAccepted",
+       [] {
+         const auto ds = mt::data::parse_csv<float>("a,y\n1,0.0\n2,1e0\n3,-0\n4,1\n", "t.csv",
+                                                    {.label = "y", .binary_labels = true});
+         ASSERT_EQ(ds.labels.shape(), Shape{4});
+         EXPECT_EQ(ds.labels[0], 0.0f);
+         EXPECT_EQ(ds.labels[1], 1.0f);
+         EXPECT_EQ(ds.labels[2], 0.0f);
+         EXPECT_EQ(ds.labels[3], 1.0f);
+       },
+       Kind::accepted,
+       {}},
   };
 }
 
