@@ -25,7 +25,8 @@ std::string name_of(const std::filesystem::path& p) { return p.string(); }
 
 std::string bytes(std::uint64_t n) { return std::to_string(n) + (n == 1 ? " byte" : " bytes"); }
 
-// deflate's largest expansion is 1032:1 (a 258-byte match in a 2-bit code, zlib's zlib.h):
+// deflate's largest expansion is 1032:1 (a 258-byte match coded in 2 bits; zlib's technical
+// notes, zlib_tech.html):
 // a gzip file of m bytes cannot hold more, so a header that promises more is refused before
 // its buffer is allocated.
 constexpr std::uint64_t max_deflate_ratio = 1032;
@@ -58,7 +59,7 @@ class IdxBytes {
   bool cut() const noexcept { return cut_; }
 
   // The DataError for a fault found in the decompressed bytes, or the real cause: a gzip
-  // stream is first read to its end, since a wrong magic or size in a corrupt or cut stream is
+  // stream is first read to its end, since a wrong magic or size in a corrupt stream may be
   // only the corruption's echo. Reading on costs time (at most the data), no memory.
   DataError fault(const std::string& msg) {
     if (gzip_) {
@@ -103,10 +104,10 @@ class IdxBytes {
       const int ret = inflate(&zs_, Z_NO_FLUSH);
       done += before - zs_.avail_out;
       if (ret == Z_STREAM_END) member_ended_ = true;
-      else if (ret == Z_DATA_ERROR) corrupt();
       else if (ret == Z_MEM_ERROR)
         throw IoError(name_of(file_) + ": out of memory while decompressing");
-      // Z_OK and Z_BUF_ERROR (no progress: more input is needed) go round again.
+      else if (ret != Z_OK && ret != Z_BUF_ERROR) corrupt();  // Z_DATA_ERROR (Z_NEED_DICT: none in gzip)
+      // Z_OK, and Z_BUF_ERROR (no progress: the input is used up), go round again.
     }
     return done;
   }

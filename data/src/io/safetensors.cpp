@@ -140,7 +140,7 @@ class HeaderCheck : public nlohmann::json_sax<nlohmann::json> {
   bool key(string_t& k) override {
     if (keys_.back().insert(k).second) return true;
     if (keys_.size() > 1)
-      fault = "the key '" + shown(k) + "' appears twice in one entry";
+      fault = "the key '" + shown(k) + "' appears twice in one object";
     else if (k == "__metadata__")
       fault = "\"__metadata__\" appears twice";
     else
