@@ -328,7 +328,8 @@ std::vector<Case> idx_cases() {
        {"junk_after.gz", "4 bytes after the end of the gzip stream", "not another gzip member"}},
       {"Idx_ZeroPaddingAfterTheGzipStream",
        [] {
-         (void)mt::data::read_idx(file("zero_pad.gz", gz_bytes(idx_4x4()) + std::string(512, '\0')));
+         (void)mt::data::read_idx(
+             file("zero_pad.gz", gz_bytes(idx_4x4()) + std::string(512, '\0')));
        },
        D,
        {"zero_pad.gz", "512 bytes after the end of the gzip stream"}},
@@ -364,7 +365,8 @@ std::vector<Case> idx_cases() {
        {"method9.gz", "corrupt compressed data", "unknown compression method"}},
       {"Idx_GzipPromisesMoreThanDeflateCanHold",
        [] {  // 2^36 bytes promised by a file of a few dozen bytes: refused before allocating
-         (void)mt::data::read_idx(file("tiny_promise.gz", gz_bytes(idx(0x08, {1u << 18, 1u << 18}, 4))));
+         (void)mt::data::read_idx(
+             file("tiny_promise.gz", gz_bytes(idx(0x08, {1u << 18, 1u << 18}, 4))));
        },
        D,
        {"tiny_promise.gz", "promises 68719476736 data bytes", "1032:1"}},
@@ -514,7 +516,8 @@ std::vector<Case> safetensors_cases() {
        Kind::accepted,
        {}},
       st("St_DuplicateTensorName",
-         "{\"a\":{" + f32_2 + R"(,"data_offsets":[0,8]},"a":{)" + f32_2 + R"(,"data_offsets":[8,16]}})",
+         "{\"a\":{" + f32_2 + R"(,"data_offsets":[0,8]},"a":{)" + f32_2 +
+             R"(,"data_offsets":[8,16]}})",
          16, {"St_DuplicateTensorName", "tensor name 'a' appears twice"}),
       st("St_SecondMetadata", R"({"__metadata__":{"k":"v"},"__metadata__":{"k":"w"}})", 0,
          {"St_SecondMetadata", "\"__metadata__\" appears twice"}),
@@ -542,7 +545,8 @@ std::vector<Case> safetensors_cases() {
       st("St_SpaceBeforeTheJson", " {}", 0, {"St_SpaceBeforeTheJson", "must begin with '{'"}),
       // The tensors tile the data section: a byte that belongs to no tensor is an error.
       st("St_HoleBetweenTensors",
-         "{\"a\":{" + f32_2 + R"(,"data_offsets":[0,8]},"b":{)" + f32_2 + R"(,"data_offsets":[12,20]}})",
+         "{\"a\":{" + f32_2 + R"(,"data_offsets":[0,8]},"b":{)" + f32_2 +
+             R"(,"data_offsets":[12,20]}})",
          20, {"St_HoleBetweenTensors", "4 bytes", "[8, 12]", "between tensors 'a' and 'b'"}),
       st("St_HoleBeforeTheFirstTensor", "{\"a\":{" + f32_2 + R"(,"data_offsets":[8,16]}})", 16,
          {"St_HoleBeforeTheFirstTensor", "8 bytes", "[0, 8]", "before tensor 'a'"}),
@@ -569,8 +573,8 @@ std::vector<Case> safetensors_cases() {
          R"({"a":{"dtype":"F32","shape":[)" + std::string(100000, '[') + std::string(100000, ']') +
              R"(],"data_offsets":[0,4]}})",
          4, {"St_ShapeNested100000Deep", "nests deeper than 8 levels"}),
-      st("St_Unclosed100000Brackets", R"({"a":{"dtype":"F32","shape":)" + std::string(100000, '['), 0,
-         {"St_Unclosed100000Brackets", "nests deeper than 8 levels"}),
+      st("St_Unclosed100000Brackets", R"({"a":{"dtype":"F32","shape":)" + std::string(100000, '['),
+         0, {"St_Unclosed100000Brackets", "nests deeper than 8 levels"}),
       st("St_MetadataNested100000Deep",
          R"({"__metadata__":{"k":)" + std::string(100000, '[') + std::string(100000, ']') + "}}", 0,
          {"St_MetadataNested100000Deep", "nests deeper than 8 levels"}),
@@ -579,10 +583,11 @@ std::vector<Case> safetensors_cases() {
          {"tensor 'a'", "bad dimension [1]"}),
       // A name from the file is shown with its control bytes escaped (a NUL would cut what())
       // and cut after 64 bytes.
-      st("St_NameWithANulByte", R"({"a\u0000b":{"dtype":"F64","shape":[1],"data_offsets":[0,8]}})", 8,
-         {"tensor 'a\\x00b'", "dtype F64"}),
+      st("St_NameWithANulByte", R"({"a\u0000b":{"dtype":"F64","shape":[1],"data_offsets":[0,8]}})",
+         8, {"tensor 'a\\x00b'", "dtype F64"}),
       st("St_MegabyteLongNameIsCut",
-         "{\"" + std::string(1 << 20, 'n') + R"(":{"dtype":"F64","shape":[1],"data_offsets":[0,8]}})",
+         "{\"" + std::string(1 << 20, 'n') +
+             R"(":{"dtype":"F64","shape":[1],"data_offsets":[0,8]}})",
          8, {"tensor '" + std::string(64, 'n') + "...'", "dtype F64"}),
       {"St_PathIsAFifo",
        [] { mt::io::SafetensorsFile f(fifo("pipe.safetensors")); },

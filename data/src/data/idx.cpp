@@ -106,7 +106,8 @@ class IdxBytes {
       if (ret == Z_STREAM_END) member_ended_ = true;
       else if (ret == Z_MEM_ERROR)
         throw IoError(name_of(file_) + ": out of memory while decompressing");
-      else if (ret != Z_OK && ret != Z_BUF_ERROR) corrupt();  // Z_DATA_ERROR (Z_NEED_DICT: none in gzip)
+      else if (ret != Z_OK && ret != Z_BUF_ERROR)
+        corrupt();  // Z_DATA_ERROR (Z_NEED_DICT: none in gzip)
       // Z_OK, and Z_BUF_ERROR (no progress: the input is used up), go round again.
     }
     return done;
@@ -146,8 +147,10 @@ class IdxBytes {
     const std::string msg = zs_.msg ? zs_.msg : "zlib error";
     const std::string at = name_of(file_) + ": ";
     if (msg == "incorrect data check")
-      throw DataError(at + "the gzip CRC-32 does not match the decompressed data: the file is "
-                      "corrupt (the trailer of the member at byte " + std::to_string(next_member_) + ")");
+      throw DataError(at +
+                      "the gzip CRC-32 does not match the decompressed data: the file is "
+                      "corrupt (the trailer of the member at byte " +
+                      std::to_string(next_member_) + ")");
     if (msg == "incorrect length check")
       throw DataError(at + "the gzip trailer's length does not match the decompressed data: the "
                       "file is corrupt (the member at byte " + std::to_string(next_member_) + ")");

@@ -51,7 +51,8 @@ RegularFile::RegularFile(const fs::path& file, std::string_view kind) : name_(fi
   std::error_code ec;
   const auto st = fs::status(file, ec);  // follows links; opens nothing
   if (ec) throw IoError(name_ + ": cannot open: " + ec.message());
-  if (st.type() != fs::file_type::regular) throw IoError(name_ + ": " + not_regular(st.type(), kind));
+  if (st.type() != fs::file_type::regular)
+    throw IoError(name_ + ": " + not_regular(st.type(), kind));
   fd_ = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (fd_ < 0) throw IoError(name_ + ": cannot open: " + std::strerror(errno));
   struct stat s {};
@@ -75,7 +76,8 @@ std::size_t RegularFile::read(void* dst, std::size_t n) {
   auto* out = static_cast<unsigned char*>(dst);
   std::size_t done = 0;
   while (done < n) {
-    const ssize_t got = ::read(fd_, out + done, std::min<std::size_t>(n - done, std::size_t{1} << 30));
+    const ssize_t got =
+        ::read(fd_, out + done, std::min<std::size_t>(n - done, std::size_t{1} << 30));
     if (got < 0) {
       if (errno == EINTR) continue;
       throw IoError(name_ + ": read failed: " + std::strerror(errno));

@@ -175,7 +175,8 @@ class HeaderCheck : public nlohmann::json_sax<nlohmann::json> {
 nlohmann::json parse_header(const std::string& text, const std::string& file) {
   if (text.empty() || text.front() != '{')
     throw DataError(file + ": the header is not a JSON object: it must begin with '{'" +
-                    (text.empty() ? std::string(" (it is empty)") : ", not '" + shown(text.substr(0, 1)) + "'"));
+                    (text.empty() ? std::string(" (it is empty)")
+                                  : ", not '" + shown(text.substr(0, 1)) + "'"));
   // nlohmann stops at a NUL as if the text ended there; JSON allows none anywhere.
   if (const auto nul = text.find('\0'); nul != std::string::npos)
     throw DataError(file + ": the header holds a NUL byte at byte " + std::to_string(nul) +
@@ -201,7 +202,9 @@ nlohmann::json parse_header(const std::string& text, const std::string& file) {
   return header;
 }
 
-std::string count_bytes(std::uint64_t n) { return std::to_string(n) + (n == 1 ? " byte" : " bytes"); }
+std::string count_bytes(std::uint64_t n) {
+  return std::to_string(n) + (n == 1 ? " byte" : " bytes");
+}
 
 std::string range(std::uint64_t b, std::uint64_t e) {
   return "[" + std::to_string(b) + ", " + std::to_string(e) + "]";
@@ -295,22 +298,24 @@ SafetensorsFile::SafetensorsFile(const std::filesystem::path& file) : file_(file
   const Range* prev = nullptr;
   for (const auto& r : ranges) {
     if (prev && r.begin < at)
-      throw DataError(file_ + ": two tensors' data_offsets overlap (" + range(prev->begin, prev->end) +
-                      " and " + range(r.begin, r.end) + ", tensors '" + shown(*prev->name) +
-                      "' and '" + shown(*r.name) + "')");
+      throw DataError(file_ + ": two tensors' data_offsets overlap (" +
+                      range(prev->begin, prev->end) + " and " + range(r.begin, r.end) +
+                      ", tensors '" + shown(*prev->name) + "' and '" + shown(*r.name) + "')");
     if (r.begin > at)
-      throw DataError(file_ + ": " + count_bytes(r.begin - at) + " of the data section " +
-                      range(at, r.begin) + " belong to no tensor (a hole " +
-                      (prev ? "between tensors '" + shown(*prev->name) + "' and '" : "before tensor '") +
-                      shown(*r.name) + "')");
+      throw DataError(
+          file_ + ": " + count_bytes(r.begin - at) + " of the data section " + range(at, r.begin) +
+          " belong to no tensor (a hole " +
+          (prev ? "between tensors '" + shown(*prev->name) + "' and '" : "before tensor '") +
+          shown(*r.name) + "')");
     at = r.end;
     prev = &r;
   }
   if (at != data_size)
-    throw DataError(file_ + ": " + count_bytes(data_size - at) + " after the " +
-                    (prev ? "last tensor ('" + shown(*prev->name) + "' ends at byte " + std::to_string(at) + ")"
-                          : "header (it lists no tensor)") +
-                    " belong to no tensor: the data section must end where the last tensor does");
+    throw DataError(
+        file_ + ": " + count_bytes(data_size - at) + " after the " +
+        (prev ? "last tensor ('" + shown(*prev->name) + "' ends at byte " + std::to_string(at) + ")"
+              : "header (it lists no tensor)") +
+        " belong to no tensor: the data section must end where the last tensor does");
 
   // The format does not align tensor data. Views need their element type's alignment, so a
   // tensor whose offset is not a multiple of its element size is copied into an aligned slot
