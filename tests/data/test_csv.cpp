@@ -36,6 +36,26 @@ TEST(Csv, ReadsTheBreastCancerData) {
   EXPECT_FLOAT_EQ(worst_area, 4254.0f);
 }
 
+// binary_labels: the breast-cancer targets (0/1) pass as float targets for binary
+// cross-entropy; iris's three classes (0, 1, 2) do not, and the message names the first row.
+TEST(Csv, BinaryLabelsAcceptZeroOneTargetsAndNameTheFirstOtherRow) {
+  auto ds = mt::data::read_csv<float>(MANTISSA_EXAMPLE_DATA "/breast_cancer.csv",
+                                      {.label = "benign", .binary_labels = true});
+  double benign = 0;
+  for (auto l : ds.labels) benign += l;
+  EXPECT_EQ(benign, 357.0);
+  try {
+    (void)mt::data::read_csv<float>(MANTISSA_EXAMPLE_DATA "/iris.csv",
+                                    {.label = "species", .binary_labels = true});
+    ADD_FAILURE() << "iris's class 2 passed as a binary label";
+  } catch (const mt::DataError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("iris.csv:"), std::string::npos) << what;
+    EXPECT_NE(what.find("'2' in row"), std::string::npos) << what;
+    EXPECT_NE(what.find("not 0 or 1"), std::string::npos) << what;
+  }
+}
+
 TEST(Csv, IrisAndWineWithFloatLabels) {
   auto iris = mt::data::read_csv<float>(MANTISSA_EXAMPLE_DATA "/iris.csv", {.label = "species"});
   EXPECT_EQ(iris.features.shape(), (mt::Shape{150, 4}));

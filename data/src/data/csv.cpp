@@ -1,16 +1,13 @@
 // data/src/data/csv.cpp: the CSV reader (std::from_chars: locale-independent, exact).
 #include "mantissa/data/csv.hpp"
 
-#include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
-#include <fstream>
-#include <sstream>
 #include <unordered_map>
 
 #include "mantissa/core/error.hpp"
+#include "../io/regular_file.hpp"
 
 namespace mantissa::data {
 
@@ -159,6 +156,9 @@ TabularDataset<L> parse_csv(std::string_view text, const std::string& name,
     throw DataError(name + ":1: no column named '" + schema.label + "' (the columns are: " +
                     cols + ")");
   }
+  if (names.empty())
+    throw DataError(name + ":1: no feature columns: the header holds only the label column '" +
+                    schema.label + "' (a model needs at least one input)");
   const auto rows = static_cast<std::int64_t>(lines.size()) - 1;
   if (rows == 0) throw DataError(name + ": a header but no data rows");
   const auto ncols = static_cast<std::int64_t>(header.size());
@@ -177,7 +177,14 @@ TabularDataset<L> parse_csv(std::string_view text, const std::string& name,
                       " cells, but the header has " + std::to_string(ncols) + " columns");
     std::int64_t f = 0;
     for (const auto& c : cells) {
-      if (c.column - 1 == label_col) ds.labels[r] = parse_label<L>(c, name, line);
+      if (c.column - 1 == label_col) {
+        const L y = parse_label<L>(c, name, line);
+        if (schema.binary_labels && y != L(0) && y != L(1))
+          throw DataError(where(name, line, c.column) + "label " + quoted(c.text) + " in row " +
+                          std::to_string(r + 1) + " is not 0 or 1 (the schema asks for binary "
+                          "labels, binary cross-entropy's targets)");
+        ds.labels[r] = y;
+      }
       else ds.features(r, f++) = parse_float(c, name, line, schema.allow_nonfinite);
     }
   }
@@ -186,13 +193,10 @@ TabularDataset<L> parse_csv(std::string_view text, const std::string& name,
 
 template <class L>
 TabularDataset<L> read_csv(const std::filesystem::path& file, const CsvSchema& schema) {
-  if (std::error_code ec; std::filesystem::is_directory(file, ec))
-    throw IoError(file.string() + ": is a directory, not a CSV file");
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw IoError(file.string() + ": cannot open: " + std::strerror(errno));
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  return parse_csv<L>(buf.str(), file.filename().string(), schema);
+  io::detail::RegularFile in(file, "a CSV file");
+  std::string text(static_cast<std::size_t>(in.size()), '\0');
+  in.read_exact(text.data(), text.size());
+  return parse_csv<L>(text, file.filename().string(), schema);
 }
 
 template TabularDataset<std::int32_t> parse_csv<std::int32_t>(std::string_view, const std::string&, const CsvSchema&);

@@ -6,12 +6,14 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <tuple>
 
 #include "mantissa/core/error.hpp"
+#include "regular_file.hpp"
 
 namespace mantissa::io {
 
@@ -90,39 +92,158 @@ void write_safetensors(const std::filesystem::path& file, const std::vector<Tens
   }
 }
 
-SafetensorsFile::SafetensorsFile(const std::filesystem::path& file) : file_(file.string()) {
-  if (std::error_code ec; std::filesystem::is_directory(file, ec))
-    throw IoError(file_ + ": is a directory, not a safetensors file");
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw IoError(file_ + ": cannot open: " + std::strerror(errno));
-  try {
-    data_.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  } catch (const std::ios_base::failure& e) {
-    throw IoError(file_ + ": read failed: " + e.what());
+// ---- reading ---------------------------------------------------------------------------------
+
+namespace {
+
+// The format needs three levels (header object, entry object, shape array); the bound leaves
+// room and keeps every walk over the parsed JSON, dump() in a message included, shallow.
+constexpr std::size_t max_json_depth = 8;
+
+// A name or value from the file, fit for a message: control bytes (a NUL would end what()) as
+// \xNN, and cut after 64 bytes (a megabyte-long name is not repeated).
+std::string shown(std::string_view s) {
+  std::string q;
+  for (const char ch : s.substr(0, 64)) {
+    const auto u = static_cast<unsigned char>(ch);
+    if (u < 0x20 || u == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", u);
+      q += buf;
+    } else {
+      q += ch;
+    }
   }
-  if (data_.size() < 8)
-    throw DataError(file_ + ": truncated: " + std::to_string(data_.size()) +
-                    " bytes, fewer than the 8-byte header length");
-  std::uint64_t n = 0;
-  for (int i = 7; i >= 0; --i) n = (n << 8) | data_[static_cast<std::size_t>(i)];
-  if (n > data_.size() - 8)
-    throw DataError(file_ + ": the header length " + std::to_string(n) +
-                    " runs past the end of the file (" + std::to_string(data_.size()) + " bytes)");
+  return s.size() > 64 ? q + "..." : q;
+}
+std::string shown_json(const nlohmann::json& v) {
+  return shown(v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+// A first pass over the header, before it is built: nesting at most max_json_depth, and no
+// key twice in one object (nlohmann keeps one of the two silently; the format allows neither).
+class HeaderCheck : public nlohmann::json_sax<nlohmann::json> {
+ public:
+  std::string fault;  // why the pass stopped; empty when it stopped on a syntax error
+
+  bool null() override { return true; }
+  bool boolean(bool) override { return true; }
+  bool number_integer(number_integer_t) override { return true; }
+  bool number_unsigned(number_unsigned_t) override { return true; }
+  bool number_float(number_float_t, const string_t&) override { return true; }
+  bool string(string_t&) override { return true; }
+  bool binary(binary_t&) override { return true; }
+  bool start_object(std::size_t) override { return open(); }
+  bool end_object() override { return close(); }
+  bool start_array(std::size_t) override { return open(); }
+  bool end_array() override { return close(); }
+  bool key(string_t& k) override {
+    if (keys_.back().insert(k).second) return true;
+    if (keys_.size() > 1)
+      fault = "the key '" + shown(k) + "' appears twice in one object";
+    else if (k == "__metadata__")
+      fault = "\"__metadata__\" appears twice";
+    else
+      fault = "the tensor name '" + shown(k) + "' appears twice";
+    return false;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
+    return false;
+  }
+
+ private:
+  // One set per open object or array (an array's stays empty): keys_.size() is the depth.
+  std::vector<std::set<std::string>> keys_;
+
+  bool open() {
+    if (keys_.size() == max_json_depth) {
+      fault = "the JSON nests deeper than " + std::to_string(max_json_depth) +
+              " levels (a safetensors header needs 3)";
+      return false;
+    }
+    keys_.emplace_back();
+    return true;
+  }
+  bool close() {
+    keys_.pop_back();
+    return true;
+  }
+};
+
+// The header as the format defines it: a JSON object that starts at its first byte, padded
+// with spaces (0x20) only, no key twice, nested within bounds.
+nlohmann::json parse_header(const std::string& text, const std::string& file) {
+  if (text.empty() || text.front() != '{')
+    throw DataError(file + ": the header is not a JSON object: it must begin with '{'" +
+                    (text.empty() ? std::string(" (it is empty)")
+                                  : ", not '" + shown(text.substr(0, 1)) + "'"));
+  // nlohmann stops at a NUL as if the text ended there; JSON allows none anywhere.
+  if (const auto nul = text.find('\0'); nul != std::string::npos)
+    throw DataError(file + ": the header holds a NUL byte at byte " + std::to_string(nul) +
+                    " of " + std::to_string(text.size()) +
+                    " (JSON allows none; the format pads the header with spaces only)");
+  HeaderCheck check;
+  const bool ok = nlohmann::json::sax_parse(text, &check);
+  if (!check.fault.empty()) throw DataError(file + ": header: " + check.fault);
   nlohmann::json header;
   try {
-    header = nlohmann::json::parse(data_.begin() + 8, data_.begin() + 8 + static_cast<std::ptrdiff_t>(n));
+    header = nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {
-    throw DataError(file_ + ": the header is not valid JSON (" + e.what() + ")");
+    throw DataError(file + ": the header is not valid JSON (" + e.what() + ")");
   }
-  if (!header.is_object()) throw DataError(file_ + ": the header is not a JSON object");
-  const std::size_t base = 8 + n, data_size = data_.size() - base;
-  std::vector<std::pair<std::size_t, std::size_t>> ranges;
+  if (!ok || !header.is_object()) throw DataError(file + ": the header is not a JSON object");
+  // A valid parse ends with '}' then JSON whitespace; only spaces are padding here.
+  if (const auto last = text.find_last_not_of(' '); text[last] != '}')
+    throw DataError(file + ": byte " + std::to_string(last) + " of the header is 0x" + [&] {
+      char b[8];
+      std::snprintf(b, sizeof b, "%02x", static_cast<unsigned char>(text[last]));
+      return std::string(b);
+    }() + " after the JSON object: only spaces (0x20) may pad the header");
+  return header;
+}
+
+std::string count_bytes(std::uint64_t n) {
+  return std::to_string(n) + (n == 1 ? " byte" : " bytes");
+}
+
+std::string range(std::uint64_t b, std::uint64_t e) {
+  return "[" + std::to_string(b) + ", " + std::to_string(e) + "]";
+}
+
+}  // namespace
+
+SafetensorsFile::SafetensorsFile(const std::filesystem::path& file) : file_(file.string()) {
+  detail::RegularFile in(file, "a safetensors file");
+  const std::uint64_t file_size = in.size();
+  if (file_size < 8)
+    throw DataError(file_ + ": truncated: " + std::to_string(file_size) +
+                    " bytes, fewer than the 8-byte header length");
+  unsigned char len[8];
+  in.read_exact(len, 8);
+  std::uint64_t n = 0;
+  for (int i = 7; i >= 0; --i) n = (n << 8) | len[i];
+  if (n > file_size - 8)
+    throw DataError(file_ + ": the header length " + std::to_string(n) +
+                    " runs past the end of the file (" + std::to_string(file_size) + " bytes)");
+  std::string text(static_cast<std::size_t>(n), '\0');
+  in.read_exact(text.data(), text.size());
+  const nlohmann::json header = parse_header(text, file_);
+  text = {};
+
+  const std::size_t data_size = file_size - 8 - n;
+  struct Range {
+    std::uint64_t begin, end;
+    const std::string* name;
+  };
+  std::vector<Range> ranges;
   for (const auto& [name, v] : header.items()) {
-    const std::string where = file_ + ": tensor '" + name + "': ";
+    const std::string where = file_ + ": tensor '" + shown(name) + "': ";
     if (name == "__metadata__") {
       if (!v.is_object()) throw DataError(file_ + ": __metadata__ is not an object");
       for (const auto& [k, s] : v.items()) {
-        if (!s.is_string()) throw DataError(file_ + ": __metadata__['" + k + "'] is not a string");
+        if (!s.is_string())
+          throw DataError(file_ + ": __metadata__['" + shown(k) + "'] is not a string (it is " +
+                          shown_json(s) + "; the format's metadata maps strings to strings)");
         metadata_[k] = s.get<std::string>();
       }
       continue;
@@ -134,15 +255,17 @@ SafetensorsFile::SafetensorsFile(const std::filesystem::path& file) : file_(file
     Entry e;
     e.dtype = v["dtype"].get<std::string>();
     const std::size_t size = dtype_size(e.dtype);
-    if (size == 0) throw DataError(where + "dtype " + e.dtype + " is not one mantissa reads (F32, F16, BF16, I32, U8)");
+    if (size == 0)
+      throw DataError(where + "dtype " + shown(e.dtype) +
+                      " is not one mantissa reads (F32, F16, BF16, I32, U8)");
     if (v["shape"].size() > static_cast<std::size_t>(Shape::max_rank))
-      throw DataError(where + "shape " + v["shape"].dump() + " has rank " +
+      throw DataError(where + "shape " + shown_json(v["shape"]) + " has rank " +
                       std::to_string(v["shape"].size()) + ", above the " +
                       std::to_string(Shape::max_rank) + " mantissa supports");
     std::uint64_t numel = 1;
     for (const auto& d : v["shape"]) {
       if (!d.is_number_unsigned() || d.get<std::uint64_t>() > (std::uint64_t{1} << 40))
-        throw DataError(where + "bad dimension " + d.dump());
+        throw DataError(where + "bad dimension " + shown_json(d));
       const auto dim = d.get<std::uint64_t>();
       if (dim != 0 && numel > (std::uint64_t{1} << 40) / dim)
         throw DataError(where + "the shape's element count overflows");
@@ -153,31 +276,64 @@ SafetensorsFile::SafetensorsFile(const std::filesystem::path& file) : file_(file
     if (!off[0].is_number_unsigned() || !off[1].is_number_unsigned())
       throw DataError(where + "data_offsets must be two unsigned integers");
     const auto b = off[0].get<std::uint64_t>(), en = off[1].get<std::uint64_t>();
-    if (b > en)
-      throw DataError(where + "data_offsets [" + std::to_string(b) + ", " + std::to_string(en) +
-                      "]: begin is after end");
+    if (b > en) throw DataError(where + "data_offsets " + range(b, en) + ": begin is after end");
     if (en > data_size)
-      throw DataError(where + "data_offsets [" + std::to_string(b) + ", " + std::to_string(en) +
-                      "] fall outside the data section (" + std::to_string(data_size) + " bytes)");
+      throw DataError(where + "data_offsets " + range(b, en) + " fall outside the data section (" +
+                      std::to_string(data_size) + " bytes)");
     if (en - b != numel * size)
       throw DataError(where + std::to_string(en - b) + " bytes for shape " + e.shape.str() +
                       " of " + e.dtype + " (which needs " + std::to_string(numel * size) + ")");
-    e.begin = base + b;
-    e.end = base + en;
-    if (e.begin % size != 0 && size > 1) {
-      // Unaligned data: allowed by the format; our views need alignment, so refuse clearly.
-      throw DataError(where + "data is not aligned to its element size");
-    }
-    ranges.emplace_back(b, en);
-    entries_.emplace(name, std::move(e));
+    e.begin = b;
+    e.end = en;
+    const auto [it, fresh] = entries_.emplace(name, std::move(e));
+    ranges.push_back({b, en, &it->first});
   }
-  std::sort(ranges.begin(), ranges.end());
-  for (std::size_t i = 1; i < ranges.size(); ++i)
-    if (ranges[i].first < ranges[i - 1].second)
-      throw DataError(file_ + ": two tensors' data_offsets overlap ([" +
-                      std::to_string(ranges[i - 1].first) + ", " + std::to_string(ranges[i - 1].second) +
-                      "] and [" + std::to_string(ranges[i].first) + ", " +
-                      std::to_string(ranges[i].second) + "])");
+
+  // The tensors tile the data section: no overlap, no byte that belongs to none (a hole could
+  // hide anything, and the format's reference reader refuses it too).
+  std::sort(ranges.begin(), ranges.end(), [](const Range& x, const Range& y) {
+    return std::tie(x.begin, x.end) < std::tie(y.begin, y.end);
+  });
+  std::uint64_t at = 0;
+  const Range* prev = nullptr;
+  for (const auto& r : ranges) {
+    if (prev && r.begin < at)
+      throw DataError(file_ + ": two tensors' data_offsets overlap (" +
+                      range(prev->begin, prev->end) + " and " + range(r.begin, r.end) +
+                      ", tensors '" + shown(*prev->name) + "' and '" + shown(*r.name) + "')");
+    if (r.begin > at)
+      throw DataError(
+          file_ + ": " + count_bytes(r.begin - at) + " of the data section " + range(at, r.begin) +
+          " belong to no tensor (a hole " +
+          (prev ? "between tensors '" + shown(*prev->name) + "' and '" : "before tensor '") +
+          shown(*r.name) + "')");
+    at = r.end;
+    prev = &r;
+  }
+  if (at != data_size)
+    throw DataError(
+        file_ + ": " + count_bytes(data_size - at) + " after the " +
+        (prev ? "last tensor ('" + shown(*prev->name) + "' ends at byte " + std::to_string(at) + ")"
+              : "header (it lists no tensor)") +
+        " belong to no tensor: the data section must end where the last tensor does");
+
+  // The format does not align tensor data. Views need their element type's alignment, so a
+  // tensor whose offset is not a multiple of its element size is copied into an aligned slot
+  // after the data section (only those: an aligned file costs no copy).
+  std::size_t tail = (data_size + 7) / 8 * 8;
+  for (const auto& [name, e] : entries_)
+    if (e.begin % dtype_size(e.dtype) != 0) tail += (e.end - e.begin + 7) / 8 * 8;
+  data_.resize(tail);
+  in.read_exact(data_.data(), data_size);
+  std::size_t slot = (data_size + 7) / 8 * 8;
+  for (auto& [name, e] : entries_) {
+    if (e.begin % dtype_size(e.dtype) == 0) continue;
+    const std::size_t bytes = e.end - e.begin;
+    std::memcpy(data_.data() + slot, data_.data() + e.begin, bytes);
+    e.begin = slot;
+    e.end = slot + bytes;
+    slot += (bytes + 7) / 8 * 8;
+  }
 }
 
 std::vector<std::string> SafetensorsFile::names() const {

@@ -10,8 +10,10 @@
 // without "\n", blank lines at the end.
 // Every other irregularity is a DataError that quotes the file, line and column (1-based)
 // and the text: `train.csv:17:3: '1.0x' is not a number`; a row with the wrong number of
-// cells, an empty file, a header without the label column, a value outside float32's range,
-// and NaN or inf cells unless the schema allows them.
+// cells, an empty file, a header without the label column or with no other (feature) column,
+// a value outside float32's range, NaN or inf cells unless the schema allows them, and a label
+// other than 0 or 1 when the schema asks for binary labels. Only a regular file is read: a
+// directory, FIFO or device is an IoError before anything is read.
 #pragma once
 
 #include <concepts>
@@ -28,6 +30,7 @@ namespace mantissa::data {
 struct CsvSchema {
   std::string label;              // the name of the label column (required)
   bool allow_nonfinite = false;   // accept nan / inf feature cells
+  bool binary_labels = false;     // every label must be 0 or 1 (binary cross-entropy's targets)
 };
 
 // The label column's types: class indices or real-valued targets. (Every other type is

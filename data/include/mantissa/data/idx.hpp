@@ -4,7 +4,12 @@
 // use and the only one read here), the rank, then `rank` big-endian uint32 dimensions, then
 // the data. Every field is checked: a wrong magic, dtype code or rank, dimensions whose
 // product overflows, and a file shorter or longer than its header says are DataErrors naming
-// the file and what was wrong; a missing or unreadable file is an IoError. Nothing crashes.
+// the file and what was wrong; a missing or unreadable file, or one that is not a regular file
+// (a directory, FIFO or device), is an IoError. Nothing crashes.
+// gzip (RFC 1952) is read to the letter: each member's CRC-32 and length are checked, a stream
+// cut short (even only its trailer) or corrupt is a DataError saying which, and bytes after the
+// last member are an error. The data is read straight into the returned tensor: peak memory is
+// the data plus about 100 KiB.
 #pragma once
 
 #include <filesystem>

@@ -7,9 +7,15 @@
 // relative to the data section.
 //
 // Writing goes to "<file>.tmp", is flushed and fsync'd, then renamed over <file>: a crash
-// mid-write leaves the previous file intact. Reading checks the header length against the
-// file size, the JSON, every entry's dtype, shape and offsets (inside the data section, no
-// overlaps, size = numel * dtype size); any fault is a DataError naming the file and entry.
+// mid-write leaves the previous file intact. Reading takes a regular file only (a FIFO or a
+// device is an IoError before anything is read) and checks, to the letter of the format: the
+// header length against the file size; the JSON (an object from the header's first byte,
+// padded with spaces only, no NUL, no key twice, nesting at most 8 deep); __metadata__'s
+// values are strings; every entry's dtype, shape and offsets (size = numel * dtype size); and
+// that the tensors tile the data section (no overlap, no hole, nothing after the last one).
+// Any fault is a DataError naming the file, the entry and the cause. Tensor data need not be
+// aligned in the file (the format does not require it): an unaligned tensor is copied to
+// aligned memory on loading.
 #pragma once
 
 #include <filesystem>
@@ -81,7 +87,7 @@ class SafetensorsFile {
   struct Entry {
     std::string dtype;
     Shape shape;
-    std::size_t begin, end;  // absolute offsets into data_
+    std::size_t begin, end;  // offsets into data_
   };
   const Entry& entry(const std::string& name, std::string_view dtype, const Shape& shape) const;
   const Entry* find(const std::string& name) const {
@@ -93,7 +99,8 @@ class SafetensorsFile {
 
  private:
   std::string file_;
-  std::vector<unsigned char> data_;  // the whole file
+  // The data section, then aligned copies of the tensors whose file offset is unaligned.
+  std::vector<unsigned char> data_;
   std::map<std::string, Entry> entries_;
   Metadata metadata_;
 };
