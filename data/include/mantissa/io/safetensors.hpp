@@ -7,7 +7,9 @@
 // relative to the data section.
 //
 // Writing goes to "<file>.tmp", is flushed and fsync'd, then renamed over <file>: a crash
-// mid-write leaves the previous file intact. Reading checks the header length against the
+// mid-write leaves the previous file intact. Only a regular file (or nothing) is replaced:
+// an empty name, a folder, a link or a device file is an IoError before anything is created,
+// and a failed write leaves no temporary file behind. Reading checks the header length against the
 // file size, the JSON, every entry's dtype, shape and offsets (inside the data section, no
 // overlaps, size = numel * dtype size); any fault is a DataError naming the file and entry.
 #pragma once
@@ -46,6 +48,10 @@ TensorRecord record(std::string name, TensorView<const T, Cpu> t) {
 }
 
 using Metadata = std::map<std::string, std::string>;
+
+// IoError unless `file` is a file name whose path holds nothing or a regular file: what
+// write_safetensors checks first (exposed so that a caller can check before making folders).
+void check_destination(const std::filesystem::path& file);
 
 // Atomic write (tmp + fsync + rename). Names must be unique.
 void write_safetensors(const std::filesystem::path& file, const std::vector<TensorRecord>& tensors,
