@@ -40,10 +40,12 @@ std::uint32_t recorded_crc(const io::SafetensorsFile& f, const std::string& key,
                            const std::string& what, const std::filesystem::path& file) {
   const auto it = f.metadata().find(key);
   if (it == f.metadata().end())
-    fail(file, what + " has no checksum ('" + key + "' is missing, while the file has others): "
-               "the file is corrupt or was edited");
+    fail(file, what + " has no checksum ('" + key +
+                   "' is missing, while the file has others): "
+                   "the file is corrupt or was edited");
   const auto crc = io::parse_crc32_hex(it->second);
-  if (!crc) fail(file, "metadata '" + key + "' = '" + it->second + "' is not a CRC-32 (8 hex digits)");
+  if (!crc)
+    fail(file, "metadata '" + key + "' = '" + it->second + "' is not a CRC-32 (8 hex digits)");
   return *crc;
 }
 
@@ -53,8 +55,8 @@ std::uint32_t recorded_crc(const io::SafetensorsFile& f, const std::string& key,
 // checksum must match: a flipped bit anywhere in a key, a value or a tensor's bytes is caught.
 void verify_checksums(const io::SafetensorsFile& f, const std::filesystem::path& file) {
   const auto& m = f.metadata();
-  const bool sealed = std::any_of(m.begin(), m.end(),
-                                  [](const auto& kv) { return kv.first.starts_with(checksum_prefix); });
+  const bool sealed = std::any_of(
+      m.begin(), m.end(), [](const auto& kv) { return kv.first.starts_with(checksum_prefix); });
   if (!sealed) return;
   for (const auto& name : f.names()) {
     const auto* e = f.find(name);
@@ -75,8 +77,9 @@ void verify_checksums(const io::SafetensorsFile& f, const std::filesystem::path&
     }
     const std::uint32_t want = recorded_crc(f, "checksum/" + k, "metadata '" + k + "'", file);
     if (io::crc32(v) != want)
-      fail(file, "metadata '" + k + "' = '" + v + "' does not match its checksum: the file is "
-                 "corrupt or was edited");
+      fail(file, "metadata '" + k + "' = '" + v +
+                     "' does not match its checksum: the file is "
+                     "corrupt or was edited");
   }
   const std::uint32_t want = recorded_crc(f, std::string(metadata_checksum), "the metadata", file);
   if (metadata_crc(m) != want)
@@ -89,7 +92,8 @@ void check_format(const io::SafetensorsFile& f, std::string_view policy,
   const auto& m = f.metadata();
   const auto fmt = m.find("format");
   if (fmt == m.end() || fmt->second != "mantissa-checkpoint-1")
-    throw DataError(file.string() + ": not a mantissa checkpoint (no \"format\": "
+    throw DataError(file.string() +
+                    ": not a mantissa checkpoint (no \"format\": "
                     "\"mantissa-checkpoint-1\" in __metadata__); load_weights reads weights only");
   const auto pol = m.find("policy");
   if (pol == m.end() || pol->second != policy)
@@ -123,8 +127,15 @@ void check_tensors(const io::SafetensorsFile& f,
                     (problems.size() == 1 ? "" : "s") + "; nothing was loaded):";
   constexpr std::size_t shown = 12;  // the first ones; a wholly different model lists many
   for (std::size_t i = 0; i < std::min(problems.size(), shown); ++i) msg += "\n  " + problems[i];
-  if (problems.size() > shown) msg += "\n  ... and " + std::to_string(problems.size() - shown) + " more";
+  if (problems.size() > shown)
+    msg += "\n  ... and " + std::to_string(problems.size() - shown) + " more";
   throw DataError(msg);
+}
+
+std::string show(float v) {  // "-0.5", "nan", "1e-30": shortest exact-enough form
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.9g", static_cast<double>(v));
+  return buf;
 }
 
 // Finite everywhere; Adam's second moments and BatchNorm's running variances are never
@@ -138,10 +149,10 @@ void check_values(const io::SafetensorsFile& f,
     for (std::int64_t i = 0; i < t.numel(); ++i) {
       const float v = t.data()[i];
       if (!std::isfinite(v))
-        fail(file, "tensor '" + name + "' holds " + std::to_string(v) + " at flat index " +
+        fail(file, "tensor '" + name + "' holds " + show(v) + " at flat index " +
                        std::to_string(i) + ": a checkpoint's weights and moments are finite");
       if (nonnegative && v < 0.0f)
-        fail(file, "tensor '" + name + "' holds " + std::to_string(v) + " at flat index " +
+        fail(file, "tensor '" + name + "' holds " + show(v) + " at flat index " +
                        std::to_string(i) + ": a " +
                        (name.ends_with("/exp_avg_sq") ? "second moment" : "running variance") +
                        " is never negative");
@@ -189,7 +200,8 @@ Generator generator_field(const io::SafetensorsFile& f, const std::string& key,
   std::uint64_t seed = 0, offset = 0;
   if (colon == std::string::npos || !parse_integer(std::string_view(s).substr(0, colon), seed) ||
       !parse_integer(std::string_view(s).substr(colon + 1), offset))
-    fail(file, "metadata '" + key + "' = '" + s + "' is not seed:offset (two integers in [0, 2^64))");
+    fail(file,
+         "metadata '" + key + "' = '" + s + "' is not seed:offset (two integers in [0, 2^64))");
   return Generator(seed, offset);
 }
 
@@ -204,8 +216,9 @@ float scale_field(const io::SafetensorsFile& f, const std::string& key,
   if (end == nullptr || end == s.c_str() || *end != '\0')
     fail(file, "metadata '" + key + "' = '" + s + "' is not a number");
   if (!std::isfinite(v) || errno == ERANGE || !(v >= min_checkpoint_loss_scale))
-    fail(file, "metadata '" + key + "' = '" + s + "' is not a loss scale: it must be finite and "
-               "at least 2^-24 (float16's smallest subnormal)");
+    fail(file, "metadata '" + key + "' = '" + s +
+                   "' is not a loss scale: it must be finite and "
+                   "at least 2^-24 (float16's smallest subnormal)");
   return v;
 }
 
@@ -220,16 +233,17 @@ CheckpointMetadata check_checkpoint(const io::SafetensorsFile& f, std::string_vi
   check_tensors(f, expected, file);
   check_values(f, expected, file);
   CheckpointMetadata m;
-  for (const auto& name : generators) m.generators.push_back(generator_field(f, "rng/" + name, file));
+  for (const auto& name : generators)
+    m.generators.push_back(generator_field(f, "rng/" + name, file));
   m.optimizer_step = count_field(f, "optimizer_step", "a step count", file);
   if (with_scaler) {
     if (!f.metadata().count("loss_scale"))
-      fail(file, "no loss-scaler state in this checkpoint (metadata 'loss_scale' is missing); "
-                 "it was saved without a LossScaler");
-    m.scaler = LossScaler::State{
-        scale_field(f, "loss_scale", file),
-        count_field(f, "loss_scale_clean_steps", "a step count", file),
-        count_field(f, "loss_scale_skipped_steps", "a step count", file)};
+      fail(file,
+           "no loss-scaler state in this checkpoint (metadata 'loss_scale' is missing); "
+           "it was saved without a LossScaler");
+    m.scaler = LossScaler::State{scale_field(f, "loss_scale", file),
+                                 count_field(f, "loss_scale_clean_steps", "a step count", file),
+                                 count_field(f, "loss_scale_skipped_steps", "a step count", file)};
   }
   m.position = {count_field(f, "epoch", "an epoch count", file),
                 count_field(f, "batch", "a batch count", file), u64_field(f, "data_seed", file)};
@@ -250,8 +264,8 @@ void seal_checkpoint(const std::vector<io::TensorRecord>& records, io::Metadata&
     for (std::size_t i = 0; i < r.bytes / sizeof(float); ++i)
       if (!std::isfinite(v[i]) ||
           (v[i] < 0.0f && (r.name.ends_with("/exp_avg_sq") || r.name.ends_with("/running_var"))))
-        throw NumericsError("save_checkpoint: tensor '" + r.name + "' holds " +
-                            std::to_string(v[i]) + " at flat index " + std::to_string(i) +
+        throw NumericsError("save_checkpoint: tensor '" + r.name + "' holds " + show(v[i]) +
+                            " at flat index " + std::to_string(i) +
                             ", which no load accepts; the previous checkpoint is kept. "
                             "model.check_numerics(true) names the layer that produced it");
   }
@@ -266,7 +280,8 @@ void seal_checkpoint(const std::vector<io::TensorRecord>& records, io::Metadata&
     if (k.starts_with(checksum_prefix))
       throw ValueError("save_checkpoint: metadata key '" + k + "' is reserved for checksums");
   io::Metadata sums;
-  for (const auto& r : records) sums["checksum/" + r.name] = io::crc32_hex(io::crc32(r.data, r.bytes));
+  for (const auto& r : records)
+    sums["checksum/" + r.name] = io::crc32_hex(io::crc32(r.data, r.bytes));
   for (const auto& [k, v] : meta) sums["checksum/" + k] = io::crc32_hex(io::crc32(v));
   meta.merge(sums);
   meta[std::string(metadata_checksum)] = io::crc32_hex(metadata_crc(meta));

@@ -187,8 +187,10 @@ TEST(Checkpoint, WeightsFromAnotherWriterLoadWhereNamesAndShapesMatch) {
     mt::load_weights(path, bigger);
     FAIL();
   } catch (const mt::DataError& e) {
-    EXPECT_NE(std::string(e.what()).find("dense/kernel: shape (3, 2) in the file, (4, 2) in the model"),
-              std::string::npos) << e.what();
+    EXPECT_NE(
+        std::string(e.what()).find("dense/kernel: shape (3, 2) in the file, (4, 2) in the model"),
+        std::string::npos)
+        << e.what();
   }
 }
 
@@ -209,9 +211,13 @@ struct Job {
     for (std::int64_t i = 0; i < 8; ++i) y[i] = static_cast<std::int32_t>((i + seed) % 3);
     mt::SoftmaxCrossEntropy loss_fn;
     for (int i = 0; i < steps; ++i)
-      (void)opt->step(scaler.unscale(model->backward(scaler.scale(loss_fn(model->forward(x.view()), y.view())))), scaler);
+      (void)opt->step(scaler.unscale(model->backward(
+                          scaler.scale(loss_fn(model->forward(x.view()), y.view())))),
+                      scaler);
   }
-  mt::TrainingPosition load(const fs::path& p) { return mt::load_checkpoint(p, *model, *opt, scaler); }
+  mt::TrainingPosition load(const fs::path& p) {
+    return mt::load_checkpoint(p, *model, *opt, scaler);
+  }
 };
 
 // Every byte of a job's state: masters, compute copies, buffers, moments, step, scaler, RNG.
@@ -227,7 +233,8 @@ std::string snapshot(Job& j) {
   const auto st = j.scaler.state();
   const std::int64_t step = j.opt->steps();
   add(&st.scale, 4), add(&st.clean_steps, 8), add(&st.skipped_steps, 8), add(&step, 8);
-  for (auto& [n, g] : j.model->generators()) s += std::to_string(g->seed()) + ":" + std::to_string(g->offset());
+  for (auto& [n, g] : j.model->generators())
+    s += std::to_string(g->seed()) + ":" + std::to_string(g->offset());
   return s;
 }
 
@@ -280,9 +287,11 @@ TEST(CheckpointLoad, EveryFieldBadOrMissingIsRefusedAndChangesNothing) {
   ASSERT_NE(snapshot(source), snapshot(target));  // so "unchanged" is not "already equal"
   const std::string rng = "rng/" + source.model->generators().at(0).first;
   const std::vector<std::pair<std::string, std::vector<std::string>>> bad = {
-      {rng, {"", "1", "1:", ":1", "a:b", "1:2:3", "-1:0", "1:-2", " 1:2", "1:18446744073709551616"}},
+      {rng,
+       {"", "1", "1:", ":1", "a:b", "1:2:3", "-1:0", "1:-2", " 1:2", "1:18446744073709551616"}},
       {"optimizer_step", {"", "x", "1x", "+1", " 1", "-1", "1.5", "9223372036854775808"}},
-      {"loss_scale", {"", "x", "1x", " 1", "nan", "inf", "-inf", "0", "-0", "-1", "0x1p-25", "1e-30", "1e39"}},
+      {"loss_scale",
+       {"", "x", "1x", " 1", "nan", "inf", "-inf", "0", "-0", "-1", "0x1p-25", "1e-30", "1e39"}},
       {"loss_scale_clean_steps", {"x", "-1", "9223372036854775808"}},
       {"loss_scale_skipped_steps", {"x", "-1", "1e3"}},
       {"epoch", {"x", "-1", "0x10", "9223372036854775808"}},
@@ -291,7 +300,8 @@ TEST(CheckpointLoad, EveryFieldBadOrMissingIsRefusedAndChangesNothing) {
   for (const auto& [key, values] : bad) {
     for (const auto& v : values)
       expect_refused(target, rewrite(path, "f.safetensors", [&](auto& m, auto&) { m[key] = v; }),
-                     {"'" + key + "'", "'" + v + "'", "nothing was loaded"}, key + " = '" + v + "'");
+                     {"'" + key + "'", "'" + v + "'", "nothing was loaded"},
+                     key + " = '" + v + "'");
     expect_refused(target, rewrite(path, "f.safetensors", [&](auto& m, auto&) { m.erase(key); }),
                    {"'" + key + "' is missing"}, key + " missing");
   }
@@ -305,11 +315,15 @@ TEST(CheckpointLoad, NonFiniteOrNegativeValuesAreRefused) {
   Job source(1), target(2);
   const auto path = scratch("values.safetensors");
   mt::save_checkpoint(path, *source.model, *source.opt, source.scaler, {});
-  const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
+  const float nan = std::numeric_limits<float>::quiet_NaN(),
+              inf = std::numeric_limits<float>::infinity();
   const std::vector<std::pair<std::string, float>> bad = {
-      {"model/dense/kernel", nan}, {"model/dense_1/bias", -inf},
-      {"model/batchnorm/running_mean", inf}, {"model/batchnorm/running_var", -1.0f},
-      {"optimizer/dense/kernel/exp_avg", nan}, {"optimizer/dense/bias/exp_avg_sq", -1e-30f},
+      {"model/dense/kernel", nan},
+      {"model/dense_1/bias", -inf},
+      {"model/batchnorm/running_mean", inf},
+      {"model/batchnorm/running_var", -1.0f},
+      {"optimizer/dense/kernel/exp_avg", nan},
+      {"optimizer/dense/bias/exp_avg_sq", -1e-30f},
       {"optimizer/dense_1/kernel/exp_avg_sq", inf}};
   for (const auto& [name, v] : bad) {
     auto p = rewrite(path, "v.safetensors", [&](auto&, Tensors& t) { t.at(name).back() = v; });
@@ -334,7 +348,8 @@ TEST(CheckpointLoad, AFlippedBitAnywhereIsADataErrorAndChangesNothing) {
   }
   const auto before = snapshot(target);
   const auto flipped = scratch("flipped.safetensors");
-  std::ofstream(flipped, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  std::ofstream(flipped, std::ios::binary)
+      .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   std::fstream io(flipped, std::ios::binary | std::ios::in | std::ios::out);
   auto put = [&](std::size_t i, char c) {  // one byte, in place: cheaper than a new file each
     io.seekp(static_cast<std::streamoff>(i));
@@ -360,7 +375,8 @@ TEST(CheckpointLoad, AFlippedBitAnywhereIsADataErrorAndChangesNothing) {
   auto b = bytes;
   b[e->begin + 5] ^= 0x10;
   std::ofstream(flipped, std::ios::binary).write(b.data(), static_cast<std::streamsize>(b.size()));
-  expect_refused(target, flipped, {"tensor 'optimizer/dense/kernel/exp_avg' is corrupt", "CRC-32"}, "data");
+  expect_refused(target, flipped, {"tensor 'optimizer/dense/kernel/exp_avg' is corrupt", "CRC-32"},
+                 "data");
   b = bytes;
   const auto at = b.find("\"epoch\":\"1\"");
   ASSERT_NE(at, std::string::npos);
@@ -369,9 +385,11 @@ TEST(CheckpointLoad, AFlippedBitAnywhereIsADataErrorAndChangesNothing) {
   expect_refused(target, flipped, {"metadata 'epoch' = '7' does not match its checksum"}, "epoch");
   // A field edited and resealed by mantissa's own sealing loads (the checksum is the guard,
   // not the values), and one copied without checksums (another writer's) loads too.
-  EXPECT_EQ(target.load(rewrite(path, "r.safetensors", [](auto& m, auto&) { m["epoch"] = "9"; }, true)),
+  EXPECT_EQ(target.load(rewrite(
+                path, "r.safetensors", [](auto& m, auto&) { m["epoch"] = "9"; }, true)),
             (mt::TrainingPosition{9, 2, 3}));
-  EXPECT_EQ(target.load(rewrite(path, "u.safetensors", [](auto&, auto&) {})), (mt::TrainingPosition{1, 2, 3}));
+  EXPECT_EQ(target.load(rewrite(path, "u.safetensors", [](auto&, auto&) {})),
+            (mt::TrainingPosition{1, 2, 3}));
 }
 
 TEST(CheckpointLoad, EveryFieldRoundTripsOverItsWholeRange) {
