@@ -1,6 +1,7 @@
 // optim/src/checkpoint.cpp: load_weights (the checks of a full load: checkpoint_check.cpp).
 #include "mantissa/optim/checkpoint.hpp"
 
+#include <cmath>
 #include <cstring>
 
 namespace mantissa {
@@ -10,6 +11,7 @@ namespace detail {
 std::vector<Tensor<float>> read_weights(const std::filesystem::path& file,
                                         const std::vector<std::pair<std::string, Shape>>& names) {
   io::SafetensorsFile f(file);
+  verify_checksums(f, file);  // a mantissa checkpoint's; other writers' files have none
   std::string problems;
   std::vector<const io::SafetensorsFile::Entry*> found;
   for (const auto& [name, shape] : names) {
@@ -39,6 +41,11 @@ std::vector<Tensor<float>> read_weights(const std::filesystem::path& file,
       ops::cast_into(host, t, TensorView<const half>(reinterpret_cast<const half*>(f.bytes(*e)), t.shape()));
     else
       ops::cast_into(host, t, TensorView<const bfloat16>(reinterpret_cast<const bfloat16*>(f.bytes(*e)), t.shape()));
+    for (std::int64_t k = 0; k < t.numel(); ++k)  // a NaN weight would only surface as NaN output
+      if (!std::isfinite(t.data()[k]))
+        throw DataError(file.string() + ": weight '" + names[i].first + "' holds " +
+                        std::to_string(t.data()[k]) + " at flat index " + std::to_string(k) +
+                        "; weights must be finite (nothing was loaded)");
   }
   return out;
 }

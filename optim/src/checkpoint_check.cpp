@@ -49,44 +49,6 @@ std::uint32_t recorded_crc(const io::SafetensorsFile& f, const std::string& key,
   return *crc;
 }
 
-// A file "has checksums" when any metadata key starts with "checksum/" (mantissa writes them;
-// other writers do not, and their files load unverified). Then every tensor and every field
-// must have one that matches, every checksum must belong to something, and the whole-metadata
-// checksum must match: a flipped bit anywhere in a key, a value or a tensor's bytes is caught.
-void verify_checksums(const io::SafetensorsFile& f, const std::filesystem::path& file) {
-  const auto& m = f.metadata();
-  const bool sealed = std::any_of(
-      m.begin(), m.end(), [](const auto& kv) { return kv.first.starts_with(checksum_prefix); });
-  if (!sealed) return;
-  for (const auto& name : f.names()) {
-    const auto* e = f.find(name);
-    const std::uint32_t want = recorded_crc(f, "checksum/" + name, "tensor '" + name + "'", file);
-    const std::uint32_t got = io::crc32(f.bytes(*e), e->end - e->begin);
-    if (got != want)
-      fail(file, "tensor '" + name + "' is corrupt: its bytes have CRC-32 " + io::crc32_hex(got) +
-                     ", the file recorded " + io::crc32_hex(want));
-  }
-  for (const auto& [k, v] : m) {
-    if (k.starts_with(checksum_prefix)) {
-      const std::string of = k.substr(checksum_prefix.size());
-      if (k != metadata_checksum && !f.contains(of) &&
-          (!m.count(of) || of.starts_with(checksum_prefix)))
-        fail(file, "metadata '" + k + "' is the checksum of '" + of +
-                       "', which the file does not hold: the file is corrupt or was edited");
-      continue;
-    }
-    const std::uint32_t want = recorded_crc(f, "checksum/" + k, "metadata '" + k + "'", file);
-    if (io::crc32(v) != want)
-      fail(file, "metadata '" + k + "' = '" + v +
-                     "' does not match its checksum: the file is "
-                     "corrupt or was edited");
-  }
-  const std::uint32_t want = recorded_crc(f, std::string(metadata_checksum), "the metadata", file);
-  if (metadata_crc(m) != want)
-    fail(file, "the metadata does not match its checksum '" + std::string(metadata_checksum) +
-                   "': the file is corrupt or was edited");
-}
-
 void check_format(const io::SafetensorsFile& f, std::string_view policy,
                   const std::filesystem::path& file) {
   const auto& m = f.metadata();
@@ -223,6 +185,44 @@ float scale_field(const io::SafetensorsFile& f, const std::string& key,
 }
 
 }  // namespace
+
+// A file "has checksums" when any metadata key starts with "checksum/" (mantissa writes them;
+// other writers do not, and their files load unverified). Then every tensor and every field
+// must have one that matches, every checksum must belong to something, and the whole-metadata
+// checksum must match: a flipped bit anywhere in a key, a value or a tensor's bytes is caught.
+void verify_checksums(const io::SafetensorsFile& f, const std::filesystem::path& file) {
+  const auto& m = f.metadata();
+  const bool sealed = std::any_of(
+      m.begin(), m.end(), [](const auto& kv) { return kv.first.starts_with(checksum_prefix); });
+  if (!sealed) return;
+  for (const auto& name : f.names()) {
+    const auto* e = f.find(name);
+    const std::uint32_t want = recorded_crc(f, "checksum/" + name, "tensor '" + name + "'", file);
+    const std::uint32_t got = io::crc32(f.bytes(*e), e->end - e->begin);
+    if (got != want)
+      fail(file, "tensor '" + name + "' is corrupt: its bytes have CRC-32 " + io::crc32_hex(got) +
+                     ", the file recorded " + io::crc32_hex(want));
+  }
+  for (const auto& [k, v] : m) {
+    if (k.starts_with(checksum_prefix)) {
+      const std::string of = k.substr(checksum_prefix.size());
+      if (k != metadata_checksum && !f.contains(of) &&
+          (!m.count(of) || of.starts_with(checksum_prefix)))
+        fail(file, "metadata '" + k + "' is the checksum of '" + of +
+                       "', which the file does not hold: the file is corrupt or was edited");
+      continue;
+    }
+    const std::uint32_t want = recorded_crc(f, "checksum/" + k, "metadata '" + k + "'", file);
+    if (io::crc32(v) != want)
+      fail(file, "metadata '" + k + "' = '" + v +
+                     "' does not match its checksum: the file is "
+                     "corrupt or was edited");
+  }
+  const std::uint32_t want = recorded_crc(f, std::string(metadata_checksum), "the metadata", file);
+  if (metadata_crc(m) != want)
+    fail(file, "the metadata does not match its checksum '" + std::string(metadata_checksum) +
+                   "': the file is corrupt or was edited");
+}
 
 CheckpointMetadata check_checkpoint(const io::SafetensorsFile& f, std::string_view policy,
                                     const std::vector<std::pair<std::string, Shape>>& expected,

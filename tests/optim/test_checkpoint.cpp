@@ -468,3 +468,52 @@ TEST(CheckpointSave, AnInvalidPathIsAnIoErrorAndLeavesNoStrayFile) {
   mt::save_checkpoint(fresh, *j.model, *j.opt, j.scaler, {});
   EXPECT_TRUE(fs::is_regular_file(fresh));
 }
+
+TEST(CheckpointLoad, LoadWeightsVerifiesChecksumsAndFiniteness) {
+  Job source(1), target(2);
+  const auto path = scratch("weights.safetensors");
+  mt::save_checkpoint(path, *source.model, *source.opt, source.scaler, {});
+  std::string bytes;
+  {
+    std::ifstream in(path, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  const auto* e = mt::io::SafetensorsFile(path).find("model/dense_1/kernel");
+  ASSERT_NE(e, nullptr);
+  const auto begin = e->begin;
+  bytes[begin + 1] ^= 0x01;
+  const auto flipped = scratch("weights_flipped.safetensors");
+  std::ofstream(flipped, std::ios::binary)
+      .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  const auto before = snapshot(target);
+  try {
+    mt::load_weights(flipped, *target.model);
+    ADD_FAILURE() << "loaded";
+  } catch (const mt::DataError& err) {
+    EXPECT_NE(std::string(err.what()).find("tensor 'model/dense_1/kernel' is corrupt"),
+              std::string::npos)
+        << err.what();
+  }
+  EXPECT_TRUE(snapshot(target) == before);
+  mt::load_weights(path, *target.model);  // the intact file loads
+  EXPECT_EQ(target.model->parameters()[2]->master[0], source.model->parameters()[2]->master[0]);
+
+  // Another writer's float16 weights holding inf: refused, naming the weight.
+  mt::Sequential<mt::policy::float32> m(Shape{3}, mt::Dense(2));
+  auto k = mt::cast<mt::half>(mt::arange<float>(6));
+  k[4] = mt::half(std::numeric_limits<float>::infinity());
+  auto b = mt::full<mt::half>(Shape{2}, 0.5f);
+  const auto foreign = scratch("foreign_inf.safetensors");
+  mt::io::write_safetensors(foreign, {mt::io::record<mt::half>("dense/kernel", k.reshape({3, 2})),
+                                      mt::io::record<mt::half>("dense/bias", b.view())});
+  const float w0 = m.parameters()[0]->master[0];
+  try {
+    mt::load_weights(foreign, m);
+    ADD_FAILURE() << "loaded";
+  } catch (const mt::DataError& err) {
+    EXPECT_NE(std::string(err.what()).find("weight 'dense/kernel' holds inf at flat index 4"),
+              std::string::npos)
+        << err.what();
+  }
+  EXPECT_EQ(m.parameters()[0]->master[0], w0);
+}

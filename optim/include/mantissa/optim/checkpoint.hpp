@@ -80,6 +80,10 @@ CheckpointMetadata check_checkpoint(const io::SafetensorsFile& f, std::string_vi
                                     const std::vector<std::pair<std::string, Shape>>& expected,
                                     const std::vector<std::string>& generators, bool with_scaler,
                                     const std::filesystem::path& file);
+// Where the file has any "checksum/" key (mantissa wrote it): every tensor's and field's
+// checksum present and matching, and the whole metadata's; DataError naming what differs.
+// A file without checksums (another writer's) passes unverified.
+void verify_checksums(const io::SafetensorsFile& f, const std::filesystem::path& file);
 std::string format_float(float v);  // exact: %a
 // Adds "checksum/<tensor>" and "checksum/<field>" (CRC-32, 8 hex digits) for every record and
 // metadata field, then "checksum/__metadata__" over all the metadata.
@@ -102,7 +106,8 @@ TensorView<const float, Cpu> host_view(TensorView<const float, D> t, std::vector
 
 // Every model/ tensor of a weights file as float32 on the host, converted from F16 / BF16
 // where needed, in the order of `names` (each found as "model/<name>" or "<name>");
-// DataError listing every name that is missing or has another shape or a non-float dtype.
+// DataError listing every name that is missing or has another shape or a non-float dtype,
+// naming a tensor that fails its checksum (a mantissa file) or holds a non-finite value.
 std::vector<Tensor<float>> read_weights(const std::filesystem::path& file,
                                         const std::vector<std::pair<std::string, Shape>>& names);
 }  // namespace detail
