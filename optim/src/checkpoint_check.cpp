@@ -235,6 +235,14 @@ CheckpointMetadata check_checkpoint(const io::SafetensorsFile& f, std::string_vi
   CheckpointMetadata m;
   for (const auto& name : generators)
     m.generators.push_back(generator_field(f, "rng/" + name, file));
+  // A generator this model lacks: saved from another architecture (Dropout has no tensors, so
+  // the tensor check cannot see it).
+  for (const auto& [k, v] : f.metadata())
+    if (k.starts_with("rng/") &&
+        std::find(generators.begin(), generators.end(), k.substr(4)) == generators.end())
+      fail(file, "metadata '" + k + "' is the state of a generator this model does not have (" +
+                     std::to_string(generators.size()) +
+                     " generator(s) here); it was saved from another architecture");
   m.optimizer_step = count_field(f, "optimizer_step", "a step count", file);
   if (with_scaler) {
     if (!f.metadata().count("loss_scale"))

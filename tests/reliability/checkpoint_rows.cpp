@@ -148,6 +148,8 @@ std::vector<Case> checkpoint_cases() {
       field("Ckpt_RngEntryMissing", rng, std::nullopt,
             {"'rng/dropout/rng' is missing", "nothing was loaded"}),
       field("Ckpt_RngSeedNegative", rng, "-1:0", {"'rng/dropout/rng' = '-1:0'", "seed:offset"}),
+      field("Ckpt_RngEntryOfAGeneratorTheModelLacks", "rng/dropout_1/rng", "1:2",
+            {"'rng/dropout_1/rng'", "generator this model does not have"}),
       field("Ckpt_StepNotANumber", "optimizer_step", "12x",
             {"'optimizer_step' = '12x'", "not an integer"}),
       field("Ckpt_StepNegative", "optimizer_step", "-3",

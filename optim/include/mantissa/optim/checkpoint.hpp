@@ -32,13 +32,15 @@
 //     bit-identical. Checked, each fault a DataError naming the tensor or field:
 //       checksums, where the file has any (files from other writers have none and load
 //       unverified): a flipped bit in a tensor, a field or a key is caught;
-//       every name, dtype and shape (one error listing every difference);
+//       every name, dtype and shape (one error listing every difference), and an rng/ entry
+//       for each of the model's generators and none other;
 //       values: weights, buffers and moments finite, second moments and running variances
 //       >= 0; counts >= 0; the loss scale finite and >= 2^-24; each field present and wholly
 //       numeric (the scaler's state whenever a scaler is loaded).
 //     The compute copies are then refreshed from the loaded masters.
 // load_weights() reads only model/... (or bare names, as other safetensors writers produce)
-// for inference or fine-tuning.
+// for inference or fine-tuning; it too verifies checksums where present, refuses non-finite
+// weights, and changes nothing unless every weight is good.
 #pragma once
 
 #include <filesystem>
