@@ -281,8 +281,9 @@ void seal_checkpoint(const std::vector<io::TensorRecord>& records, io::Metadata&
     const float s = std::strtof(it->second.c_str(), nullptr);
     if (!(s >= min_checkpoint_loss_scale) || !std::isfinite(s))
       throw ValueError("save_checkpoint: the loss scale " + it->second +
-                       " is below 2^-24 (or not finite), which no load accepts: raise the "
-                       "LossScaler's min_scale");
+                       " is below 2^-24 (or not finite), which no load accepts: a scale that "
+                       "small flushes float16 gradients to zero; raise LossScalerOptions::"
+                       "min_scale (or the fixed scale) to at least 2^-24");
   }
   for (const auto& [k, v] : meta)
     if (k.starts_with(checksum_prefix))

@@ -3,6 +3,7 @@
 // load that is a transaction (every field and value checked, a flipped bit caught, nothing
 // changed by a failure); every field's whole range; where a save may go.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <cstring>
 #include <filesystem>
@@ -448,6 +449,12 @@ TEST(CheckpointSave, AnInvalidPathIsAnIoErrorAndLeavesNoStrayFile) {
   EXPECT_TRUE(has(io_error("/dev/null"), "is a device file"));
   EXPECT_TRUE(fs::is_character_file("/dev/null"));
   EXPECT_FALSE(fs::exists("/dev/null.tmp"));
+  const auto fifo = scratch("a_fifo");
+  fs::remove(fifo);
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  EXPECT_TRUE(has(io_error(fifo), "is a FIFO"));  // and never opened: no wait for a reader
+  EXPECT_TRUE(fs::is_fifo(fifo));
+  EXPECT_FALSE(fs::exists(fifo.string() + ".tmp"));
   const auto target = scratch("target.safetensors"), link = scratch("link.safetensors");
   { std::ofstream(target) << "keep"; }
   fs::remove(link);
