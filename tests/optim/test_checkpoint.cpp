@@ -485,7 +485,8 @@ TEST(CheckpointLoad, LoadWeightsVerifiesChecksumsAndFiniteness) {
     std::ifstream in(path, std::ios::binary);
     bytes.assign(std::istreambuf_iterator<char>(in), {});
   }
-  const auto* e = mt::io::SafetensorsFile(path).find("model/dense_1/kernel");
+  const mt::io::SafetensorsFile file(path);
+  const auto* e = file.find("model/dense_1/kernel");
   ASSERT_NE(e, nullptr);
   const auto begin = e->begin;
   bytes[begin + 1] ^= 0x01;
