@@ -22,11 +22,16 @@ using F16 = mt::policy::mixed_float16;
 
 namespace {
 
+const fs::path scratch_dir =
+    fs::temp_directory_path() / ("mantissa_ckpt_" + std::to_string(::getpid()));
 fs::path scratch(const std::string& name) {
-  auto d = fs::temp_directory_path() / ("mantissa_ckpt_" + std::to_string(::getpid()));
-  fs::create_directories(d);
-  return d / name;
+  fs::create_directories(scratch_dir);
+  return scratch_dir / name;
 }
+struct ScratchCleanup : ::testing::Environment {  // the flip test alone leaves a dozen files
+  void TearDown() override { fs::remove_all(scratch_dir); }
+};
+[[maybe_unused]] const auto* const cleanup = ::testing::AddGlobalTestEnvironment(new ScratchCleanup);
 
 void write_raw(const fs::path& p, const std::string& header, std::size_t data_bytes) {
   std::ofstream out(p, std::ios::binary);
