@@ -182,5 +182,6 @@ inline Case build(std::string name, std::function<void()> f, std::vector<std::st
 std::vector<Case> csv_cases();
 std::vector<Case> idx_cases();
 std::vector<Case> safetensors_cases();
+std::vector<Case> checkpoint_cases();  // checkpoint_rows.cpp
 
 }  // namespace bad_inputs

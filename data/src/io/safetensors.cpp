@@ -45,6 +45,27 @@ void write_all(int fd, const void* data, std::size_t n, const std::filesystem::p
 
 }  // namespace
 
+// The destination is a file name, and nothing but a regular file is ever replaced there (a
+// rename over /dev/null, a folder or a link would replace the device node, fail late or cut
+// the link).
+void check_destination(const std::filesystem::path& file) {
+  if (file.empty() || !file.has_filename())
+    throw IoError("write_safetensors: '" + file.string() +
+                  "' is not a file name (empty, or a folder's path ending in '/')");
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const auto st = fs::symlink_status(file, ec);  // not_found (or none, with ec) if absent
+  if (!fs::exists(st) || fs::is_regular_file(st)) return;
+  const char* what = fs::is_directory(st)   ? "a directory"
+                     : fs::is_symlink(st)   ? "a symbolic link (write to its target's path)"
+                     : fs::is_character_file(st) || fs::is_block_file(st) ? "a device file"
+                     : fs::is_fifo(st)      ? "a FIFO"
+                     : fs::is_socket(st)    ? "a socket"
+                                            : "not a regular file";
+  throw IoError(file.string() + ": is " + what +
+                "; write_safetensors replaces only a regular file: choose another path");
+}
+
 void write_safetensors(const std::filesystem::path& file, const std::vector<TensorRecord>& tensors,
                        const Metadata& metadata) {
   nlohmann::ordered_json header;
@@ -68,8 +89,10 @@ void write_safetensors(const std::filesystem::path& file, const std::vector<Tens
   unsigned char len[8];
   for (int i = 0; i < 8; ++i) len[i] = static_cast<unsigned char>(n >> (8 * i));
 
+  check_destination(file);
   const std::filesystem::path tmp = file.string() + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  // O_NOFOLLOW: a link at the temporary name is refused, never written through.
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
   if (fd < 0) io_fail(tmp, "cannot create");
   try {
     write_all(fd, len, 8, tmp);
@@ -81,8 +104,18 @@ void write_safetensors(const std::filesystem::path& file, const std::vector<Tens
     ::unlink(tmp.c_str());
     throw;
   }
-  if (::close(fd) != 0) io_fail(tmp, "close failed");
-  if (::rename(tmp.c_str(), file.c_str()) != 0) io_fail(file, "rename failed");
+  if (::close(fd) != 0) {
+    const int err = errno;
+    ::unlink(tmp.c_str());
+    errno = err;
+    io_fail(tmp, "close failed");
+  }
+  if (::rename(tmp.c_str(), file.c_str()) != 0) {  // no stray temporary file on failure
+    const int err = errno;
+    ::unlink(tmp.c_str());
+    errno = err;
+    io_fail(file, "rename failed");
+  }
   // Make the rename itself durable.
   const auto dir = file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
   const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);

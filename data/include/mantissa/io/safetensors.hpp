@@ -7,15 +7,17 @@
 // relative to the data section.
 //
 // Writing goes to "<file>.tmp", is flushed and fsync'd, then renamed over <file>: a crash
-// mid-write leaves the previous file intact. Reading takes a regular file only (a FIFO or a
-// device is an IoError before anything is read) and checks, to the letter of the format: the
-// header length against the file size; the JSON (an object from the header's first byte,
-// padded with spaces only, no NUL, no key twice, nesting at most 8 deep); __metadata__'s
-// values are strings; every entry's dtype, shape and offsets (size = numel * dtype size); and
-// that the tensors tile the data section (no overlap, no hole, nothing after the last one).
-// Any fault is a DataError naming the file, the entry and the cause. Tensor data need not be
-// aligned in the file (the format does not require it): an unaligned tensor is copied to
-// aligned memory on loading.
+// mid-write leaves the previous file intact. Only a regular file (or nothing) is replaced:
+// an empty name, a folder, a link or a device file is an IoError before anything is created,
+// and a failed write leaves no temporary file behind. Reading takes a regular file only (a
+// FIFO or a device is an IoError before anything is read) and checks, to the letter of the
+// format: the header length against the file size; the JSON (an object from the header's
+// first byte, padded with spaces only, no NUL, no key twice, nesting at most 8 deep);
+// __metadata__'s values are strings; every entry's dtype, shape and offsets (size = numel *
+// dtype size); and that the tensors tile the data section (no overlap, no hole, nothing after
+// the last one). Any fault is a DataError naming the file, the entry and the cause. Tensor
+// data need not be aligned in the file (the format does not require it): an unaligned tensor
+// is copied to aligned memory on loading.
 #pragma once
 
 #include <filesystem>
@@ -52,6 +54,10 @@ TensorRecord record(std::string name, TensorView<const T, Cpu> t) {
 }
 
 using Metadata = std::map<std::string, std::string>;
+
+// IoError unless `file` is a file name whose path holds nothing or a regular file: what
+// write_safetensors checks first (exposed so that a caller can check before making folders).
+void check_destination(const std::filesystem::path& file);
 
 // Atomic write (tmp + fsync + rename). Names must be unique.
 void write_safetensors(const std::filesystem::path& file, const std::vector<TensorRecord>& tensors,

@@ -17,13 +17,34 @@
 //                                 layer generator's (seed, offset) ("rng/dropout/rng"), and
 //                                 the data-order position (epoch, batch, seed): with
 //                                 counter-based generators that is all the RNG state there is
-// Written to a temporary file and renamed: a crash mid-save keeps the previous checkpoint.
-// Loading checks every name, dtype and shape and lists what differs; the compute copies are
-// refreshed from the loaded masters. load_weights() reads only model/... (or bare names, as
-// other safetensors writers produce) for inference or fine-tuning.
+//   __metadata__ "checksum/<name>" CRC-32 (8 hex digits) of each tensor's bytes and of each
+//                                 field's value, and "checksum/__metadata__" over all fields
+//
+// Guarantees:
+//   - Saving: written to "<file>.tmp" and renamed, so a crash mid-save keeps the previous
+//     checkpoint. Missing folders are created; an empty name, a folder, a link or a device
+//     file (/dev/null) is an IoError, and no temporary file is left after any failure.
+//   - Every field round-trips over its whole range: step, epoch, batch and the scaler's
+//     counters in [0, 2^63), data_seed and each generator's seed and offset in [0, 2^64), the
+//     loss scale exactly (hex float).
+//   - Loading is a transaction: every tensor and every field is parsed and checked before the
+//     first byte of the model, optimizer or scaler changes; a failed load leaves all three
+//     bit-identical. Checked, each fault a DataError naming the tensor or field:
+//       checksums, where the file has any (files from other writers have none and load
+//       unverified): a flipped bit in a tensor, a field or a key is caught;
+//       every name, dtype and shape (one error listing every difference), and an rng/ entry
+//       for each of the model's generators and none other;
+//       values: weights, buffers and moments finite, second moments and running variances
+//       >= 0; counts >= 0; the loss scale finite and >= 2^-24; each field present and wholly
+//       numeric (the scaler's state whenever a scaler is loaded).
+//     The compute copies are then refreshed from the loaded masters.
+// load_weights() reads only model/... (or bare names, as other safetensors writers produce)
+// for inference or fine-tuning; it too verifies checksums where present, refuses non-finite
+// weights, and changes nothing unless every weight is good.
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -42,20 +63,33 @@ struct TrainingPosition {
 };
 
 namespace detail {
-void check_checkpoint_format(const io::SafetensorsFile& f, std::string_view policy,
-                             const std::filesystem::path& file);
-std::int64_t metadata_int(const io::SafetensorsFile& f, const std::string& key,
-                          const std::filesystem::path& file);
-float metadata_float(const io::SafetensorsFile& f, const std::string& key,
-                     const std::filesystem::path& file);
+// The smallest loss scale a checkpoint may hold: float16's smallest subnormal. Below it every
+// scaled float16 gradient of magnitude <= 1 rounds to zero, and 1/S nears float's range.
+inline constexpr float min_checkpoint_loss_scale = 0x1p-24f;
+
+// What a load takes from __metadata__, parsed and range-checked.
+struct CheckpointMetadata {
+  std::int64_t optimizer_step = 0;
+  std::vector<Generator> generators;        // in the order of the names asked for
+  std::optional<LossScaler::State> scaler;  // when a scaler is loaded
+  TrainingPosition position;
+};
+// The whole check of a load, before anything changes: checksums (where the file has them),
+// format and policy, every expected float32 tensor with its shape (one DataError listing every
+// difference), their values, and every metadata field. Throws DataError naming the tensor or
+// field; returns the metadata to commit.
+CheckpointMetadata check_checkpoint(const io::SafetensorsFile& f, std::string_view policy,
+                                    const std::vector<std::pair<std::string, Shape>>& expected,
+                                    const std::vector<std::string>& generators, bool with_scaler,
+                                    const std::filesystem::path& file);
+// Where the file has any "checksum/" key (mantissa wrote it): every tensor's and field's
+// checksum present and matching, and the whole metadata's; DataError naming what differs.
+// A file without checksums (another writer's) passes unverified.
+void verify_checksums(const io::SafetensorsFile& f, const std::filesystem::path& file);
 std::string format_float(float v);  // exact: %a
-Generator metadata_generator(const io::SafetensorsFile& f, const std::string& key,
-                             const std::filesystem::path& file);  // "seed:offset"
-// Every expected float32 tensor present with its shape, and no model/ or optimizer/ tensor
-// the model lacks; otherwise one DataError that lists every difference.
-void check_tensors(const io::SafetensorsFile& f,
-                   const std::vector<std::pair<std::string, Shape>>& expected,
-                   const std::filesystem::path& file);
+// Adds "checksum/<tensor>" and "checksum/<field>" (CRC-32, 8 hex digits) for every record and
+// metadata field, then "checksum/__metadata__" over all the metadata.
+void seal_checkpoint(const std::vector<io::TensorRecord>& records, io::Metadata& meta);
 }  // namespace detail
 
 namespace detail {
@@ -74,7 +108,8 @@ TensorView<const float, Cpu> host_view(TensorView<const float, D> t, std::vector
 
 // Every model/ tensor of a weights file as float32 on the host, converted from F16 / BF16
 // where needed, in the order of `names` (each found as "model/<name>" or "<name>");
-// DataError listing every name that is missing or has another shape or a non-float dtype.
+// DataError listing every name that is missing or has another shape or a non-float dtype,
+// naming a tensor that fails its checksum (a mantissa file) or holds a non-finite value.
 std::vector<Tensor<float>> read_weights(const std::filesystem::path& file,
                                         const std::vector<std::pair<std::string, Shape>>& names);
 }  // namespace detail
@@ -147,7 +182,15 @@ void save_checkpoint_impl(const std::filesystem::path& file, Sequential<P, D>& m
     meta["loss_scale_clean_steps"] = std::to_string(s.clean_steps);
     meta["loss_scale_skipped_steps"] = std::to_string(s.skipped_steps);
   }
-  std::filesystem::create_directories(file.has_parent_path() ? file.parent_path() : ".");
+  detail::seal_checkpoint(records, meta);
+  io::check_destination(file);  // before any folder is made for it
+  // Missing folders are created (fit writes into its fresh --out); one that cannot be is an
+  // IoError, not a foreign std::filesystem_error.
+  std::error_code ec;
+  if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path(), ec);
+  if (ec)
+    throw IoError(file.string() + ": cannot create its folder " + file.parent_path().string() +
+                  ": " + ec.message());
   io::write_safetensors(file, records, meta);
 }
 
@@ -156,13 +199,15 @@ TrainingPosition load_checkpoint_impl(const std::filesystem::path& file, Sequent
                                       Opt& opt, LossScaler* scaler) {
   check_optimizer_model(model, opt, "load_checkpoint");
   io::SafetensorsFile f(file);
-  detail::check_checkpoint_format(f, P::name, file);
-  // Check everything before changing anything: a failed load leaves the model as it was.
+  // A transaction: everything is parsed and checked first; only then is anything changed.
   std::vector<std::pair<std::string, Shape>> expected;
   for (auto* p : model.parameters()) expected.emplace_back("model/" + p->name, p->shape());
   for (auto& [name, t] : model.buffers()) expected.emplace_back("model/" + name, t->shape());
   for (auto& [name, t] : opt.state_tensors()) expected.emplace_back("optimizer/" + name, t.shape());
-  detail::check_tensors(f, expected, file);
+  std::vector<std::string> generators;
+  for (auto& [name, g] : model.generators()) generators.push_back(name);
+  auto meta = detail::check_checkpoint(f, P::name, expected, generators, scaler != nullptr, file);
+
   auto put = [&](const std::string& name, TensorView<float, D> dst) {  // host -> device
     auto src = f.get<float>(name, dst.shape());
     copy_bytes<D, Cpu>(dst.data(), src.data(), src.size_bytes());
@@ -173,17 +218,11 @@ TrainingPosition load_checkpoint_impl(const std::filesystem::path& file, Sequent
   }
   for (auto& [name, t] : model.buffers()) put("model/" + name, t->view());
   for (auto& [name, t] : opt.state_tensors()) put("optimizer/" + name, t);
-  for (auto& [name, g] : model.generators()) *g = detail::metadata_generator(f, "rng/" + name, file);
-  opt.set_steps(detail::metadata_int(f, "optimizer_step", file));
-  if (scaler) {
-    if (!f.metadata().count("loss_scale"))
-      throw DataError(file.string() + ": no loss-scaler state in this checkpoint");
-    scaler->load_state({detail::metadata_float(f, "loss_scale", file),
-                        detail::metadata_int(f, "loss_scale_clean_steps", file),
-                        detail::metadata_int(f, "loss_scale_skipped_steps", file)});
-  }
-  return {detail::metadata_int(f, "epoch", file), detail::metadata_int(f, "batch", file),
-          static_cast<std::uint64_t>(detail::metadata_int(f, "data_seed", file))};
+  std::size_t i = 0;
+  for (auto& [name, g] : model.generators()) *g = meta.generators[i++];
+  opt.set_steps(meta.optimizer_step);
+  if (scaler) scaler->load_state(*meta.scaler);  // checked above, more strictly than here
+  return meta.position;
 }
 
 }  // namespace detail
