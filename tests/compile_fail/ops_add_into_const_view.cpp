@@ -1,7 +1,7 @@
 // mistake: ops::add writing into a read-only TensorView<const float> (pass a mutable view or tensor)
 // expect-first: static assertion failed: mantissa: the output argument is read-only
 // expect-head: the output argument is read-only
-// expect-head: is_writable<mantissa::TensorView<const float(, mantissa::Cpu)?>&>
+// expect-head: is_writable<mantissa::TensorView<const float(, mantissa::Cpu)?> ?&>
 #include "mantissa/core/core.hpp"
 
 using namespace mantissa;

@@ -379,7 +379,7 @@ TEST(CheckpointLoad, AFlippedBitAnywhereIsADataErrorAndChangesNothing) {
   mt::io::SafetensorsFile f(path);
   const auto* e = f.find("optimizer/dense/kernel/exp_avg");
   auto b = bytes;
-  b[e->begin + 5] ^= 0x10;
+  b[e->file_begin + 5] ^= 0x10;
   std::ofstream(flipped, std::ios::binary).write(b.data(), static_cast<std::streamsize>(b.size()));
   expect_refused(target, flipped, {"tensor 'optimizer/dense/kernel/exp_avg' is corrupt", "CRC-32"},
                  "data");
@@ -493,7 +493,7 @@ TEST(CheckpointLoad, LoadWeightsVerifiesChecksumsAndFiniteness) {
   const mt::io::SafetensorsFile file(path);
   const auto* e = file.find("model/dense_1/kernel");
   ASSERT_NE(e, nullptr);
-  const auto begin = e->begin;
+  const auto begin = e->file_begin;
   bytes[begin + 1] ^= 0x01;
   const auto flipped = scratch("weights_flipped.safetensors");
   std::ofstream(flipped, std::ios::binary)

@@ -192,7 +192,7 @@ std::vector<Case> checkpoint_cases() {
             {"tensor 'model/batchnorm/running_var'", "running variance is never negative"}),
       corrupt(
           "Ckpt_FlippedBitInATensor",
-          [](std::string& b, mt::io::SafetensorsFile& f) { b[f.find(kernel)->begin + 2] ^= 0x04; },
+          [](std::string& b, mt::io::SafetensorsFile& f) { b[f.find(kernel)->file_begin + 2] ^= 0x04; },
           {"tensor 'model/dense/kernel' is corrupt", "CRC-32"}),
       corrupt(
           "Ckpt_EditedFieldUnderChecksum",

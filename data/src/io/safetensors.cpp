@@ -318,6 +318,7 @@ SafetensorsFile::SafetensorsFile(const std::filesystem::path& file) : file_(file
                       " of " + e.dtype + " (which needs " + std::to_string(numel * size) + ")");
     e.begin = b;
     e.end = en;
+    e.file_begin = 8 + static_cast<std::size_t>(n) + b;
     const auto [it, fresh] = entries_.emplace(name, std::move(e));
     ranges.push_back({b, en, &it->first});
   }

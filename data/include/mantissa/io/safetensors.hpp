@@ -93,7 +93,8 @@ class SafetensorsFile {
   struct Entry {
     std::string dtype;
     Shape shape;
-    std::size_t begin, end;  // offsets into data_
+    std::size_t begin, end;       // offsets into data_ (an aligned copy's, where one was made)
+    std::size_t file_begin = 0;   // the tensor's first byte in the file
   };
   const Entry& entry(const std::string& name, std::string_view dtype, const Shape& shape) const;
   const Entry* find(const std::string& name) const {
