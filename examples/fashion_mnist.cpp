@@ -40,6 +40,10 @@ int run(const Flags& f) {
                           mt::MaxPool2D(2), mt::Flatten(), mt::Dense(128), mt::ReLU(),
                           mt::Dense(10));
   model.summary(std::cout);
+  // An empty set (--limit, --batch-size) is refused here, naming the cause, before the
+  // schedule below would see a total of zero steps.
+  mt::require_batches(train, "the training set");
+  mt::require_batches(test, "the test set");
   // Adam with cosine decay of the learning rate to zero over the run (counted in applied steps).
   mt::Adam opt(model, {.lr = f.lr,
                        .schedule = mt::schedule::cosine(f.lr, f.epochs * train.batches())});
@@ -95,8 +99,8 @@ int main(int argc, char** argv) {
   const auto parsed = parse_flags(argc, argv, status);  // fashion_mnist_flags.cpp
   if (!parsed) return status;  // --help, or a flag it refused
   const Flags& f = *parsed;
-  if (f.threads > 0) mt::set_num_threads(f.threads);
   try {
+    if (f.threads != 0) mt::set_num_threads(f.threads);  // 0: all cores; a bad count: ValueError
 #if defined(MANTISSA_WITH_CUDA)
     if (use_cuda(f.device)) return run_on<mt::Cuda>(f);
 #else

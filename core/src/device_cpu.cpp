@@ -20,6 +20,10 @@ constexpr std::size_t kHeader = Cpu::alignment;
 }  // namespace
 
 void* Cpu::allocate(std::size_t bytes) {
+  // The rounding below must not wrap (a wrapped total would be a tiny block).
+  if (bytes > SIZE_MAX - kHeader - alignment)
+    throw Error("Cpu::allocate: out of host memory allocating " + std::to_string(bytes) +
+                " bytes");
   const std::size_t total = (bytes + kHeader + alignment - 1) / alignment * alignment;
   void* raw = std::aligned_alloc(alignment, total);
   if (!raw)

@@ -4,14 +4,32 @@
 #include <omp.h>
 
 #include <Eigen/Core>
+#include <algorithm>
 #include <string>
+#include <thread>
 
 #include "mantissa/core/error.hpp"
 
 namespace mantissa {
 
+int max_threads() noexcept {
+  const auto hw = static_cast<int>(std::thread::hardware_concurrency());  // 0: unknown
+  return std::max(64, 4 * hw);
+}
+
+void check_thread_count(const char* who, int n, bool zero_ok) {
+  if (n < (zero_ok ? 0 : 1))
+    throw ValueError(std::string(who) + ": need at least " + (zero_ok ? "0" : "1") +
+                     " threads, got " + std::to_string(n));
+  if (n > max_threads())
+    throw ValueError(std::string(who) + ": " + std::to_string(n) + " threads is more than " +
+                     std::to_string(max_threads()) + " (4x the " +
+                     std::to_string(std::thread::hardware_concurrency()) +
+                     " hardware threads, at least 64); ask for at most the core count");
+}
+
 void set_num_threads(int n) {
-  if (n < 1) throw ValueError("set_num_threads: need at least 1 thread, got " + std::to_string(n));
+  check_thread_count("set_num_threads", n);
   omp_set_num_threads(n);
   Eigen::setNbThreads(n);
 }

@@ -4,16 +4,27 @@
 #include <cmath>
 #include <sstream>
 
+#include "mantissa/optim/hyperparameter.hpp"
+
 namespace mantissa {
 
 LossScaler::LossScaler(LossScalerOptions o) : o_(o), s_{o.init_scale, 0, 0} {
-  if (!(o.init_scale > 0.0f && std::isfinite(o.init_scale)))
-    throw ValueError("LossScaler: init_scale must be positive and finite");
-  if (!(o.growth_factor > 1.0f) || !(o.backoff_factor > 0.0f && o.backoff_factor < 1.0f))
-    throw ValueError("LossScaler: growth_factor must be > 1 and backoff_factor in (0, 1)");
-  if (o.growth_interval < 1) throw ValueError("LossScaler: growth_interval must be >= 1");
-  if (!(o.min_scale > 0.0f && o.min_scale <= o.init_scale && o.init_scale <= o.max_scale))
-    throw ValueError("LossScaler: need 0 < min_scale <= init_scale <= max_scale");
+  using detail::check_hyperparameter;
+  using detail::Range;
+  check_hyperparameter("LossScaler", "init_scale", o.init_scale, Range::positive);
+  check_hyperparameter("LossScaler", "min_scale", o.min_scale, Range::positive);
+  check_hyperparameter("LossScaler", "max_scale", o.max_scale, Range::positive);
+  check_hyperparameter("LossScaler", "growth_factor", o.growth_factor, Range::above_one);
+  check_hyperparameter("LossScaler", "backoff_factor", o.backoff_factor, Range::open_unit);
+  if (o.growth_interval < 1)
+    throw ValueError("LossScaler: growth_interval must be >= 1, got " +
+                     std::to_string(o.growth_interval));
+  if (!(o.min_scale <= o.init_scale && o.init_scale <= o.max_scale)) {
+    std::ostringstream msg;
+    msg << "LossScaler: need min_scale <= init_scale <= max_scale, got " << o.min_scale << ", "
+        << o.init_scale << ", " << o.max_scale;
+    throw ValueError(msg.str());
+  }
 }
 
 LossScaler LossScaler::fixed(float scale) {

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <fstream>
 #include <string>
+#include <system_error>
 
 #include "mantissa/core/error.hpp"
 #include "mantissa/optim/fit.hpp"
@@ -111,7 +112,9 @@ void panel(std::ofstream& svg, double x0, double y0, double w, double h, const c
 }  // namespace
 
 void write_history(const std::filesystem::path& dir, const History& h) {
-  std::filesystem::create_directories(dir);
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) throw IoError("fit: cannot create " + dir.string() + ": " + ec.message());
   {
     std::ofstream csv(dir / "history.csv");
     if (!csv) throw IoError((dir / "history.csv").string() + ": cannot write");

@@ -183,5 +183,6 @@ std::vector<Case> csv_cases();
 std::vector<Case> idx_cases();
 std::vector<Case> safetensors_cases();
 std::vector<Case> checkpoint_cases();  // checkpoint_rows.cpp
+std::vector<Case> numerics_cases();    // numerics_rows.cpp
 
 }  // namespace bad_inputs

@@ -109,7 +109,7 @@ std::vector<Case> model_cases() {
 const std::vector<Case>& cases() {
   static const std::vector<Case> all = [] {
     std::vector<Case> v;
-    for (auto part : {csv_cases(), idx_cases(), safetensors_cases(), model_cases(), checkpoint_cases()})
+    for (auto part : {csv_cases(), idx_cases(), safetensors_cases(), model_cases(), checkpoint_cases(), numerics_cases()})
       for (auto& c : part) v.push_back(std::move(c));
     return v;
   }();

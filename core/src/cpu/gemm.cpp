@@ -21,10 +21,12 @@
 #include <cstdlib>
 #include <exception>
 #include <new>
+#include <string>
 #include <type_traits>
 
 #include "gemm_kernel.hpp"
 #include "gemm_pack.hpp"
+#include "mantissa/core/error.hpp"
 
 namespace mantissa::cpu {
 namespace {
@@ -51,7 +53,9 @@ class Buffer {
     if (n > capacity_) {
       const auto bytes = static_cast<std::size_t>(ceil_div(n * 4, 64) * 64);
       void* p = std::aligned_alloc(64, bytes);
-      if (p == nullptr) throw std::bad_alloc();
+      if (p == nullptr)
+        throw Error("gemm: out of host memory allocating " + std::to_string(bytes) +
+                    " bytes of packing buffer");
       std::free(data_);
       data_ = static_cast<float*>(p);
       capacity_ = n;

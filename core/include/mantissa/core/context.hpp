@@ -25,6 +25,7 @@
 
 #include "mantissa/core/device.hpp"
 #include "mantissa/core/error.hpp"
+#include "mantissa/core/threads.hpp"
 
 namespace mantissa {
 
@@ -68,9 +69,7 @@ class Context {
   // ---- threads (CPU kernels) ----
   int threads() const noexcept { return threads_; }
   void set_threads(int n) {
-    if (n < 0)
-      throw ValueError("Context::set_threads: need 0 (follow set_num_threads) or more, got " +
-                       std::to_string(n));
+    check_thread_count("Context::set_threads (0: follow set_num_threads)", n, true);
     threads_ = n;
   }
 
@@ -92,7 +91,9 @@ class Context {
     if constexpr (std::same_as<D, Cpu>) {
       void* p = std::aligned_alloc(Cpu::alignment,
                                    (bytes + Cpu::alignment - 1) / Cpu::alignment * Cpu::alignment);
-      if (!p) throw std::bad_alloc();
+      if (!p)
+        throw Error("Context: out of host memory allocating " + std::to_string(bytes) +
+                    " bytes of scratch");
       return p;
     } else {
       return D::allocate(bytes);

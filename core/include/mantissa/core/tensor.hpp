@@ -220,12 +220,25 @@ class Tensor : public detail::Extent<T> {
   static Tensor empty(Shape shape) {
     Tensor t;
     t.shape_ = shape;
-    const std::size_t bytes = static_cast<std::size_t>(shape.numel()) * sizeof(T);
+    const std::size_t bytes = bytes_for(shape);
     t.data_ = bytes ? static_cast<T*>(D::allocate(bytes)) : nullptr;
     return t;
   }
 
   ~Tensor() { D::deallocate(data_); }
+
+  // The bytes a tensor of `shape` holds. A size that does not fit in size_t (a corrupt header,
+  // a typo'd dimension) is an Error naming the shape, not a wrapped product and a small buffer.
+  static std::size_t bytes_for(const Shape& shape) {
+    for (int i = 0; i < shape.rank(); ++i)
+      if (shape[i] == 0) return 0;
+    std::size_t n = sizeof(T);
+    for (int i = 0; i < shape.rank(); ++i)
+      if (__builtin_mul_overflow(n, static_cast<std::size_t>(shape[i]), &n))
+        throw Error("Tensor: a tensor of shape " + shape.str() + " would need more than " +
+                    std::to_string(SIZE_MAX) + " bytes");
+    return n;
+  }
 
   // Move-only. A copy must be asked for: x.clone().
   Tensor(const Tensor&) = delete;  // Tensor is move-only: copy explicitly with x.clone()

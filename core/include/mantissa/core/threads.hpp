@@ -5,8 +5,17 @@
 
 namespace mantissa {
 
-void set_num_threads(int n);  // n >= 1
+void set_num_threads(int n);  // 1 <= n <= max_threads(), else ValueError
 int num_threads() noexcept;
+
+// The most threads a count may ask for: 4x the hardware threads, at least 64. OpenMP aborts
+// the process when it cannot create the threads asked for (a typo'd --threads 1000000), which
+// no exception can catch; a count this far past the cores never runs faster, so it is refused
+// up front instead.
+int max_threads() noexcept;
+
+// Throws ValueError naming `who` and n unless 1 <= n <= max_threads() (0 too, when zero_ok).
+void check_thread_count(const char* who, int n, bool zero_ok = false);
 
 // While alive, kernels started by the calling thread run on n threads (n = 0: as they were);
 // the count before is restored at the end. The CPU backend opens one around every kernel of a

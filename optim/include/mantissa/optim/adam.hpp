@@ -40,9 +40,13 @@ class AdamFamily : public OptimizerBase<P, D, AdamFamily<P, D, Decoupled>> {
   template <class Model>
     requires requires(Model& m) { m.trainables(); }
   AdamFamily(Model& model, Options o = {})
-      : Base(Base::trainables_of(model), o.lr, o.schedule), o_(o) {
-    if (!(o.beta1 >= 0.0f && o.beta1 < 1.0f && o.beta2 >= 0.0f && o.beta2 < 1.0f))
-      throw ValueError("Adam: betas must be in [0, 1)");
+      : Base(Base::trainables_of(model), o.lr, o.schedule, Decoupled ? "AdamW" : "Adam"), o_(o) {
+    using detail::Range;
+    const char* who = Decoupled ? "AdamW" : "Adam";
+    detail::check_hyperparameter(who, "beta1", o.beta1, Range::unit);
+    detail::check_hyperparameter(who, "beta2", o.beta2, Range::unit);
+    detail::check_hyperparameter(who, "eps", o.eps, Range::positive);
+    detail::check_hyperparameter(who, "weight_decay", o.weight_decay, Range::non_negative);
     const Shape arena{this->t_ ? this->t_->arena.size() : 0};
     m_ = Tensor<float, D>(arena);
     v_ = Tensor<float, D>(arena);

@@ -21,11 +21,14 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <limits>
+#include <new>
 #include <optional>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "mantissa/layers/losses.hpp"
@@ -63,16 +66,36 @@ template <class V>
 struct FitOptions {
   int epochs = 1;
   V* validation = nullptr;            // evaluated after each epoch
-  std::filesystem::path out;          // history and checkpoints; empty: write nothing
+  std::filesystem::path out{};        // history and checkpoints; empty: write nothing
   std::int64_t checkpoint_every = 0;  // steps; 0: only at epoch ends
   int early_stopping_patience = 0;    // epochs without a better val_loss; 0: off
   bool resume = false;
   bool progress = true;
+  // Keras's TerminateOnNaN, with patience: fit throws NumericsError (naming the epoch and
+  // batch) after this many steps in a row were skipped with a non-finite loss, or, without a
+  // loss scaler, with non-finite gradients. A float16 overflow with a finite loss does not
+  // count (the scaler backs off and has its own floor). 0: never stop.
+  int terminate_on_nan = 10;
 };
 
 struct Evaluation {
   double loss, accuracy;
 };
+
+// Refuses a loader that yields no batch (an empty set, or fewer samples than one batch with
+// drop_last) with a ValueError naming `role` ("fit: the training set") and the cause: training
+// on it would report a NaN or zero metric, or fail later inside a schedule.
+template <Loader L>
+void require_batches(L& data, const std::string& role) {
+  const std::int64_t n = data.size(), batches = data.batches();
+  if (batches >= 1) return;
+  if (n == 0) throw ValueError(role + " is empty (0 samples)");
+  std::string why = role + " has " + std::to_string(n) + " samples but yields no batch";
+  if constexpr (requires { data.batch_size(); })
+    why += ": fewer than one batch of " + std::to_string(data.batch_size()) +
+           " with drop_last; lower the batch size or keep the last partial batch";
+  throw ValueError(why);
+}
 
 namespace detail {
 
@@ -241,6 +264,7 @@ class RunningMetrics {
 // device until the end: one host read (and a label out of range is reported then).
 template <Policy P, Device D, class LossFn, Loader L>
 Evaluation evaluate(Sequential<P, D>& model, LossFn& loss_fn, L& data) {
+  require_batches(data, "evaluate: the data set");
   auto& ctx = model.context();
   detail::RunningMetrics<D> metrics;
   metrics.reset(ctx);
@@ -283,6 +307,16 @@ Tensor<float> predict(Sequential<P, D>& model, L& data) {
 
 namespace detail {
 void write_history(const std::filesystem::path& dir, const History& h);
+// Creates `dir` if missing and makes sure a file can be written in it, before any training:
+// IoError naming the folder and the cause (a regular file in its place, no permission).
+void prepare_output(const std::filesystem::path& dir);
+// Whether the loss of a skipped step was finite (read only when a step was skipped).
+template <Device D>
+bool loss_finite(const LossValue<D>& loss) {
+  return std::isfinite(loss.value());
+}
+// The NumericsError of FitOptions::terminate_on_nan, naming where and what was non-finite.
+[[noreturn]] void raise_nonfinite_run(int epoch, std::int64_t batch, int steps, bool loss_nonfinite);
 }
 
 namespace detail {
@@ -290,10 +324,18 @@ template <Policy P, Device D, class Opt, class LossFn, Loader L, class V>
 History fit_impl(Sequential<P, D>& model, Opt& opt, LossScaler* scaler, LossFn& loss_fn,
                  L& train, const FitOptions<V>& o) {
   History history;
+  // Everything that can be refused is refused here, before the first step.
+  if (o.terminate_on_nan < 0)
+    throw ValueError("fit: terminate_on_nan must be >= 0 (0: off), got " +
+                     std::to_string(o.terminate_on_nan));
+  require_batches(train, "fit: the training set");
+  if (o.validation) require_batches(*o.validation, "fit: the validation set");
+  if (!o.out.empty()) prepare_output(o.out);
   const auto ckpt = o.out.empty() ? std::filesystem::path() : o.out / "checkpoint.safetensors";
   TrainingPosition pos;
   if (o.resume) {
-    if (ckpt.empty() || !std::filesystem::exists(ckpt))
+    std::error_code ec;
+    if (ckpt.empty() || !std::filesystem::exists(ckpt, ec))
       throw IoError("fit: resume requested but " + ckpt.string() + " does not exist");
     pos = detail::load_checkpoint_impl(ckpt, model, opt, scaler);
   }
@@ -303,6 +345,7 @@ History fit_impl(Sequential<P, D>& model, Opt& opt, LossScaler* scaler, LossFn& 
   Progress bar(o.progress);
   RunningMetrics<D> metrics;
   BatchFeed<D, L> feed(ctx, train);
+  int nonfinite_run = 0;  // consecutive steps skipped with a non-finite loss (or gradients)
   for (auto epoch = static_cast<int>(pos.epoch); epoch < o.epochs; ++epoch) {
     train.set_epoch(epoch);
     const std::int64_t first = epoch == pos.epoch ? pos.batch : 0;
@@ -328,6 +371,14 @@ History fit_impl(Sequential<P, D>& model, Opt& opt, LossScaler* scaler, LossFn& 
         out = opt.step(std::move(grads));
       }
       skipped += !out.applied;
+      // Without a scaler every skip is non-finite gradients; with one, only a skip whose loss
+      // is itself non-finite counts (the loss is read back only then).
+      if (!out.applied && (!scaler || !loss_finite(loss))) {
+        if (o.terminate_on_nan > 0 && ++nonfinite_run >= o.terminate_on_nan)
+          raise_nonfinite_run(epoch + 1, b + 1, nonfinite_run, !loss_finite(loss));
+      } else {
+        nonfinite_run = 0;
+      }
       bar.advance(b + 1, seen, scaler ? scaler->loss_scale() : 0.0f, skipped);
       if (bar.due()) {  // a progress line is printed: the running sums are read for it
         const auto [l, acc, n] = metrics.read();
@@ -361,13 +412,27 @@ History fit_impl(Sequential<P, D>& model, Opt& opt, LossScaler* scaler, LossFn& 
   }
   return history;
 }
+
+// Runs f; the standard library's own exceptions leave as mantissa errors, so a caller that
+// catches mantissa::Error sees every failure: a file-system refusal as IoError (path and
+// cause), exhausted memory as Error.
+template <class F>
+auto guard_foreign(F&& f) {
+  try {
+    return f();
+  } catch (const std::filesystem::filesystem_error& e) {
+    throw IoError(std::string("fit: ") + e.what());
+  } catch (const std::bad_alloc&) {
+    throw Error("fit: out of host memory (a standard container could not grow)");
+  }
+}
 }  // namespace detail
 
 // With a loss scaler (required under mixed_float16, allowed under every policy).
 template <Policy P, Device D, class Opt, class LossFn, Loader L, class V = L>
 History fit(Sequential<P, D>& model, Opt& opt, LossScaler& scaler, LossFn loss_fn, L& train,
             const FitOptions<V>& o = {}) {
-  return detail::fit_impl(model, opt, &scaler, loss_fn, train, o);
+  return detail::guard_foreign([&] { return detail::fit_impl(model, opt, &scaler, loss_fn, train, o); });
 }
 
 // Without one: float32 and mixed_bfloat16 only.
@@ -378,7 +443,8 @@ History fit(Sequential<P, D>& model, Opt& opt, LossFn loss_fn, L& train,
   static_assert(!needs_loss_scaling_v<P>,
                 "mantissa::fit: this policy (note below) needs a loss scaler: "
                 "fit(model, opt, scaler, loss, data, options) with a mantissa::LossScaler");
-  if constexpr (!needs_loss_scaling_v<P>) return detail::fit_impl(model, opt, nullptr, loss_fn, train, o);
+  if constexpr (!needs_loss_scaling_v<P>)
+    return detail::guard_foreign([&] { return detail::fit_impl(model, opt, nullptr, loss_fn, train, o); });
   else return {};
 }
 

@@ -18,6 +18,7 @@
 
 #include "mantissa/layers/gradients.hpp"
 #include "mantissa/layers/losses.hpp"
+#include "mantissa/optim/hyperparameter.hpp"
 #include "mantissa/optim/loss_scaler.hpp"
 #include "mantissa/optim/schedule.hpp"
 #include "mantissa/optim/step.hpp"
@@ -29,8 +30,15 @@ class OptimizerBase {
  public:
   using policy_type = P;
   std::int64_t steps() const noexcept { return steps_; }
-  float lr() const { return schedule_ ? (*schedule_)(steps_) : lr_; }
-  void set_lr(float lr) { lr_ = lr, schedule_.reset(); }
+  // The learning rate of the next step; a schedule's value is checked each time it is asked
+  // (a user's schedule may give NaN or a negative rate at any step).
+  float lr() const {
+    return schedule_ ? detail::check_scheduled_lr(name_, (*schedule_)(steps_), steps_) : lr_;
+  }
+  void set_lr(float lr) {
+    lr_ = detail::check_hyperparameter(name_, "lr", lr, detail::Range::positive);
+    schedule_.reset();
+  }
   const std::vector<Parameter<P, D>*>& parameters() const noexcept { return t_->params; }
   // Checkpoints restore the step count (schedules and Adam's bias correction depend on it).
   void set_steps(std::int64_t s) noexcept { steps_ = s; }
@@ -85,10 +93,11 @@ class OptimizerBase {
   }
 
  protected:
-  OptimizerBase(Trainables<P, D>* t, float lr, std::optional<LrSchedule> s)
-      : t_(t), model_alive_(t ? t->lifetime.stamp() : Stamp()), lr_(lr), schedule_(std::move(s)) {
-    if (!(lr > 0.0f) && !schedule_)
-      throw ValueError("optimizer: the learning rate must be positive, got " + std::to_string(lr));
+  // `name` ("SGD", "Adam", "AdamW") prefixes every hyperparameter error.
+  OptimizerBase(Trainables<P, D>* t, float lr, std::optional<LrSchedule> s, const char* name)
+      : t_(t), model_alive_(t ? t->lifetime.stamp() : Stamp()), lr_(lr), schedule_(std::move(s)),
+        name_(name) {
+    if (!schedule_) detail::check_hyperparameter(name_, "lr", lr, detail::Range::positive);
   }
 
   // The gradients must be this optimizer's model's; the step status must be clean of data
@@ -145,9 +154,14 @@ class OptimizerBase {
   std::int64_t steps_ = 0;
   float lr_;
   std::optional<LrSchedule> schedule_;
+  const char* name_;
 
  private:
   StepOutcome step_plain(Gradients<P, D>& grads) {
+    // float32 and bfloat16 get float16's guard: gradients with inf/NaN (a NaN loss, a
+    // diverged model) skip the step, counted in the outcome, instead of making every master
+    // weight NaN. One pass over the arena; the step status is read anyway (labels).
+    count_nonfinite(grads);
     check(grads);
     const bool overflow = grads.overflowed();
     grads.consume("step on").state = GradientState::none;
@@ -155,15 +169,7 @@ class OptimizerBase {
     return apply_step();
   }
   StepOutcome step_scaled(Gradients<P, D>& grads, LossScaler& scaler) {
-    if (!grads.checked_ && !grads.status_) {
-      // Not from LossScaler::unscale: count inf/NaN now (a pass dividing by 1), before the
-      // step status is read.
-      auto& t = grads.trainables();
-      if (&t == t_) {
-        ops::unscale_and_check(*t.ctx, t.arena.grad(), 1.0f);
-        grads.checked_ = true;
-      }
-    }
+    count_nonfinite(grads);
     check(grads);
     const bool overflow = grads.overflowed();
     // The report reads the tensor back: only when the scaler is about to raise it.
@@ -178,6 +184,17 @@ class OptimizerBase {
     scaler.record_step(false);
     out.scale = scaler.loss_scale();
     return out;
+  }
+
+  // Gradients not from LossScaler::unscale: count inf/NaN now (a pass dividing by 1), before
+  // the step status is read.
+  void count_nonfinite(Gradients<P, D>& grads) {
+    if (grads.checked_ || grads.status_) return;
+    auto& t = grads.trainables();
+    if (&t == t_) {
+      ops::unscale_and_check(*t.ctx, t.arena.grad(), 1.0f);
+      grads.checked_ = true;
+    }
   }
 
   StepOutcome apply_step() {

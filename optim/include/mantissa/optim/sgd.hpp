@@ -27,7 +27,10 @@ class SGD : public OptimizerBase<P, D, SGD<P, D>> {
   template <class Model>
     requires requires(Model& m) { m.trainables(); }
   SGD(Model& model, SgdOptions o = {})
-      : Base(Base::trainables_of(model), o.lr, o.schedule), o_(o) {
+      : Base(Base::trainables_of(model), o.lr, o.schedule, "SGD"), o_(o) {
+    using detail::Range;
+    detail::check_hyperparameter("SGD", "momentum", o.momentum, Range::unit);
+    detail::check_hyperparameter("SGD", "weight_decay", o.weight_decay, Range::non_negative);
     if (o.nesterov && o.momentum <= 0.0f)
       throw ValueError("SGD: Nesterov momentum needs momentum > 0");
     if (o.momentum != 0.0f && this->t_)

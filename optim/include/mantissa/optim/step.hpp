@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "mantissa/layers/gradients.hpp"
+#include "mantissa/optim/hyperparameter.hpp"
 
 namespace mantissa {
 
@@ -25,8 +26,7 @@ struct [[nodiscard]] StepOutcome {
 // unscaled float32 gradients, the only kind it makes sense to clip.
 template <Policy P, Device D>
 float clip_grad_norm(Gradients<P, D>& grads, float max_norm) {
-  if (!(max_norm > 0.0f))
-    throw ValueError("clip_grad_norm: max_norm must be positive, got " + std::to_string(max_norm));
+  detail::check_hyperparameter("clip_grad_norm", "max_norm", max_norm, detail::Range::positive);
   if (grads.overflowed()) return std::numeric_limits<float>::infinity();  // the step skips
   auto& t = grads.trainables();
   auto& ctx = *t.ctx;
