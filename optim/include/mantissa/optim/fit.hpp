@@ -301,6 +301,7 @@ History fit_impl(Sequential<P, D>& model, Opt& opt, LossScaler* scaler, LossFn& 
   double best_val = std::numeric_limits<double>::infinity();
   int since_best = 0;
   Progress bar(o.progress);
+  if (o.validation) bar.expect_validation(o.validation->batches());  // the first epoch's ETA
   RunningMetrics<D> metrics;
   BatchFeed<D, L> feed(ctx, train);
   for (auto epoch = static_cast<int>(pos.epoch); epoch < o.epochs; ++epoch) {
@@ -349,7 +350,7 @@ History fit_impl(Sequential<P, D>& model, Opt& opt, LossScaler* scaler, LossFn& 
     bar.end_epoch(r.loss, r.accuracy, r.val_loss, r.val_accuracy, r.images_per_second);
     if (!o.out.empty()) {
       detail::save_checkpoint_impl(ckpt, model, opt, scaler, {epoch + 1, 0, 0});
-      detail::write_history(o.out, history);
+      detail::write_history(o.out, history, run_info(model, bar.started()));
     }
     if (o.early_stopping_patience > 0 && o.validation) {
       if (r.val_loss < best_val) best_val = r.val_loss, since_best = 0;
