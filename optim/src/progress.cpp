@@ -1,141 +1,214 @@
-// optim/src/progress.cpp: the progress bar and the history files (CSV and SVG).
+// optim/src/progress.cpp: the progress line and the epoch summary (history_plot.cpp writes the
+// history files).
 #include "mantissa/optim/progress.hpp"
 
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
-#include <fstream>
-#include <string>
-#include <system_error>
-
-#include "mantissa/core/error.hpp"
-#include "mantissa/optim/fit.hpp"
+#include <cstdlib>
+#include <vector>
 
 namespace mantissa {
 
-Progress::Progress(bool enabled) : enabled_(enabled), tty_(::isatty(STDOUT_FILENO) != 0) {}
+int terminal_columns(int fd) {
+  winsize ws{};
+  if (::ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
+  if (const char* c = std::getenv("COLUMNS")) {
+    char* end = nullptr;
+    const long v = std::strtol(c, &end, 10);
+    if (end != c && *end == '\0' && v > 0 && v < 10000) return static_cast<int>(v);
+  }
+  return 80;
+}
+
+namespace {
+
+// One field of a line: its text, what goes before it and how long it stays when space runs out
+// (the lowest priority goes first; among equals, the rightmost).
+struct Field {
+  std::string text;
+  int priority;
+  const char* sep = "  ";
+};
+constexpr int kKeep = 100;  // never dropped (truncated only when nothing else is left)
+
+std::string join(const std::vector<Field>& fields) {
+  std::string s;
+  for (std::size_t i = 0; i < fields.size(); ++i) s += (i ? fields[i].sep : "") + fields[i].text;
+  return s;
+}
+
+// The fields that fit in `limit` characters, the least important dropped first.
+std::string fit(std::vector<Field> fields, std::size_t limit) {
+  while (join(fields).size() > limit) {
+    auto drop = fields.end();
+    for (auto it = fields.begin(); it != fields.end(); ++it)
+      if (it->priority < kKeep && (drop == fields.end() || it->priority <= drop->priority))
+        drop = it;
+    if (drop == fields.end()) break;
+    fields.erase(drop);
+  }
+  std::string s = join(fields);
+  if (s.size() > limit) s.resize(limit);
+  return s;
+}
+
+// m:ss, or h:mm:ss from an hour; "-:--" when not known.
+std::string duration(double seconds) {
+  if (!(seconds >= 0) || seconds > 1e8) return "-:--";
+  const long s = std::lround(seconds);
+  char buf[32];
+  if (s >= 3600)
+    std::snprintf(buf, sizeof buf, "%ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
+  else
+    std::snprintf(buf, sizeof buf, "%ld:%02ld", s / 60, s % 60);
+  return buf;
+}
+
+std::string format(const char* f, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, f, v);
+  return buf;
+}
+
+}  // namespace
+
+Progress::Progress(bool enabled, ProgressOptions o)
+    : enabled_(enabled),
+      tty_(::isatty(::fileno(o.out)) != 0),
+      out_(o.out),
+      columns_(o.columns),
+      clock_(std::move(o.clock)),
+      started_(std::chrono::system_clock::now()) {}
+
+int Progress::width() const {
+  // At least 20: below that no line is readable, and a bogus width must not make it empty.
+  return std::max(20, columns_ > 0 ? columns_ : terminal_columns(::fileno(out_)));
+}
+
+void Progress::expect_validation(std::int64_t batches) {
+  val_batches_ = std::max<std::int64_t>(0, batches);
+}
 
 void Progress::start_epoch(int epoch, int epochs, std::int64_t batches) {
-  epoch_ = epoch, epochs_ = epochs, batches_ = batches, done_ = 0, samples_ = 0, skipped_ = 0;
-  start_ = last_draw_ = std::chrono::steady_clock::now();
+  epoch_ = epoch, epochs_ = epochs, batches_ = batches, done_ = 0, first_ = -1, samples_ = 0,
+  skipped_ = 0;
+  next_mark_ = (batches + 9) / 10;  // the first tenth
+  start_ = last_draw_ = train_end_ = now();
 }
 
 double Progress::images_per_second() const {
-  const std::chrono::duration<double> dt = std::chrono::steady_clock::now() - start_;
+  const std::chrono::duration<double> dt = now() - start_;
   return dt.count() > 0 ? static_cast<double>(samples_) / dt.count() : 0.0;
 }
 
 void Progress::advance(std::int64_t done, std::int64_t samples, float loss_scale,
                        std::int64_t skipped) {
+  // A resumed epoch starts past its first batch: the rate counts the batches run here.
+  if (first_ < 0) first_ = done - 1;
   done_ = done, samples_ = samples, scale_ = loss_scale, skipped_ = skipped;
+  if (done_ >= batches_) train_end_ = now();
+}
+
+double Progress::eta_seconds() const {
+  const std::int64_t ran = done_ - std::max<std::int64_t>(first_, 0);
+  if (ran <= 0) return -1;
+  const std::chrono::duration<double> dt = now() - start_;
+  const double per_batch = dt.count() / static_cast<double>(ran);
+  // Validation: as long as the last one took; before any, a forward pass per batch, about a
+  // third of a training step (backward costs about twice the forward pass).
+  const double validation =
+      val_seconds_ >= 0 ? val_seconds_ : static_cast<double>(val_batches_) * per_batch / 3;
+  return per_batch * static_cast<double>(batches_ - done_) + validation;
 }
 
 bool Progress::due() const {
-  if (!enabled_ || !tty_) return false;
-  return done_ >= batches_ || std::chrono::steady_clock::now() - last_draw_ >= std::chrono::milliseconds(100);
+  if (!enabled_) return false;
+  const auto since = now() - last_draw_;
+  if (tty_) return done_ >= batches_ || since >= std::chrono::milliseconds(100);
+  // Plain lines: at every 10% of the epoch but the end (end_epoch's summary follows), at most
+  // one a second, so a fast epoch in a log file is not a screen of lines.
+  return done_ < batches_ && done_ >= next_mark_ && since >= std::chrono::seconds(1);
+}
+
+void Progress::line(const std::string& text, bool in_place) {
+  // In place: to the line's start, the text, then erase what a longer previous line left.
+  if (in_place)
+    std::fprintf(out_, "\r%s\033[K", text.c_str());
+  else
+    std::fprintf(out_, "%s\n", text.c_str());
+  std::fflush(out_);
 }
 
 void Progress::draw(double loss, double acc) {
-  const auto now = std::chrono::steady_clock::now();
-  last_draw_ = now;
-  const std::int64_t done = done_;
-  const std::chrono::duration<double> dt = now - start_;
-  const double eta = done > 0 ? dt.count() / double(done) * double(batches_ - done) : 0.0;
-  constexpr int width = 20;
-  const int filled = batches_ ? static_cast<int>(width * done / batches_) : width;
-  std::string bar(static_cast<std::size_t>(filled), '=');
-  if (filled < width) bar += '>';
-  bar.resize(width, ' ');
-  std::printf("\repoch %d/%d [%s] %lld/%lld  loss %.4f  acc %.4f  %.0f img/s  ETA %d:%02d", epoch_,
-              epochs_, bar.c_str(), static_cast<long long>(done), static_cast<long long>(batches_),
-              loss, acc, images_per_second(), static_cast<int>(eta) / 60, static_cast<int>(eta) % 60);
-  if (scale_ > 0) std::printf("  scale %g  skipped %lld", scale_, static_cast<long long>(skipped_));
-  std::fflush(stdout);
+  if (!enabled_) return;
+  last_draw_ = now();
+  // The last column stays free: a terminal that wraps on it would start a new line.
+  const auto limit = static_cast<std::size_t>(width() - 1);
+  const auto count = std::to_string(done_) + "/" + std::to_string(batches_);
+  std::vector<Field> f;
+  f.push_back({"epoch " + std::to_string(epoch_) + "/" + std::to_string(epochs_), kKeep});
+  if (tty_) {
+    f.push_back({count, kKeep, " "});
+  } else {
+    const auto pct = batches_ ? 100 * done_ / batches_ : 100;
+    f.push_back({count + " (" + std::to_string(pct) + "%)", kKeep, " "});
+    // The next plain line: at the first batch of the next tenth, ceil(k * batches / 10).
+    const std::int64_t k = batches_ ? done_ * 10 / batches_ + 1 : 10;
+    next_mark_ = (k * batches_ + 9) / 10;
+  }
+  f.push_back({format("loss %.4f", loss), 8});
+  f.push_back({format("acc %.4f", acc), 5});
+  f.push_back({format("%.0f img/s", images_per_second()), 2});
+  f.push_back({"ETA " + duration(eta_seconds()), 6});
+  if (scale_ > 0) {
+    f.push_back({format("scale %g", scale_), 4});
+    f.push_back({"skipped " + std::to_string(skipped_), 3});
+  }
+  if (tty_) {
+    // The bar takes what is left, 10 to 30 cells; below 10 it goes first.
+    const std::string rest = fit(f, limit);
+    const std::size_t room = limit > rest.size() + 3 ? limit - rest.size() - 3 : 0;
+    if (rest == join(f) && room >= 10) {
+      const auto cells = static_cast<std::int64_t>(std::min<std::size_t>(room, 30));
+      const auto filled = batches_ ? cells * done_ / batches_ : cells;
+      std::string bar(static_cast<std::size_t>(filled), '=');
+      if (filled < cells) bar += '>';
+      bar.resize(static_cast<std::size_t>(cells), ' ');
+      f.insert(f.begin() + 1, {"[" + bar + "]", 1, " "});
+    }
+  }
+  line(fit(f, limit), tty_);
 }
 
 void Progress::end_epoch(double loss, double acc, double val_loss, double val_acc,
                          double images_per_second) {
+  const auto t = now();
+  const bool validated = !std::isnan(val_loss);
+  val_seconds_ = validated ? std::chrono::duration<double>(t - train_end_).count() : 0.0;
   if (!enabled_) return;
-  if (tty_) std::printf("\r\033[K");
-  std::printf("epoch %d/%d  loss %.4f  acc %.4f", epoch_, epochs_, loss, acc);
-  if (!std::isnan(val_loss)) std::printf("  val_loss %.4f  val_acc %.4f", val_loss, val_acc);
-  std::printf("  %.0f img/s", images_per_second);
-  if (scale_ > 0) std::printf("  scale %g  skipped %lld", scale_, static_cast<long long>(skipped_));
-  std::printf("\n");
-  std::fflush(stdout);
-}
-
-namespace detail {
-
-namespace {
-// One panel of the SVG: a series per (name, values, colour) over epochs 1..n.
-void panel(std::ofstream& svg, double x0, double y0, double w, double h, const char* title,
-           const std::vector<std::pair<std::string, std::vector<double>>>& series) {
-  double lo = std::numeric_limits<double>::infinity(), hi = -lo;
-  std::size_t n = 0;
-  for (const auto& [name, v] : series)
-    for (double d : v)
-      if (std::isfinite(d)) lo = std::min(lo, d), hi = std::max(hi, d), n = std::max(n, v.size());
-  if (!std::isfinite(lo)) lo = 0, hi = 1;
-  if (hi - lo < 1e-9) hi = lo + 1;
-  const double pad = 0.05 * (hi - lo);
-  lo -= pad, hi += pad;
-  svg << "<g font-family='sans-serif' font-size='12'>\n"
-      << "<rect x='" << x0 << "' y='" << y0 << "' width='" << w << "' height='" << h
-      << "' fill='none' stroke='#888'/>\n"
-      << "<text x='" << x0 << "' y='" << y0 - 8 << "' font-size='14'>" << title << "</text>\n"
-      << "<text x='" << x0 - 6 << "' y='" << y0 + 10 << "' text-anchor='end'>" << hi << "</text>\n"
-      << "<text x='" << x0 - 6 << "' y='" << y0 + h << "' text-anchor='end'>" << lo << "</text>\n"
-      << "<text x='" << x0 + w / 2 << "' y='" << y0 + h + 18 << "' text-anchor='middle'>epoch</text>\n";
-  const char* colours[] = {"#1f77b4", "#ff7f0e"};
-  int k = 0;
-  for (const auto& [name, v] : series) {
-    std::string points;
-    for (std::size_t i = 0; i < v.size(); ++i) {
-      if (!std::isfinite(v[i])) continue;
-      const double x = x0 + (n > 1 ? w * double(i) / double(n - 1) : w / 2);
-      const double y = y0 + h * (hi - v[i]) / (hi - lo);
-      points += std::to_string(x) + "," + std::to_string(y) + " ";
-      svg << "<circle cx='" << x << "' cy='" << y << "' r='3' fill='" << colours[k] << "'/>\n";
-    }
-    if (!points.empty())
-      svg << "<polyline fill='none' stroke-width='2' stroke='" << colours[k] << "' points='"
-          << points << "'/>\n"
-          << "<text x='" << x0 + w - 90 << "' y='" << y0 + 18 + 16 * k << "' fill='" << colours[k]
-          << "'>" << name << "</text>\n";
-    ++k;
+  if (tty_) std::fprintf(out_, "\r\033[K");
+  std::vector<std::string> f{"epoch " + std::to_string(epoch_) + "/" + std::to_string(epochs_),
+                             format("loss %.4f", loss), format("acc %.4f", acc)};
+  if (validated)
+    f.push_back(format("val_loss %.4f", val_loss)), f.push_back(format("val_acc %.4f", val_acc));
+  f.push_back(format("%.0f img/s", images_per_second));
+  f.push_back("time " + duration(std::chrono::duration<double>(t - start_).count()));
+  if (scale_ > 0)
+    f.push_back(format("scale %g", scale_)), f.push_back("skipped " + std::to_string(skipped_));
+  // Nothing in the summary is dropped: the fields that do not fit go on indented lines.
+  const auto limit = static_cast<std::size_t>(width() - 1);
+  std::string cur;
+  bool fresh = true;  // no field on this line yet
+  for (const auto& field : f) {
+    if (!fresh && cur.size() + 2 + field.size() > limit) line(cur, false), cur = "  ", fresh = true;
+    cur += (fresh ? "" : "  ") + field;
+    fresh = false;
+    if (cur.size() > limit) cur.resize(limit);
   }
-  svg << "</g>\n";
-}
-}  // namespace
-
-void write_history(const std::filesystem::path& dir, const History& h) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) throw IoError("fit: cannot create " + dir.string() + ": " + ec.message());
-  {
-    std::ofstream csv(dir / "history.csv");
-    if (!csv) throw IoError((dir / "history.csv").string() + ": cannot write");
-    csv << "epoch,loss,accuracy,val_loss,val_accuracy,images_per_second,lr,loss_scale,skipped_steps\n";
-    for (const auto& e : h.epochs)
-      csv << e.epoch << ',' << e.loss << ',' << e.accuracy << ',' << e.val_loss << ','
-          << e.val_accuracy << ',' << e.images_per_second << ',' << e.lr << ',' << e.loss_scale
-          << ',' << e.skipped_steps << '\n';
-  }
-  std::vector<double> loss, val_loss, acc, val_acc;
-  for (const auto& e : h.epochs)
-    loss.push_back(e.loss), val_loss.push_back(e.val_loss), acc.push_back(e.accuracy),
-        val_acc.push_back(e.val_accuracy);
-  std::ofstream svg(dir / "history.svg");
-  if (!svg) throw IoError((dir / "history.svg").string() + ": cannot write");
-  svg << "<svg xmlns='http://www.w3.org/2000/svg' width='900' height='360' "
-         "viewBox='0 0 900 360'>\n<rect width='900' height='360' fill='white'/>\n";
-  panel(svg, 70, 40, 340, 260, "loss", {{"train", loss}, {"validation", val_loss}});
-  panel(svg, 530, 40, 340, 260, "accuracy", {{"train", acc}, {"validation", val_acc}});
-  svg << "</svg>\n";
+  line(cur, false);
 }
 
-}  // namespace detail
 }  // namespace mantissa

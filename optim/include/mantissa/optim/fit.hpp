@@ -6,9 +6,10 @@
 // Per step: forward, loss (float32), backward (scaled when a LossScaler is given), step
 // (skipped on overflow), on the model's device; the loss and accuracy accumulate there and
 // are read when a progress line is printed, so a step reads one value back: its status.
-// Shows a progress bar on a terminal (loss, accuracy, images/s, ETA, and for float16 the
-// loss scale and skipped steps) or a plain line per epoch when stdout is not a terminal. Writes <out>/history.csv and <out>/history.svg (loss and accuracy per
-// epoch, train and validation) after every epoch, and checkpoints (<out>/checkpoint
+// Shows a progress line on a terminal, fitted to its width (loss, accuracy, images/s, an ETA
+// that includes validation, and for float16 the loss scale and skipped steps), or a plain
+// line every tenth of an epoch when stdout is not a terminal. Writes <out>/history.csv and
+// <out>/history.svg (loss and accuracy per epoch, train and validation) after every epoch, and checkpoints (<out>/checkpoint
 // .safetensors, replaced atomically) every `checkpoint_every` steps and at each epoch's end.
 // Early stopping watches the validation loss. resume = true continues from
 // <out>/checkpoint.safetensors at the exact batch it was written after.
@@ -343,6 +344,7 @@ History fit_impl(Sequential<P, D>& model, Opt& opt, LossScaler* scaler, LossFn& 
   double best_val = std::numeric_limits<double>::infinity();
   int since_best = 0;
   Progress bar(o.progress);
+  if (o.validation) bar.expect_validation(o.validation->batches());  // the first epoch's ETA
   RunningMetrics<D> metrics;
   BatchFeed<D, L> feed(ctx, train);
   int nonfinite_run = 0;  // consecutive steps skipped with a non-finite loss (or gradients)
@@ -400,7 +402,7 @@ History fit_impl(Sequential<P, D>& model, Opt& opt, LossScaler* scaler, LossFn& 
     bar.end_epoch(r.loss, r.accuracy, r.val_loss, r.val_accuracy, r.images_per_second);
     if (!o.out.empty()) {
       detail::save_checkpoint_impl(ckpt, model, opt, scaler, {epoch + 1, 0, 0});
-      detail::write_history(o.out, history);
+      detail::write_history(o.out, history, run_info(model, bar.started()));
     }
     if (o.early_stopping_patience > 0 && o.validation) {
       if (r.val_loss < best_val) best_val = r.val_loss, since_best = 0;
