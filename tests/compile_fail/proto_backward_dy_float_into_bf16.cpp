@@ -1,7 +1,7 @@
 // mistake: a raw float32 output gradient into a bfloat16 model
 // expect-first: an output gradient is in the model.s compute dtype on its device
 // expect-head: an output gradient is in the model.s compute dtype on its device
-// expect-head: LossValue\(value, grad\)
+// expect-head: LossValue\(value, std::move\(grad\)\)
 #include "mantissa/mantissa.hpp"
 
 using namespace mantissa;

@@ -276,7 +276,15 @@ class Sequential<P, D> {
                         "mantissa::Sequential::backward(dy): an output gradient is in the "
                         "model's compute dtype on its device (see the note below); for a "
                         "float32 gradient make a LossValue(value, std::move(grad)) instead");
-        if constexpr (accumulating) {
+        constexpr bool fits = [] {
+          if constexpr (is_loss_value<X>)
+            return std::is_same_v<X, LossValue<D>>;
+          else
+            return same_dtype<dtype_of<X>, T> && same_device<device_of<X>, D>;
+        }();
+        if constexpr (!fits) {
+          return;  // the message above, and nothing after it
+        } else if constexpr (accumulating) {
           static_assert(std::is_same_v<Prev, Gradients<P, D>>,
                         "mantissa::Sequential::backward: an unscaled loss accumulates into the "
                         "previous micro-batch's Gradients of this model: grads = "
