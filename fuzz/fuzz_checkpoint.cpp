@@ -11,6 +11,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
+#include <random>
 
 #include "checkpoint_job.hpp"
 #include "fuzz_input.hpp"
@@ -106,3 +108,41 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   return 0;
 }
+
+#ifdef MANTISSA_LIBFUZZER
+// libFuzzer's byte mutations would mostly break the file's framing (a byte inserted into the
+// header moves the data, and the header length no longer matches), so most mutants would stop
+// at the first check. This mutator keeps the framing: it splits the input at its header
+// length, mutates the header's JSON text alone (then writes its new length) or puts a special
+// float (NaN, infinities, negatives, extremes) into the data section at a float's place; a
+// quarter of the time, or when the input has no valid framing, libFuzzer mutates the bytes.
+extern "C" std::size_t LLVMFuzzerMutate(std::uint8_t* data, std::size_t size, std::size_t max_size);
+
+extern "C" std::size_t LLVMFuzzerCustomMutator(std::uint8_t* data, std::size_t size,
+                                               std::size_t max_size, unsigned seed) {
+  std::minstd_rand rng(seed);
+  std::uint64_t n = 0;
+  for (int i = 7; i >= 0 && size >= 8; --i) n = (n << 8) | data[i];
+  if (size < 8 || n > size - 8 || rng() % 4 == 0) return LLVMFuzzerMutate(data, size, max_size);
+  std::string header(reinterpret_cast<const char*>(data) + 8, n);
+  std::string rest(reinterpret_cast<const char*>(data) + 8 + n, size - 8 - n);
+  if (rng() % 2 == 0 || rest.size() < 4) {
+    if (max_size < 8 + rest.size() + header.size() + 1) return LLVMFuzzerMutate(data, size, max_size);
+    const std::size_t room = max_size - 8 - rest.size();  // >= n + 1
+    header.resize(room);
+    header.resize(LLVMFuzzerMutate(reinterpret_cast<std::uint8_t*>(header.data()), n, room));
+  } else {
+    constexpr float inf = std::numeric_limits<float>::infinity();
+    const float special[] = {std::numeric_limits<float>::quiet_NaN(), inf, -inf, -1.0f, -0.0f,
+                             0x1p-149f, 3.4e38f, -0x1p-149f};
+    const float v = special[rng() % std::size(special)];
+    std::memcpy(rest.data() + rng() % (rest.size() / 4) * 4, &v, 4);
+  }
+  const std::uint64_t len = header.size();
+  if (8 + header.size() + rest.size() > max_size) return LLVMFuzzerMutate(data, size, max_size);
+  for (int i = 0; i < 8; ++i) data[i] = static_cast<std::uint8_t>(len >> (8 * i));
+  std::memcpy(data + 8, header.data(), header.size());
+  std::memcpy(data + 8 + header.size(), rest.data(), rest.size());
+  return 8 + header.size() + rest.size();
+}
+#endif

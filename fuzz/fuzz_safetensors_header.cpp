@@ -126,6 +126,10 @@ class Builder {
     const unsigned salt = c_.byte();
     for (std::uint64_t i = 0; i < data_size; ++i)
       b_.file.push_back(static_cast<char>(0x80 | ((i * 131 + salt) & 0x7f)));  // never a space
+    if (c_.rarely(2)) {  // shorter than the length field itself
+      b_.file.resize(c_.below(8));
+      b_.refuse("a file shorter than 8 bytes");
+    }
     return std::move(b_);
   }
 
@@ -207,7 +211,10 @@ class Builder {
     for (unsigned i = 0; i < rank; ++i) {
       std::uint64_t dim = c_.below(4);
       if (c_.rarely(4)) {
-        dim = (std::uint64_t{1} << 40) + c_.below(2);  // 2^40 is allowed, 2^40 + 1 not
+        // 2^40 is allowed, 2^40 + 1 not; 2^21 twice overflows the element count
+        static const std::uint64_t big[] = {std::uint64_t{1} << 40, (std::uint64_t{1} << 40) + 1,
+                                            std::uint64_t{1} << 21, std::uint64_t{1} << 39};
+        dim = big[c_.below(4)];
         if (dim > (std::uint64_t{1} << 40)) b_.refuse("a dimension above 2^40");
         huge = true;
       }
@@ -232,6 +239,10 @@ class Builder {
       b_.liberty();
     }
     const std::uint64_t bytes = huge ? 0 : numel * dtype_sizes[d];  // keep the file small
+    if (c_.rarely(8)) {  // bytes that belong to no tensor before this one
+      cursor += 1 + c_.below(4);
+      b_.refuse("a hole in the data section");
+    }
     std::uint64_t begin = cursor, end = cursor + bytes;
     cursor = end;
     if (c_.rarely(8)) {
@@ -344,6 +355,11 @@ void check_view(const mt::io::SafetensorsFile& f, const std::string& name,
     finding("'" + name + "': an unaligned view");
   if (reinterpret_cast<const unsigned char*>(v.data()) != f.bytes(e))
     finding("'" + name + "': get() and bytes() disagree");
+  try {  // another shape (one element more) is a DataError, never a view
+    (void)f.get<T>(name, mt::Shape{e.shape.numel() + 1});
+    finding("'" + name + "': get() with another shape returned a view");
+  } catch (const mt::DataError&) {
+  }
   // The bytes the file holds at the entry's offsets (known when the name was written once).
   const auto& ts = b.tensors;
   const auto named = [&](const Built::Tensor& x) { return x.name == name; };
