@@ -151,7 +151,7 @@ class LossValue {
 };
 
 class LossScaler;
-template <class P, class D>
+template <Policy P, Device D>
 class Sequential;
 
 template <Device D>
@@ -170,7 +170,7 @@ class ScaledLoss {
 
  private:
   friend class LossScaler;
-  template <class, class>
+  template <Policy, Device>
   friend class Sequential;
   float take() noexcept { return std::exchange(scale_, 0.0f); }  // backward uses it up
   ScaledLoss(const LossValue<D>& l, float s) : loss_(l), scale_(s) {}  // made only by LossScaler::scale(loss)
@@ -268,7 +268,7 @@ class ScaledGradients : public detail::GradientToken<P, D> {
   float scale() const noexcept { return this->scale_; }
 
  private:
-  template <class, class>
+  template <Policy, Device>
   friend class Sequential;
   friend class LossScaler;
   ScaledGradients(Trainables<P, D>& t, float scale) : detail::GradientToken<P, D>(t, scale) {}
@@ -320,7 +320,7 @@ class Gradients : public detail::GradientToken<P, D> {
 
  private:
   friend class LossScaler;
-  template <class, class>
+  template <Policy, Device>
   friend class Sequential;
   template <Policy, Device, class>
   friend class OptimizerBase;

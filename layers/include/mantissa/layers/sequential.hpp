@@ -83,28 +83,8 @@ inline constexpr bool cuda_backend_built = !std::same_as<D, Cuda>
 #endif
     ;
 
-// Sequential<P, D> of a P that is not a precision policy, or a D that is not a device: one
-// message each and nothing else (the model itself is the specialisation below).
-template <class P, class D = Cpu>
+template <Policy P, Device D = Cpu>
 class Sequential {
-  static_assert(Policy<P>,
-                "mantissa::Sequential<P>: P (note below) is not a precision policy. A policy "
-                "has `using compute = float, mantissa::half or mantissa::bfloat16;` (the "
-                "activations), `using param = float;` (master weights are float32 always), "
-                "`static constexpr bool needs_loss_scaling` and `static constexpr "
-                "std::string_view name`; or use policy::float32, mixed_float16 or "
-                "mixed_bfloat16");
-  static_assert(Device<D>,
-                "mantissa::Sequential<P, D>: D (note below) is not a device: mantissa::Cpu, "
-                "mantissa::Cuda, or a type meeting the Device concept");
-
- public:
-  template <class... Args>
-  explicit Sequential(Shape, Args&&...) {}
-};
-
-template <Policy P, Device D>
-class Sequential<P, D> {
   static_assert(scales_float16_loss<P>,
                 "mantissa::Sequential<P>: this policy (note below) computes in float16 without "
                 "loss scaling, whose gradients underflow; set needs_loss_scaling = true (or use "
