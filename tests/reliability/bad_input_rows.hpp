@@ -3,6 +3,7 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -17,6 +18,7 @@
 #include <limits>
 #include <ostream>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <typeinfo>
 #include <vector>
@@ -178,7 +180,16 @@ inline Case build(std::string name, std::function<void()> f, std::vector<std::st
   return {std::move(name), std::move(f), Kind::shape, std::move(words)};
 }
 
-// The file-reader rows (bad_input_rows.cpp).
+// A named pipe in the scratch folder: opening it for reading would wait for a writer forever,
+// so a reader must refuse it by its type before it opens it.
+inline fs::path fifo(const std::string& name) {
+  const auto p = scratch() / name;
+  fs::remove(p);
+  if (::mkfifo(p.c_str(), 0600) != 0) throw std::runtime_error("mkfifo failed: " + p.string());
+  return p;
+}
+
+// The file-reader rows (bad_input_rows.cpp, safetensors_rows.cpp).
 std::vector<Case> csv_cases();
 std::vector<Case> idx_cases();
 std::vector<Case> safetensors_cases();

@@ -3,10 +3,10 @@
 
 #include <charconv>
 #include <cmath>
-#include <cstdio>
 #include <unordered_map>
 
 #include "mantissa/core/error.hpp"
+#include "../io/printable.hpp"
 #include "../io/regular_file.hpp"
 
 namespace mantissa::data {
@@ -44,18 +44,7 @@ std::string where(const std::string& name, std::int64_t line, std::int64_t col) 
 
 // A cell's text for a message: in quotes, control bytes (a NUL would end what()) as \xNN.
 std::string quoted(std::string_view text) {
-  std::string q = "'";
-  for (const char ch : text) {
-    const auto u = static_cast<unsigned char>(ch);
-    if (u < 0x20 || u == 0x7f) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", u);
-      q += buf;
-    } else {
-      q += ch;
-    }
-  }
-  return q + "'";
+  return "'" + io::detail::printable(text) + "'";
 }
 
 // True when an out-of-range decimal is below float's range (1e-50, 0.000...1), not above it.

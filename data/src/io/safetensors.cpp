@@ -13,6 +13,7 @@
 #include <tuple>
 
 #include "mantissa/core/error.hpp"
+#include "printable.hpp"
 #include "regular_file.hpp"
 
 namespace mantissa::io {
@@ -136,17 +137,7 @@ constexpr std::size_t max_json_depth = 8;
 // A name or value from the file, fit for a message: control bytes (a NUL would end what()) as
 // \xNN, and cut after 64 bytes (a megabyte-long name is not repeated).
 std::string shown(std::string_view s) {
-  std::string q;
-  for (const char ch : s.substr(0, 64)) {
-    const auto u = static_cast<unsigned char>(ch);
-    if (u < 0x20 || u == 0x7f) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", u);
-      q += buf;
-    } else {
-      q += ch;
-    }
-  }
+  const auto q = detail::printable(s.substr(0, 64));
   return s.size() > 64 ? q + "..." : q;
 }
 std::string shown_json(const nlohmann::json& v) {
