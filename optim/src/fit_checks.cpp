@@ -2,9 +2,11 @@
 // write), and the error that stops a run whose loss stays non-finite (fit.hpp).
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <string>
 #include <system_error>
+#include <vector>
 
 #include "mantissa/core/error.hpp"
 #include "mantissa/optim/fit.hpp"
@@ -31,6 +33,37 @@ void prepare_output(const std::filesystem::path& dir) {
                     " (permission, or the disk is full)");
   }
   fs::remove(probe, ec);
+}
+
+std::int64_t resume_batch(const TrainingPosition& pos, const FitState& saved, const FitState& now,
+                          std::uint64_t seed_now, bool allow_change,
+                          const std::filesystem::path& file) {
+  std::vector<std::string> diffs;
+  if (saved.samples != now.samples)
+    diffs.push_back("the training set has " + std::to_string(now.samples) + " samples, the checkpoint's had " +
+                    std::to_string(saved.samples));
+  if (saved.batch_size != now.batch_size)
+    diffs.push_back("the batch size is " + std::to_string(now.batch_size) + ", the checkpoint's was " +
+                    std::to_string(saved.batch_size));
+  if (pos.data_seed != seed_now)
+    diffs.push_back("the shuffling seed is " + std::to_string(seed_now) + ", the checkpoint's was " +
+                    std::to_string(pos.data_seed));
+  if (diffs.empty()) return pos.batch;
+  if (!allow_change) {
+    std::string msg = "fit: cannot resume from " + file.string() + " (epoch " +
+                      std::to_string(pos.epoch + 1) + ", after batch " + std::to_string(pos.batch) +
+                      ") with other data: ";
+    for (std::size_t i = 0; i < diffs.size(); ++i) msg += (i ? "; " : "") + diffs[i];
+    msg += ". Its position would point at other samples, and the run would not be the one it "
+           "resumes. Resume with the checkpoint's data settings, or set "
+           "FitOptions::allow_data_change to map the position by samples seen (nothing was loaded)";
+    throw StateError(msg);
+  }
+  // Mapped by samples seen: the batch that holds the interrupted epoch's next sample.
+  if (saved.batch_size <= 0 || now.batch_size <= 0) return pos.batch;
+  if (pos.batch > std::numeric_limits<std::int64_t>::max() / saved.batch_size)
+    return std::numeric_limits<std::int64_t>::max();  // past any epoch: fit clamps it
+  return pos.batch * saved.batch_size / now.batch_size;
 }
 
 void raise_nonfinite_run(int epoch, std::int64_t batch, int steps, bool loss_nonfinite) {

@@ -79,6 +79,8 @@ class ImageLoader {
   // work, e.g. a GPU step).
   std::int64_t batch_into(std::int64_t index, T* x, std::int32_t* y);
   std::int64_t batch_size() const noexcept { return o_.batch; }
+  // The seed of the loader's order (0 when it does not shuffle: the order is the data's).
+  std::uint64_t seed() const noexcept { return o_.shuffle ? o_.seed : 0; }
   Shape sample_shape() const { return data_.images.shape().drop_front(); }
   void next_epoch();                // advance the epoch and reshuffle
   void set_epoch(std::int64_t e);   // for resuming: the permutation of epoch e

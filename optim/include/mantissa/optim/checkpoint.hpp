@@ -17,6 +17,10 @@
 //                                 layer generator's (seed, offset) ("rng/dropout/rng"), and
 //                                 the data-order position (epoch, batch, seed): with
 //                                 counter-based generators that is all the RNG state there is
+//   __metadata__ "fit/..."        fit's own state (a checkpoint fit wrote): the history so
+//                                 far, early stopping's best loss and patience count, the
+//                                 interrupted epoch's running sums, the batch size and data
+//                                 size the position refers to (history.hpp's FitState)
 //   __metadata__ "checksum/<name>" CRC-32 (8 hex digits) of each tensor's bytes and of each
 //                                 field's value, and "checksum/__metadata__" over all fields
 //
@@ -51,6 +55,7 @@
 
 #include "mantissa/io/safetensors.hpp"
 #include "mantissa/layers/sequential.hpp"
+#include "mantissa/optim/history.hpp"
 #include "mantissa/optim/loss_scaler.hpp"
 
 namespace mantissa {
@@ -157,7 +162,8 @@ constexpr void require_scaler_reference() {
 
 template <Policy P, Device D, class Opt>
 void save_checkpoint_impl(const std::filesystem::path& file, Sequential<P, D>& model, Opt& opt,
-                          const LossScaler* scaler, const TrainingPosition& pos) {
+                          const LossScaler* scaler, const TrainingPosition& pos,
+                          const FitState* fit = nullptr) {
   check_optimizer_model(model, opt, "save_checkpoint");
   std::vector<io::TensorRecord> records;
   std::vector<Tensor<float>> host;  // device tensors copied to the host for the write
@@ -182,6 +188,7 @@ void save_checkpoint_impl(const std::filesystem::path& file, Sequential<P, D>& m
     meta["loss_scale_clean_steps"] = std::to_string(s.clean_steps);
     meta["loss_scale_skipped_steps"] = std::to_string(s.skipped_steps);
   }
+  if (fit) encode_fit_state(*fit, meta);
   detail::seal_checkpoint(records, meta);
   io::check_destination(file);  // before any folder is made for it
   // Missing folders are created (fit writes into its fresh --out); one that cannot be is an
@@ -194,9 +201,16 @@ void save_checkpoint_impl(const std::filesystem::path& file, Sequential<P, D>& m
   io::write_safetensors(file, records, meta);
 }
 
-template <Policy P, Device D, class Opt>
+// With `fit`: fit's own state is read too, and `accept(position, fit state)` may still refuse
+// (throw) before anything changes.
+struct AcceptAny {
+  void operator()(const TrainingPosition&, const std::optional<FitState>&) const {}
+};
+template <Policy P, Device D, class Opt, class Accept = AcceptAny>
 TrainingPosition load_checkpoint_impl(const std::filesystem::path& file, Sequential<P, D>& model,
-                                      Opt& opt, LossScaler* scaler) {
+                                      Opt& opt, LossScaler* scaler,
+                                      std::optional<FitState>* fit = nullptr,
+                                      Accept&& accept = {}) {
   check_optimizer_model(model, opt, "load_checkpoint");
   io::SafetensorsFile f(file);
   // A transaction: everything is parsed and checked first; only then is anything changed.
@@ -207,6 +221,10 @@ TrainingPosition load_checkpoint_impl(const std::filesystem::path& file, Sequent
   std::vector<std::string> generators;
   for (auto& [name, g] : model.generators()) generators.push_back(name);
   auto meta = detail::check_checkpoint(f, P::name, expected, generators, scaler != nullptr, file);
+  if (fit) {  // fit's own, checked too
+    *fit = decode_fit_state(f.metadata(), meta.position.epoch, file);
+    accept(meta.position, *fit);
+  }
 
   auto put = [&](const std::string& name, TensorView<float, D> dst) {  // host -> device
     auto src = f.get<float>(name, dst.shape());

@@ -12,7 +12,9 @@
 // <out>/history.svg (loss and accuracy per epoch, train and validation) after every epoch, and checkpoints (<out>/checkpoint
 // .safetensors, replaced atomically) every `checkpoint_every` steps and at each epoch's end.
 // Early stopping watches the validation loss. resume = true continues from
-// <out>/checkpoint.safetensors at the exact batch it was written after.
+// <out>/checkpoint.safetensors at the exact batch it was written after, with fit's own state
+// (history, early stopping, the interrupted epoch's sums: history.hpp's FitState): the
+// resumed run is the uninterrupted one, bit for bit (tests/reliability/test_resume_kill.cpp).
 //
 // Under mixed_float16 the overload without a LossScaler does not compile.
 //
@@ -35,6 +37,7 @@
 #include "mantissa/layers/losses.hpp"
 #include "mantissa/layers/metrics.hpp"
 #include "mantissa/optim/checkpoint.hpp"
+#include "mantissa/optim/history.hpp"
 #include "mantissa/optim/progress.hpp"
 #include "mantissa/optim/step.hpp"
 
@@ -49,20 +52,6 @@ concept Loader = requires(L& l, std::int64_t i) {
   l.set_epoch(i);
 };
 
-struct EpochRecord {
-  int epoch;
-  double loss, accuracy;          // training, averaged over the epoch's batches
-  double val_loss, val_accuracy;  // NaN without validation data
-  double images_per_second;
-  float lr, loss_scale;
-  std::int64_t skipped_steps;
-};
-
-struct History {
-  std::vector<EpochRecord> epochs;
-  bool stopped_early = false;
-};
-
 template <class V>
 struct FitOptions {
   int epochs = 1;
@@ -70,7 +59,15 @@ struct FitOptions {
   std::filesystem::path out{};        // history and checkpoints; empty: write nothing
   std::int64_t checkpoint_every = 0;  // steps; 0: only at epoch ends
   int early_stopping_patience = 0;    // epochs without a better val_loss; 0: off
+  // Continue from <out>/checkpoint.safetensors: the weights, optimizer, loss scaler and
+  // generators, and fit's own state (history, early stopping, the interrupted epoch's running
+  // sums), at the batch after the last one saved; the result is the run it resumes, bit for
+  // bit. A training set of another size, batch size or shuffling seed than the checkpoint's is
+  // refused (the position would point elsewhere) unless allow_data_change, which maps the
+  // position by samples seen: the interrupted epoch restarts at the batch holding its next
+  // sample under the new batch size.
   bool resume = false;
+  bool allow_data_change = false;
   bool progress = true;
   // Keras's TerminateOnNaN, with patience: fit throws NumericsError (naming the epoch and
   // batch) after this many steps in a row were skipped with a non-finite loss, or, without a
@@ -248,10 +245,18 @@ class RunningMetrics {
   }
   // (mean loss, accuracy, samples): one host read.
   std::array<double, 3> read() const {
-    float host[3];
-    copy_bytes<Cpu, D>(host, sums_.data(), sizeof host);
+    const auto host = sums();
     const double n = std::max(1.0f, host[2]);
     return {host[0] / n, host[1] / n, host[2]};
+  }
+  // The sums themselves (loss * n, correct rows, n), exactly: for a checkpoint, and back.
+  std::array<float, 3> sums() const {
+    std::array<float, 3> host;
+    copy_bytes<Cpu, D>(host.data(), sums_.data(), sizeof host);
+    return host;
+  }
+  void restore(const std::array<float, 3>& host) {
+    copy_bytes<D, Cpu>(sums_.data(), host.data(), sizeof host);
   }
 
  private:
@@ -321,10 +326,28 @@ bool loss_finite(const LossValue<D>& loss) {
 }
 
 namespace detail {
+// What a checkpoint's position refers to: the training set's size, batch size and order.
+template <Loader L>
+FitState data_identity(L& train) {
+  FitState s;
+  s.samples = train.size();
+  if constexpr (requires { train.batch_size(); }) s.batch_size = train.batch_size();
+  return s;
+}
+template <Loader L>
+std::uint64_t data_seed(L& train) {
+  if constexpr (requires { train.seed(); }) return train.seed();
+  else return 0;
+}
+// Where a resumed run starts: the checkpoint's position if the data is the checkpoint's, else
+// a StateError naming each difference, or (allow_data_change) the position mapped by samples.
+std::int64_t resume_batch(const TrainingPosition& pos, const FitState& saved, const FitState& now,
+                          std::uint64_t seed_now, bool allow_change,
+                          const std::filesystem::path& file);
+
 template <Policy P, Device D, class Opt, class LossFn, Loader L, class V>
 History fit_impl(Sequential<P, D>& model, Opt& opt, LossScaler* scaler, LossFn& loss_fn,
                  L& train, const FitOptions<V>& o) {
-  History history;
   // Everything that can be refused is refused here, before the first step.
   if (o.terminate_on_nan < 0)
     throw ValueError("fit: terminate_on_nan must be >= 0 (0: off), got " +
@@ -333,26 +356,55 @@ History fit_impl(Sequential<P, D>& model, Opt& opt, LossScaler* scaler, LossFn& 
   if (o.validation) require_batches(*o.validation, "fit: the validation set");
   if (!o.out.empty()) prepare_output(o.out);
   const auto ckpt = o.out.empty() ? std::filesystem::path() : o.out / "checkpoint.safetensors";
+  // fit's state: what a checkpoint carries besides the model's, optimizer's and scaler's.
+  FitState st = data_identity(train);
+  const FitState data_now = st;
+  const std::uint64_t seed = data_seed(train);
+  st.started = std::chrono::duration_cast<std::chrono::seconds>(
+                   std::chrono::system_clock::now().time_since_epoch()).count();
   TrainingPosition pos;
   if (o.resume) {
     std::error_code ec;
     if (ckpt.empty() || !std::filesystem::exists(ckpt, ec))
       throw IoError("fit: resume requested but " + ckpt.string() + " does not exist");
-    pos = detail::load_checkpoint_impl(ckpt, model, opt, scaler);
+    std::optional<FitState> saved;
+    std::int64_t batch = 0;
+    // Data of another size, batch size or order is refused before anything is loaded.
+    const auto loaded = load_checkpoint_impl(
+        ckpt, model, opt, scaler, &saved,
+        [&](const TrainingPosition& p, const std::optional<FitState>& s) {
+          batch = s ? resume_batch(p, *s, data_now, seed, o.allow_data_change, ckpt) : p.batch;
+        });
+    pos = {loaded.epoch, batch, seed};
+    if (saved) {
+      st = *saved;
+      st.batch_size = data_now.batch_size, st.samples = data_now.samples;
+    }  // else saved by save_checkpoint: no history, fresh early stopping
+    // A mapped position past the last batch: the epoch ends at once, with its record.
+    pos.batch = std::min(pos.batch, train.batches());
   }
+  History& history = st.history;
+  const auto run = run_info(model, std::chrono::system_clock::time_point(std::chrono::seconds(st.started)));
+  if (!o.out.empty() && !history.epochs.empty())  // the files match the checkpoint again
+    write_history(o.out, history, run);
+  if (history.stopped_early && o.early_stopping_patience > 0) return history;  // it had ended
   auto& ctx = model.context();
-  double best_val = std::numeric_limits<double>::infinity();
-  int since_best = 0;
   Progress bar(o.progress);
   if (o.validation) bar.expect_validation(o.validation->batches());  // the first epoch's ETA
   RunningMetrics<D> metrics;
   BatchFeed<D, L> feed(ctx, train);
-  int nonfinite_run = 0;  // consecutive steps skipped with a non-finite loss (or gradients)
+  auto save = [&](std::int64_t epoch, std::int64_t batch) {
+    st.sums = batch ? metrics.sums() : std::array<float, 3>{};
+    save_checkpoint_impl(ckpt, model, opt, scaler, {epoch, batch, seed}, &st);
+  };
   for (auto epoch = static_cast<int>(pos.epoch); epoch < o.epochs; ++epoch) {
     train.set_epoch(epoch);
-    const std::int64_t first = epoch == pos.epoch ? pos.batch : 0;
-    std::int64_t seen = 0, skipped = 0;
+    const bool resumed = epoch == pos.epoch && pos.batch > 0;
+    const std::int64_t first = resumed ? pos.batch : 0;
+    std::int64_t seen = 0;
+    if (!resumed) st.skipped = 0;
     metrics.reset(ctx);
+    if (resumed) metrics.restore(st.sums);  // the epoch's record covers all of it
     bar.start_epoch(epoch + 1, o.epochs, train.batches());
     for (std::int64_t b = first; b < train.batches(); ++b) {
       // One step: nothing is read back but the step's status, inside opt.step. The next
@@ -372,27 +424,30 @@ History fit_impl(Sequential<P, D>& model, Opt& opt, LossScaler* scaler, LossFn& 
         feed.prefetch(b + 1);
         out = opt.step(std::move(grads));
       }
-      skipped += !out.applied;
+      st.skipped += !out.applied;
       // Without a scaler every skip is non-finite gradients; with one, only a skip whose loss
       // is itself non-finite counts (the loss is read back only then).
       if (!out.applied && (!scaler || !loss_finite(loss))) {
-        if (o.terminate_on_nan > 0 && ++nonfinite_run >= o.terminate_on_nan)
-          raise_nonfinite_run(epoch + 1, b + 1, nonfinite_run, !loss_finite(loss));
+        if (o.terminate_on_nan > 0 && ++st.nonfinite_run >= o.terminate_on_nan)
+          raise_nonfinite_run(epoch + 1, b + 1, static_cast<int>(st.nonfinite_run),
+                              !loss_finite(loss));
       } else {
-        nonfinite_run = 0;
+        st.nonfinite_run = 0;
       }
-      bar.advance(b + 1, seen, scaler ? scaler->loss_scale() : 0.0f, skipped);
+      bar.advance(b + 1, seen, scaler ? scaler->loss_scale() : 0.0f, st.skipped);
       if (bar.due()) {  // a progress line is printed: the running sums are read for it
         const auto [l, acc, n] = metrics.read();
         bar.draw(l, acc);
       }
-      if (!ckpt.empty() && o.checkpoint_every > 0 && out.step % o.checkpoint_every == 0 && out.applied)
-        detail::save_checkpoint_impl(ckpt, model, opt, scaler, {epoch, b + 1, 0});
+      if (!ckpt.empty() && o.checkpoint_every > 0 && out.step % o.checkpoint_every == 0 &&
+          out.applied && b + 1 < train.batches())
+        save(epoch, b + 1);
     }
     const auto [train_loss, train_acc, n] = metrics.read();
     EpochRecord r{epoch + 1, train_loss, train_acc,
                   std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::quiet_NaN(),
-                  bar.images_per_second(), opt.lr(), scaler ? scaler->loss_scale() : 0.0f, skipped};
+                  bar.images_per_second(), opt.lr(), scaler ? scaler->loss_scale() : 0.0f,
+                  st.skipped};
     if (o.validation) {
       const auto ev = evaluate(model, loss_fn, *o.validation);
       r.val_loss = ev.loss;
@@ -400,17 +455,16 @@ History fit_impl(Sequential<P, D>& model, Opt& opt, LossScaler* scaler, LossFn& 
     }
     history.epochs.push_back(r);
     bar.end_epoch(r.loss, r.accuracy, r.val_loss, r.val_accuracy, r.images_per_second);
-    if (!o.out.empty()) {
-      detail::save_checkpoint_impl(ckpt, model, opt, scaler, {epoch + 1, 0, 0});
-      detail::write_history(o.out, history, run_info(model, bar.started()));
-    }
     if (o.early_stopping_patience > 0 && o.validation) {
-      if (r.val_loss < best_val) best_val = r.val_loss, since_best = 0;
-      else if (++since_best >= o.early_stopping_patience) {
-        history.stopped_early = true;
-        break;
-      }
+      if (r.val_loss < st.best_val) st.best_val = r.val_loss, st.since_best = 0;
+      else if (++st.since_best >= o.early_stopping_patience) history.stopped_early = true;
     }
+    st.skipped = 0;
+    if (!o.out.empty()) {  // the checkpoint first: the history files are derived from it
+      save(epoch + 1, 0);
+      write_history(o.out, history, run);
+    }
+    if (history.stopped_early) break;
   }
   return history;
 }
