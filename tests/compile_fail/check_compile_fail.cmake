@@ -2,6 +2,7 @@
 #
 #   cmake -DCXX=<compiler> -DCOMPILER_ID=<GNU|Clang|...> -DSOURCE=<file.cpp>
 #         -DINCLUDE_DIRS=<dir>[|<dir>...] [-DDEFINES=<def>[|<def>...]] [-DHEAD_LINES=15]
+#         [-DPCH_DIR=<dir> -DROOT=<source root>]   (precompiled headers: tests/pch.cmake)
 #         -P check_compile_fail.cmake
 #
 # The expectations live in the source file itself, one directive per comment line:
@@ -113,6 +114,7 @@ endfunction()
 set(flags -std=c++20 -fsyntax-only -fdiagnostics-color=never)
 append_each(-I "${INCLUDE_DIRS}")
 append_each(-D "${DEFINES}")  # DEFINES is optional: unset, it adds nothing
+include(${CMAKE_CURRENT_LIST_DIR}/../use_pch.cmake)  # -I<PCH_DIR> first, when fresh
 
 set(ENV{LC_ALL} C)  # plain ASCII quotes in gcc's messages, whatever the user's locale
 set(ENV{GCC_COLORS} "")

@@ -41,6 +41,7 @@ if(DEFINED DEFINES)
     endif()
   endforeach()
 endif()
+include(${CMAKE_CURRENT_LIST_DIR}/../use_pch.cmake)  # -I<PCH_DIR> first, when fresh
 set(ENV{LC_ALL} C)
 set(failures "")
 set(counts "")

@@ -1,0 +1,23 @@
+# tests/use_pch.cmake: included by the compile-time case scripts. With PCH_DIR (tests/pch.cmake)
+# and ROOT set, prepends -I<PCH_DIR> to `flags` unless a header under ROOT is newer than a
+# precompiled one (then the cases parse the headers themselves: never a stale header).
+if(DEFINED PCH_DIR AND NOT PCH_DIR STREQUAL "" AND DEFINED ROOT)
+  file(GLOB_RECURSE _gch "${PCH_DIR}/*.gch")
+  set(_pch_fresh FALSE)
+  if(_gch)
+    set(_pch_fresh TRUE)
+    file(GLOB_RECURSE _hdrs "${ROOT}/core/include/*.hpp" "${ROOT}/data/include/*.hpp"
+      "${ROOT}/layers/include/*.hpp" "${ROOT}/optim/include/*.hpp")
+    foreach(g IN LISTS _gch)
+      foreach(h IN LISTS _hdrs)
+        if("${h}" IS_NEWER_THAN "${g}")
+          set(_pch_fresh FALSE)
+          break()
+        endif()
+      endforeach()
+    endforeach()
+  endif()
+  if(_pch_fresh)
+    list(PREPEND flags "-I${PCH_DIR}")
+  endif()
+endif()
