@@ -30,12 +30,20 @@ namespace {
 #define EXPECT_HAS(what, word) \
   EXPECT_NE(std::string(what).find(word), std::string::npos) << "'" << (word) << "' not in: " << (what)
 
+const fs::path scratch_root =
+    fs::temp_directory_path() / ("mantissa_writes_" + std::to_string(::getpid()));
+
 fs::path scratch(const char* name) {
-  auto d = fs::temp_directory_path() / ("mantissa_writes_" + std::to_string(::getpid())) / name;
+  auto d = scratch_root / name;
   fs::remove_all(d);
   fs::create_directories(d);
   return d;
 }
+
+struct ScratchCleanup : ::testing::Environment {
+  void TearDown() override { fs::remove_all(scratch_root); }
+};
+[[maybe_unused]] const auto* const cleanup = ::testing::AddGlobalTestEnvironment(new ScratchCleanup);
 
 std::string read(const fs::path& p) {
   std::ifstream f(p, std::ios::binary);
