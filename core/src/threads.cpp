@@ -1,4 +1,5 @@
-// core/src/threads.cpp: one thread count for OpenMP and Eigen.
+// core/src/threads.cpp: one thread count for OpenMP and Eigen; the error of a thread that
+// cannot start (thread_start.hpp).
 #include "mantissa/core/threads.hpp"
 
 #include <omp.h>
@@ -9,6 +10,7 @@
 #include <thread>
 
 #include "mantissa/core/error.hpp"
+#include "mantissa/core/thread_start.hpp"
 
 namespace mantissa {
 
@@ -32,6 +34,14 @@ void set_num_threads(int n) {
   check_thread_count("set_num_threads", n);
   omp_set_num_threads(n);
   Eigen::setNbThreads(n);
+}
+
+Error thread_start_error(std::string_view who, std::string_view what, std::string_view reason,
+                         std::string_view fix) {
+  std::string msg(who);
+  msg.append(": cannot start ").append(what).append(": ").append(reason);
+  if (!fix.empty()) msg.append("; ").append(fix);
+  return Error(msg);
 }
 
 int num_threads() noexcept { return omp_get_max_threads(); }

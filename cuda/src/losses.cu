@@ -9,7 +9,8 @@
 //
 // Softmax cross-entropy with a label outside [0, C): the CPU stops at the first such row,
 // leaving the gradient of that row and the rows after it unwritten, makes the loss NaN and
-// records the row (unless this step's status already holds one). Here a first pass finds
+// records the row (unless this step's status already holds one); binary cross-entropy does
+// the same with a target that is NaN or outside [0, 1]. Here a first pass finds
 // the lowest bad row (atomic_min, whose result is independent of order), rows from it on
 // are skipped, and one thread writes the NaN and the status.
 #include <cstddef>
@@ -133,20 +134,58 @@ struct CrossEntropyFinish {
   }
 };
 
+// Binary cross-entropy's targets must be in [0, 1]; a NaN or any other value is handled as a
+// bad label: the lowest bad row found first, rows from it on skipped, the NaN and the status
+// written by one thread.
+struct FindBadTarget {
+  const float* targets;
+  std::int64_t* first_bad;  // n when every target is in [0, 1]
+  MANTISSA_HD void operator()(std::int64_t i) const {
+    if (!(targets[i] >= 0.0f && targets[i] <= 1.0f)) atomic_min(first_bad, i);
+  }
+};
+
 // max(z, 0) - z t + log(1 + e^-|z|); d = (sigmoid(z) - t) * g, the sigmoid without overflow.
 template <class T>
 struct BinaryCrossEntropyTerms {
   const T* logits;
   const float* targets;
   float g;
+  const std::int64_t* first_bad;
   float* dlogits;
   double* terms;
   MANTISSA_HD void operator()(std::int64_t i) const {
+    if (i >= *first_bad) {
+      terms[i] = 0.0;
+      return;
+    }
     const float z = widen(logits[i]), t = targets[i];
     terms[i] = static_cast<double>((z < 0.0f ? 0.0f : z) - z * t +  // std::max(z, 0)
                                    std::log1p(std::exp(-std::fabs(z))));
     const float s = z >= 0 ? 1.0f / (1.0f + std::exp(-z)) : std::exp(z) / (1.0f + std::exp(z));
     dlogits[i] = (s - t) * g;
+  }
+};
+
+struct BinaryCrossEntropyFinish {
+  const double* partials;
+  std::int64_t count, n;
+  const std::int64_t* first_bad;
+  const float* targets;
+  float* loss;
+  StepStatus* status;
+  MANTISSA_HD void operator()(std::int64_t) const {
+    const std::int64_t bad = *first_bad;
+    if (bad == n) {
+      *loss = static_cast<float>(sum_partials(partials, count) / static_cast<double>(n));
+      return;
+    }
+    *loss = std::numeric_limits<float>::quiet_NaN();
+    if (status->bad_label_row < 0) {
+      status->bad_label_row = bad;
+      status->bad_target = targets[bad];
+      status->binary_target = true;
+    }
   }
 };
 
@@ -231,10 +270,18 @@ template <FloatDtype T>
 void Backend<Cuda>::binary_cross_entropy(Ctx& ctx, const T* logits, const float* targets,
                                          std::int64_t n, float* dlogits, float* loss) {
   const cuda::LossScratch s = cuda::loss_scratch(ctx, n);
+  cuda::for_each(ctx, 1, cuda::SetInt64{s.word, n}, "binary_cross_entropy (reset)");
+  cuda::for_each(ctx, n, cuda::FindBadTarget{targets, s.word}, "binary_cross_entropy (targets)");
   const float g = 1.0f / static_cast<float>(n);
-  cuda::for_each(ctx, n, cuda::BinaryCrossEntropyTerms<T>{logits, targets, g, dlogits, s.terms},
+  cuda::for_each(ctx, n,
+                 cuda::BinaryCrossEntropyTerms<T>{logits, targets, g, s.word, dlogits, s.terms},
                  "binary_cross_entropy");
-  cuda::write_mean(ctx, s, n, loss, "binary_cross_entropy (mean)");
+  cuda::for_each(ctx, s.chunks.count, cuda::SumTerms{s.terms, n, s.chunks.per, s.partials},
+                 "binary_cross_entropy (sum)");
+  cuda::for_each(ctx, 1,
+                 cuda::BinaryCrossEntropyFinish{s.partials, s.chunks.count, n, s.word, targets,
+                                                loss, ctx.status()},
+                 "binary_cross_entropy (mean)");
 }
 
 template <FloatDtype T>

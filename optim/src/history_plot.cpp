@@ -4,13 +4,13 @@
 #include <cmath>
 #include <cstdio>
 #include <ctime>
-#include <fstream>
 #include <sstream>
 #include <string>
 #include <system_error>
 #include <vector>
 
 #include "mantissa/core/error.hpp"
+#include "mantissa/io/replace_file.hpp"
 #include "mantissa/optim/fit.hpp"
 
 namespace mantissa::detail {
@@ -164,15 +164,19 @@ void write_history(const std::filesystem::path& dir, const History& h, const Run
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) throw IoError("fit: cannot create " + dir.string() + ": " + ec.message());
+  // Each file is written whole and renamed over the last one (io::replace_file): a full disk
+  // is an IoError naming the file and the reason, and the previous epoch's file stays.
   {
-    std::ofstream csv(dir / "history.csv");
-    if (!csv) throw IoError((dir / "history.csv").string() + ": cannot write");
+    std::ostringstream csv;
     csv << "epoch,loss,accuracy,val_loss,val_accuracy,images_per_second,lr,loss_scale,skipped_"
            "steps\n";
     for (const auto& e : h.epochs)
       csv << e.epoch << ',' << e.loss << ',' << e.accuracy << ',' << e.val_loss << ','
           << e.val_accuracy << ',' << e.images_per_second << ',' << e.lr << ',' << e.loss_scale
           << ',' << e.skipped_steps << '\n';
+    const std::string text = csv.str();
+    const std::string_view parts[] = {text};
+    io::replace_file(dir / "history.csv", parts, "fit (history.csv)");
   }
   std::vector<double> epochs, loss, val_loss, acc, val_acc;
   bool validated = false;
@@ -233,12 +237,9 @@ void write_history(const std::filesystem::path& dir, const History& h, const Run
   svg << "</svg>\n";
 
   // Written whole, then renamed: a viewer that reloads the file never sees half a picture.
-  const auto path = dir / "history.svg", tmp = dir / "history.svg.tmp";
-  {
-    std::ofstream f(tmp);
-    if (!f || !(f << svg.str()) || !f.flush()) throw IoError(tmp.string() + ": cannot write");
-  }
-  std::filesystem::rename(tmp, path);
+  const std::string text = svg.str();
+  const std::string_view parts[] = {text};
+  io::replace_file(dir / "history.svg", parts, "fit (history.svg)");
 }
 
 }  // namespace mantissa::detail

@@ -133,6 +133,44 @@ TYPED_TEST(CudaLosses, BinaryCrossEntropyAndMeanSquaredError) {
   }
 }
 
+// A target that is NaN or outside [0, 1]: the loss is NaN, the gradient is written for the
+// rows before the first bad one only, and the status names that row and its value, as the
+// CPU's (soft targets such as 0.5, and 0 and 1, are targets).
+TYPED_TEST(CudaLosses, BinaryCrossEntropyRecordsTheFirstBadTarget) {
+  MANTISSA_REQUIRE_GPU();
+  using T = TypeParam;
+  for (const float bad : {2.0f, -1.0f, std::numeric_limits<float>::quiet_NaN()}) {
+    cpu_ctx().reset_status();
+    gpu_ctx().reset_status();
+    const std::int64_t n = 70001;
+    const auto logits = mt_cuda::random<T>(Shape{n}, 25, -8.0f, 8.0f);
+    auto targets = mt_cuda::random<float>(Shape{n}, 26, 0.0f, 1.0f);
+    targets[0] = 0.0f, targets[1] = 1.0f, targets[2] = 0.5f;
+    targets[69000] = -5.0f;  // later bad rows, one on each side of the first
+    targets[40000] = bad;
+    targets[50000] = 3.0f;
+    Tensor<float, Cpu> loss(Shape{1});
+    auto d = mt::full<float, Cpu>(Shape{n}, 7.0f);
+    Tensor<float, Cuda> gloss(Shape{1});
+    auto gd = mt::full<float, Cuda>(Shape{n}, 7.0f);
+    mt::ops::binary_cross_entropy(cpu_ctx(), loss.view(), d.view(), logits, targets);
+    mt::ops::binary_cross_entropy(gpu_ctx(), gloss.view(), gd.view(), mt::to<Cuda>(logits),
+                                  mt::to<Cuda>(targets));
+    EXPECT_TRUE(std::isnan(loss[0]));
+    EXPECT_TRUE(std::isnan(mt::to<Cpu>(gloss)[0]));
+    EXPECT_TRUE(mt_cuda::near(d, gd, float32_result));
+    const auto c = cpu_ctx().read_status(), g = gpu_ctx().read_status();
+    for (const auto& s : {c, g}) {
+      EXPECT_EQ(s.bad_label_row, 40000);
+      EXPECT_TRUE(s.binary_target);
+      EXPECT_TRUE(std::isnan(bad) ? std::isnan(s.bad_target) : s.bad_target == bad);
+      EXPECT_EQ(s.nonfinite, 0);
+    }
+  }
+  cpu_ctx().reset_status();
+  gpu_ctx().reset_status();
+}
+
 // ---- metrics --------------------------------------------------------------------------------
 
 TYPED_TEST(CudaLosses, AccumulateClassificationFromTheDeviceLoss) {

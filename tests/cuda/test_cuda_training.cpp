@@ -187,6 +187,60 @@ TEST(CudaTraining, ASkippedStepLeavesMastersAndMomentsBitIdentical) {
   EXPECT_EQ(std::memcmp(m0.data(), m1.data(), m0.size() * sizeof(float)), 0);
 }
 
+// On a device the loss call reads nothing back: a binary target outside [0, 1] is reported at
+// the step's one status read, naming the row and the value, and the step changes nothing.
+TEST(CudaTraining, ABadBinaryTargetIsADataErrorAtTheStep) {
+  MANTISSA_REQUIRE_GPU();
+  mt::Sequential<mt::policy::float32, Cuda> m(mt::Shape{3}, mt::Seed{1}, mt::Dense(1));
+  mt::SGD opt(m, {.lr = 0.1f});
+  mt::BinaryCrossEntropy bce;
+  const auto x = mt::to<Cuda>(mt::full<float, Cpu>(mt::Shape{4, 3}, 1.0f));
+  auto t = mt::full<float, Cpu>(mt::Shape{4}, 0.5f);
+  t[2] = 2.0f;
+  const auto bad = mt::to<Cuda>(t);
+  const auto w0 = host_masters(m);
+  auto loss = bce(m.context(), m.forward(x), bad);  // no host read here
+  try {
+    (void)opt.step(m.backward(loss));
+    ADD_FAILURE() << "a target of 2 trained";
+  } catch (const mt::DataError& e) {
+    EXPECT_STREQ(e.what(),
+                 "BinaryCrossEntropy: target 2 at row 2 is not in [0, 1] (a probability: 0 and 1 "
+                 "for hard labels, values between for soft ones)");
+  }
+  EXPECT_EQ(host_masters(m), w0);
+  t[2] = 1.0f;
+  const auto good = mt::to<Cuda>(t);
+  EXPECT_TRUE(opt.step(m.backward(bce(m.context(), m.forward(x), good))).applied);
+}
+
+// Nonfinite::raise under a scaler on a device: the loss of the scaled backward is read back
+// (only on such a step), and a NaN loss raises, naming it; the scaler is left as it was.
+TEST(CudaTraining, RaiseOnANaNLossUnderAScaler) {
+  MANTISSA_REQUIRE_GPU();
+  using P = mt::policy::mixed_float16;
+  Synthetic<mt::half> data(16, 16);
+  TrainingRun<P, Cuda> run;
+  run.opt.on_nonfinite(mt::Nonfinite::raise);
+  auto xh = mt::to<Cpu>(data.batch(0).x);
+  xh[5] = std::numeric_limits<mt::half>::quiet_NaN();
+  const auto x = mt::to<Cuda>(xh);
+  const auto y = mt::to<Cuda>(data.batch(0).y);
+  const auto state = run.scaler.state();
+  mt::SoftmaxCrossEntropy loss_fn;
+  auto loss = loss_fn(run.model->context(), run.model->forward(x), y);
+  try {
+    (void)run.opt.step(run.scaler.unscale(run.model->backward(run.scaler.scale(loss))),
+                       run.scaler);
+    ADD_FAILURE() << "a NaN loss was skipped as an overflow";
+  } catch (const mt::NumericsError& e) {
+    EXPECT_NE(std::string(e.what()).find("the loss itself is nan"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_EQ(run.scaler.state(), state);
+  EXPECT_EQ(run.opt.steps(), 0);
+}
+
 TEST(CudaTraining, AReservedStepAllocatesNoDeviceMemory) {
   MANTISSA_REQUIRE_GPU();
   using P = mt::policy::mixed_float16;

@@ -1,17 +1,20 @@
 // tests/data/test_loader.cpp: ImageLoader's batching, shuffling, normalisation and background
-// prefetch, seeded splits and pixel statistics. Links only mantissa_core, so that CI can build
+// prefetch, seeded splits and pixel statistics; a thread that cannot start. Links only mantissa_core, so that CI can build
 // it quickly under ThreadSanitizer (`.ci/run`'s TSan stage) as well as in the normal suite.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
 #include <set>
+#include <system_error>
+#include <typeinfo>
 #include <vector>
 
 #include "mantissa/data/idx.hpp"
 #include "mantissa/data/loader.hpp"
 #include "mantissa/core/error.hpp"
 #include "mantissa/core/random.hpp"
+#include "mantissa/core/thread_start.hpp"
 #include "mantissa/core/threads.hpp"
 
 namespace mt = mantissa;
@@ -189,4 +192,36 @@ TEST(ImageLoader, PrefetchSurvivesRandomAccessAndEarlyDestruction) {
       for (std::int64_t i = 0; i < xf.numel(); i += 97) ASSERT_EQ(xf[i], xs[i]);
     }
   }  // each `fast` is destroyed with a prefetch requested, possibly mid-fill
+}
+
+// A thread the library cannot start is a mantissa::Error naming what, why and the fix, never a
+// std::system_error: here std::thread's own copy of the functor throws what a refused
+// pthread_create throws (test_bad_inputs' Thread_* row makes the system refuse the loader's
+// prefetch thread itself, under a process limit).
+TEST(ThreadStart, ASystemErrorBecomesAMantissaErrorNamingTheCauseAndFix) {
+  struct Refused {
+    Refused() = default;
+    Refused(const Refused&) {
+      throw std::system_error(std::make_error_code(std::errc::resource_unavailable_try_again));
+    }
+    Refused(Refused&& o) : Refused(static_cast<const Refused&>(o)) {}
+    void operator()() const {}
+  };
+  try {
+    auto t = mt::start_thread("ImageLoader", "the prefetch thread", "pass prefetch = false",
+                              Refused{});
+    t.join();
+    ADD_FAILURE() << "the thread started";
+  } catch (const std::exception& e) {
+    EXPECT_EQ(typeid(e), typeid(mt::Error));
+    EXPECT_STREQ(e.what(), ("ImageLoader: cannot start the prefetch thread: " +
+                            std::make_error_code(std::errc::resource_unavailable_try_again).message() +
+                            "; pass prefetch = false")
+                               .c_str());
+  }
+  // A thread that starts runs.
+  int ran = 0;
+  mt::start_thread("test", "a thread", "", [&] { ran = 1; }).join();
+  EXPECT_EQ(ran, 1);
+  EXPECT_STREQ(mt::thread_start_error("w", "x", "y", "").what(), "w: cannot start x: y");
 }

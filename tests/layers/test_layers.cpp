@@ -175,3 +175,51 @@ TEST(Losses, StableForExtremeLogitsAndNamedBadLabels) {
   auto b = bce(z, t);
   EXPECT_NEAR(b.value(), 100.0f, 1e-3f);  // log(1 + e^200) without overflow
 }
+
+// BinaryCrossEntropy's targets are probabilities: soft targets (0.5) train, as in PyTorch; NaN
+// or anything outside [0, 1] is a DataError naming the first such row and its value, and the
+// context's record is cleared, so the next call (and the next loss's bad label) reads right.
+TEST(Losses, BinaryCrossEntropyRefusesTargetsOutsideZeroOne) {
+  Tensor<float> z(Shape{3, 1});
+  z[0] = 0.5f, z[1] = -1.0f, z[2] = 2.0f;
+  auto t = mt::full<float>(Shape{3}, 0.5f);
+  mt::BinaryCrossEntropy bce;
+  EXPECT_TRUE(std::isfinite(bce(z, t).value()));
+  const auto refused = [&](float bad, std::int64_t row, const char* expected) {
+    auto u = t.clone();
+    u[row] = bad;
+    if (row < 2) u[2] = 7.0f;  // a later bad row: the first one is named
+    try {
+      (void)bce(z, u);
+      ADD_FAILURE() << "target " << bad << " trained";
+    } catch (const mt::DataError& e) {
+      EXPECT_STREQ(e.what(), expected);
+    }
+  };
+  refused(2.0f, 1,
+          "BinaryCrossEntropy: target 2 at row 1 is not in [0, 1] (a probability: 0 and 1 for "
+          "hard labels, values between for soft ones)");
+  refused(-1.0f, 0,
+          "BinaryCrossEntropy: target -1 at row 0 is not in [0, 1] (a probability: 0 and 1 for "
+          "hard labels, values between for soft ones)");
+  refused(std::nanf(""), 2,
+          "BinaryCrossEntropy: target nan at row 2 is not in [0, 1] (a probability: 0 and 1 for "
+          "hard labels, values between for soft ones)");
+  refused(std::nextafter(1.0f, 2.0f), 0,
+          "BinaryCrossEntropy: target 1.00000012 at row 0 is not in [0, 1] (a probability: 0 "
+          "and 1 for hard labels, values between for soft ones)");
+  // The edges are targets; the record was cleared.
+  t[0] = 0.0f, t[1] = 1.0f;
+  EXPECT_TRUE(std::isfinite(bce(z, t).value()));
+  EXPECT_EQ(mt::default_context<mt::Cpu>().read_status(), mt::StepStatus{});
+  Tensor<float> logits(Shape{1, 2});
+  Tensor<std::int32_t> labels(Shape{1});
+  labels[0] = 5;
+  mt::SoftmaxCrossEntropy ce;
+  try {
+    (void)ce(logits, labels);
+    FAIL();
+  } catch (const mt::DataError& e) {
+    EXPECT_STREQ(e.what(), "SoftmaxCrossEntropy: label 5 at row 0 is outside [0, 2)");
+  }
+}

@@ -35,7 +35,9 @@ using namespace std::string_literals;
 
 // ---- the table ------------------------------------------------------------------------------
 
-enum class Kind { accepted, data, io, shape, numerics, value };
+// resource: a bare mantissa::Error, the kind error.hpp keeps for an exhausted resource (host
+// memory, a thread the system will not start); for any other row a bare Error fails.
+enum class Kind { accepted, data, io, shape, numerics, value, resource };
 
 struct Case {
   std::string name;                // the CTest name: Catalogue/BadInput.BehavesAsCatalogued/<name>
@@ -62,6 +64,8 @@ inline std::string kind_name(Kind k) {
       return "NumericsError";
     case Kind::value:
       return "ValueError";
+    case Kind::resource:
+      return "mantissa::Error (an exhausted resource)";
   }
   return "?";
 }
@@ -195,5 +199,6 @@ std::vector<Case> idx_cases();
 std::vector<Case> safetensors_cases();
 std::vector<Case> checkpoint_cases();  // checkpoint_rows.cpp
 std::vector<Case> numerics_cases();    // numerics_rows.cpp
+std::vector<Case> resource_cases();    // resource_rows.cpp
 
 }  // namespace bad_inputs

@@ -29,7 +29,7 @@ std::string kind_name(const std::exception& e) {
   if (t == typeid(mt::CudaError)) return "CudaError";
   if (t == typeid(mt::ValueError)) return "ValueError";
   if (t == typeid(mt::StateError)) return "StateError";
-  if (t == typeid(mt::Error)) return "mantissa::Error (the base class, no kind)";
+  if (t == typeid(mt::Error)) return "mantissa::Error (an exhausted resource)";
   return std::string("a non-mantissa exception (") + t.name() + ")";
 }
 
@@ -109,7 +109,8 @@ std::vector<Case> model_cases() {
 const std::vector<Case>& cases() {
   static const std::vector<Case> all = [] {
     std::vector<Case> v;
-    for (auto part : {csv_cases(), idx_cases(), safetensors_cases(), model_cases(), checkpoint_cases(), numerics_cases()})
+    for (auto part : {csv_cases(), idx_cases(), safetensors_cases(), model_cases(), checkpoint_cases(), numerics_cases(),
+                      resource_cases()})
       for (auto& c : part) v.push_back(std::move(c));
     return v;
   }();

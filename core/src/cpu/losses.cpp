@@ -81,11 +81,20 @@ void softmax_cross_entropy(const T* logits, const std::int32_t* labels, std::int
 
 template <FloatDtype T>
 void binary_cross_entropy(const T* logits, const float* targets, std::int64_t n,
-                          float grad_scale, float* dlogits, float* loss) {
+                          float grad_scale, float* dlogits, float* loss, StepStatus* status) {
   double total = 0.0;
   const float g = grad_scale / static_cast<float>(n);
   for (std::int64_t i = 0; i < n; ++i) {
     const float z = widen(logits[i]), t = targets[i];
+    if (!(t >= 0.0f && t <= 1.0f)) {  // NaN too
+      if (status->bad_label_row < 0) {
+        status->bad_label_row = i;
+        status->bad_target = t;
+        status->binary_target = true;
+      }
+      *loss = std::numeric_limits<float>::quiet_NaN();
+      return;
+    }
     total += static_cast<double>(std::max(z, 0.0f) - z * t + std::log1p(std::exp(-std::abs(z))));
     const float s = z >= 0 ? 1.0f / (1.0f + std::exp(-z)) : std::exp(z) / (1.0f + std::exp(z));
     dlogits[i] = (s - t) * g;
@@ -143,7 +152,7 @@ void accumulate_binary(float* sums, const T* logits, const float* targets, std::
   template void softmax_cross_entropy<T>(const T*, const std::int32_t*, std::int64_t,          \
                                          std::int64_t, float, float*, float*, StepStatus*);    \
   template void binary_cross_entropy<T>(const T*, const float*, std::int64_t, float, float*,   \
-                                        float*);                                               \
+                                        float*, StepStatus*);                                  \
   template void mean_squared_error<T>(const T*, const float*, std::int64_t, float, float*,     \
                                       float*);                                                 \
   template void accumulate_classification<T>(float*, const T*, const std::int32_t*,            \

@@ -9,6 +9,7 @@
 
 #include "mantissa/core/error.hpp"
 #include "mantissa/core/random.hpp"
+#include "mantissa/core/thread_start.hpp"
 
 namespace mantissa::data {
 
@@ -48,7 +49,9 @@ void ImageLoader<T>::setup() {
     y_[s] = Tensor<std::int32_t, Cpu>::empty(Shape{rows});
   }
   shuffle();
-  if (o.prefetch) thread_ = std::thread([this] { worker(); });
+  if (o.prefetch)  // a refused thread (a process limit) is a mantissa::Error naming the fix
+    thread_ = start_thread("ImageLoader", "the prefetch thread", "pass prefetch = false",
+                           [this] { worker(); });
 }
 
 template <FloatDtype T>

@@ -1,11 +1,7 @@
 // data/src/io/safetensors.cpp: safetensors writer (atomic) and reader (validating).
 #include "mantissa/io/safetensors.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <nlohmann/json.hpp>
@@ -13,6 +9,7 @@
 #include <tuple>
 
 #include "mantissa/core/error.hpp"
+#include "mantissa/io/replace_file.hpp"
 #include "printable.hpp"
 #include "regular_file.hpp"
 
@@ -27,44 +24,10 @@ std::size_t dtype_size(const std::string& d) {
   return 0;
 }
 
-[[noreturn]] void io_fail(const std::filesystem::path& p, const char* what) {
-  throw IoError(p.string() + ": " + what + ": " + std::strerror(errno));
-}
-
-void write_all(int fd, const void* data, std::size_t n, const std::filesystem::path& p) {
-  const auto* c = static_cast<const char*>(data);
-  while (n > 0) {
-    const ssize_t w = ::write(fd, c, n);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      io_fail(p, "write failed");
-    }
-    c += w;
-    n -= static_cast<std::size_t>(w);
-  }
-}
-
 }  // namespace
 
-// The destination is a file name, and nothing but a regular file is ever replaced there (a
-// rename over /dev/null, a folder or a link would replace the device node, fail late or cut
-// the link).
 void check_destination(const std::filesystem::path& file) {
-  if (file.empty() || !file.has_filename())
-    throw IoError("write_safetensors: '" + file.string() +
-                  "' is not a file name (empty, or a folder's path ending in '/')");
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  const auto st = fs::symlink_status(file, ec);  // not_found (or none, with ec) if absent
-  if (!fs::exists(st) || fs::is_regular_file(st)) return;
-  const char* what = fs::is_directory(st)   ? "a directory"
-                     : fs::is_symlink(st)   ? "a symbolic link (write to its target's path)"
-                     : fs::is_character_file(st) || fs::is_block_file(st) ? "a device file"
-                     : fs::is_fifo(st)      ? "a FIFO"
-                     : fs::is_socket(st)    ? "a socket"
-                                            : "not a regular file";
-  throw IoError(file.string() + ": is " + what +
-                "; write_safetensors replaces only a regular file: choose another path");
+  check_replaceable(file, "write_safetensors");
 }
 
 void write_safetensors(const std::filesystem::path& file, const std::vector<TensorRecord>& tensors,
@@ -90,40 +53,11 @@ void write_safetensors(const std::filesystem::path& file, const std::vector<Tens
   unsigned char len[8];
   for (int i = 0; i < 8; ++i) len[i] = static_cast<unsigned char>(n >> (8 * i));
 
-  check_destination(file);
-  const std::filesystem::path tmp = file.string() + ".tmp";
-  // O_NOFOLLOW: a link at the temporary name is refused, never written through.
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-  if (fd < 0) io_fail(tmp, "cannot create");
-  try {
-    write_all(fd, len, 8, tmp);
-    write_all(fd, json.data(), json.size(), tmp);
-    for (const auto& t : tensors) write_all(fd, t.data, t.bytes, tmp);
-    if (::fsync(fd) != 0) io_fail(tmp, "fsync failed");
-  } catch (...) {
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    throw;
-  }
-  if (::close(fd) != 0) {
-    const int err = errno;
-    ::unlink(tmp.c_str());
-    errno = err;
-    io_fail(tmp, "close failed");
-  }
-  if (::rename(tmp.c_str(), file.c_str()) != 0) {  // no stray temporary file on failure
-    const int err = errno;
-    ::unlink(tmp.c_str());
-    errno = err;
-    io_fail(file, "rename failed");
-  }
-  // Make the rename itself durable.
-  const auto dir = file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
-  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
+  // Whole or not at all: a full disk or a failed write leaves the old file (replace_file.hpp).
+  std::vector<std::string_view> parts{
+      {reinterpret_cast<const char*>(len), sizeof len}, json};
+  for (const auto& t : tensors) parts.emplace_back(static_cast<const char*>(t.data), t.bytes);
+  replace_file(file, parts, "write_safetensors");
 }
 
 // ---- reading ---------------------------------------------------------------------------------

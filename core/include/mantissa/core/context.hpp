@@ -35,7 +35,9 @@ struct StepStatus {
   std::int64_t first_nonfinite = -1;  // the lowest such index in the gradient arena
   std::int64_t bad_label_row = -1;    // the first row of the last loss whose label was out of range
   std::int64_t bad_label = 0;         // that label
-  std::int64_t classes = 0;           // and the number of classes it had to be below
+  std::int64_t classes = 0;           // and the number of classes it had to be below;
+  float bad_target = 0.0f;            // or that target (BinaryCrossEntropy: NaN or outside [0, 1])
+  bool binary_target = false;         // which of the two the row names: true for a BCE target
   friend bool operator==(const StepStatus&, const StepStatus&) = default;
 };
 

@@ -118,6 +118,9 @@ void softmax_cross_entropy(Context<D>& ctx, TensorView<float, D> loss,
   }
 }
 
+// Binary cross-entropy of logits (N) or (N, 1) against float targets (N) in [0, 1] (soft
+// targets included). A target that is NaN or outside [0, 1] makes the loss NaN and is
+// recorded in the step status (its row and value), as a bad label is.
 template <Device D, TensorLike L, TensorLike Y>
 void binary_cross_entropy(Context<D>& ctx, TensorView<float, D> loss,
                           TensorView<float, D> dlogits, const L& logits, const Y& targets) {

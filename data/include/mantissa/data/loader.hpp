@@ -33,7 +33,7 @@ struct LoaderOptions {
   bool shuffle = true;
   std::uint64_t seed = 0;
   bool drop_last = false;  // keep the last partial batch by default (as PyTorch)
-  bool prefetch = true;    // fill the next batch in a background thread
+  bool prefetch = true;    // fill the next batch in a background thread (Error if refused)
   float mean = 0.0f;       // of pixel / 255
   float std = 1.0f;
 };

@@ -59,7 +59,8 @@ using Metadata = std::map<std::string, std::string>;
 // write_safetensors checks first (exposed so that a caller can check before making folders).
 void check_destination(const std::filesystem::path& file);
 
-// Atomic write (tmp + fsync + rename). Names must be unique.
+// Whole or not at all (io::replace_file: tmp, checked writes, fsync, close, rename): a failed
+// write is an IoError and the file that was there stays. Names must be unique.
 void write_safetensors(const std::filesystem::path& file, const std::vector<TensorRecord>& tensors,
                        const Metadata& metadata = {});
 

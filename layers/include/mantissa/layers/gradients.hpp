@@ -205,6 +205,10 @@ struct Trainables {
   // Never advanced until the model dies: what an optimizer checks its model by.
   Generation lifetime;
   GradientState state = GradientState::none;
+  // The loss of the last backward from a ScaledLoss: an optimizer told to raise on non-finite
+  // gradients reads it (only then) to tell a non-finite loss, which no scale mends, from a
+  // float16 overflow, which a smaller scale does.
+  std::optional<LossValue<D>> scaled_loss;
 };
 
 namespace detail {

@@ -10,7 +10,9 @@
 // never returns half), kept where the data is until value() reads it, and its float32
 // gradient w.r.t. the outputs, held in a buffer the loss owns (grown once, reused after).
 // Log-sum-exp / log1p forms keep every value finite for finite inputs. A label out of range
-// is a DataError: at once on the host; on another device at the step's one host read.
+// (SoftmaxCrossEntropy) or a target that is NaN or outside [0, 1] (BinaryCrossEntropy; soft
+// targets such as 0.5 are legal, as in PyTorch) is a DataError naming the row and the value:
+// at once on the host; on another device at the step's (or evaluate's) one host read.
 #pragma once
 
 #include <string>
@@ -70,9 +72,10 @@ class LossWorkspace {
   Generation generation_;
 };
 
-// DataError naming the label out of range a loss kernel recorded in a step status, if any
-// (only SoftmaxCrossEntropy records labels). The one message, raised at the loss call on a
-// host device, at the step's (or evaluate's) status read on another.
+// DataError naming the label out of range (SoftmaxCrossEntropy) or the target outside [0, 1]
+// (BinaryCrossEntropy) a loss kernel recorded in a step status, if any. The one message,
+// raised at the loss call on a host device, at the step's (or evaluate's) status read on
+// another.
 void raise_bad_label(const StepStatus& s);
 
 // On a host device the kernel's record is read where it is (no copy), cleared, and raised.
@@ -80,7 +83,13 @@ template <Device D>
 void raise_bad_label_now(Context<D>& ctx) {
   if constexpr (is_host_device<D>) {
     const StepStatus s = *ctx.status();
-    ctx.status()->bad_label_row = -1;
+    const StepStatus clean;  // the record only: the gradient counts are the step's
+    StepStatus* live = ctx.status();
+    live->bad_label_row = clean.bad_label_row;
+    live->bad_label = clean.bad_label;
+    live->classes = clean.classes;
+    live->bad_target = clean.bad_target;
+    live->binary_target = clean.binary_target;
     raise_bad_label(s);
   }
 }
@@ -120,10 +129,12 @@ struct FloatTargetKind {
   template <Device D, class L, class Y>
   static void run(Context<D>& ctx, TensorView<float, D> value, TensorView<float, D> grad,
                   const L& outputs, const Y& targets) {
-    if constexpr (K == FloatTargetLoss::binary_cross_entropy)
+    if constexpr (K == FloatTargetLoss::binary_cross_entropy) {
       ops::binary_cross_entropy(ctx, value, grad, outputs, targets);
-    else
+      raise_bad_label_now(ctx);
+    } else {
       ops::mean_squared_error(ctx, value, grad, outputs, targets);
+    }
   }
 };
 

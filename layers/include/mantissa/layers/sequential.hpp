@@ -363,6 +363,7 @@ class Sequential {
     const float scale = loss.take();
     backward_from(grad, scale, acc);
     trainables_.state = GradientState::scaled;
+    trainables_.scaled_loss = loss.loss();
     return ScaledGradients<P, D>(trainables_, scale);
   }
   template <class L>
@@ -376,6 +377,7 @@ class Sequential {
       backward_from(checked_loss_grad(loss), 1.0f, acc);
     }
     trainables_.state = GradientState::unscaled;
+    trainables_.scaled_loss.reset();
     return Gradients<P, D>(trainables_, 1.0f);
   }
   template <class X>

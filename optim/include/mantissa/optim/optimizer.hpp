@@ -7,13 +7,17 @@
 //                             gradients overflowed (weights and moments untouched, bit for
 //                             bit) and lets the scaler back off or grow
 //
-// Both return a [[nodiscard]] StepOutcome. Derived classes implement apply(lr, step), one
-// fused pass over the model's flat arenas. A step reads one thing back from the device: the
-// step status (did the unscale pass find inf/NaN, was a label out of range).
+// Both return a [[nodiscard]] StepOutcome; opt.on_nonfinite(Nonfinite::raise) makes a step
+// with non-finite gradients a NumericsError instead (step.hpp says when, under a scaler).
+// Derived classes implement apply(lr, step), one fused pass over the model's flat arenas. A
+// step reads one thing back from the device: the step status (did the unscale pass find
+// inf/NaN, was a label or target out of range).
 #pragma once
 
+#include <cmath>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "mantissa/layers/gradients.hpp"
@@ -42,6 +46,12 @@ class OptimizerBase {
   const std::vector<Parameter<P, D>*>& parameters() const noexcept { return t_->params; }
   // Checkpoints restore the step count (schedules and Adam's bias correction depend on it).
   void set_steps(std::int64_t s) noexcept { steps_ = s; }
+
+  // A step with inf/NaN gradients: skipped and counted (Nonfinite::skip, the default), or a
+  // NumericsError naming the step and the first such parameter (Nonfinite::raise; under a
+  // LossScaler only where no scale can help: step.hpp says when).
+  void on_nonfinite(Nonfinite n) noexcept { nonfinite_ = n; }
+  Nonfinite on_nonfinite() const noexcept { return nonfinite_; }
 
   // opt.step(std::move(grads)) or opt.step(std::move(grads), scaler): consumes the gradients
   // (a step is taken once per backward). One entry point, so that each wrong call gets one
@@ -155,6 +165,7 @@ class OptimizerBase {
   float lr_;
   std::optional<LrSchedule> schedule_;
   const char* name_;
+  Nonfinite nonfinite_ = Nonfinite::skip;
 
  private:
   StepOutcome step_plain(Gradients<P, D>& grads) {
@@ -164,6 +175,7 @@ class OptimizerBase {
     count_nonfinite(grads);
     check(grads);
     const bool overflow = grads.overflowed();
+    if (overflow && nonfinite_ == Nonfinite::raise) raise_nonfinite(grads, {});
     grads.consume("step on").state = GradientState::none;
     if (overflow) return {.applied = false, .step = steps_, .lr = lr()};
     return apply_step();
@@ -172,6 +184,17 @@ class OptimizerBase {
     count_nonfinite(grads);
     check(grads);
     const bool overflow = grads.overflowed();
+    // The loss is read back only here: a raising optimizer's overflowed step.
+    std::optional<LossValue<D>> loss = std::exchange(grads.trainables().scaled_loss, std::nullopt);
+    if (overflow && nonfinite_ == Nonfinite::raise) {
+      if (loss && loss->live())  // a loss object run again since: unknown, treated as overflow
+        if (const float v = loss->value(); !std::isfinite(v))
+          raise_nonfinite(grads, "the loss itself is " + detail::printed(v) +
+                                     ", which no loss scale mends");
+      if (!scaler.options().dynamic)
+        raise_nonfinite(grads, "the loss scale is static (" + detail::printed(scaler.loss_scale()) +
+                                   "), so no smaller one will be tried");
+    }
     // The report reads the tensor back: only when the scaler is about to raise it.
     const std::string where =
         overflow && scaler.backoff_reaches_floor() ? grads.overflow_report() : std::string();
@@ -184,6 +207,16 @@ class OptimizerBase {
     scaler.record_step(false);
     out.scale = scaler.loss_scale();
     return out;
+  }
+
+  // Nonfinite::raise: the gradients are used up (a stale token cannot be stepped later) and
+  // nothing else changes. The parameter is found on the host from the status already read.
+  [[noreturn]] void raise_nonfinite(Gradients<P, D>& grads, const std::string& why) {
+    const StepStatus& s = grads.status();
+    auto& t = grads.consume("step on");
+    t.state = GradientState::none;
+    const auto* p = t.params.at(t.arena.owner(s.first_nonfinite));
+    detail::raise_nonfinite_step(name_, steps_, s.nonfinite, p->name, why);
   }
 
   // Gradients not from LossScaler::unscale: count inf/NaN now (a pass dividing by 1), before

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <string>
 
 #include "mantissa/layers/gradients.hpp"
 #include "mantissa/optim/hyperparameter.hpp"
@@ -18,6 +19,29 @@ struct [[nodiscard]] StepOutcome {
   float lr = 0.0f;        // the learning rate this step used
   float scale = 1.0f;     // the loss scale after this step (1 when the policy scales nothing)
 };
+
+// What an optimizer does with a step whose gradients hold inf or NaN: opt.on_nonfinite(...).
+//   skip   (the default) the step is skipped, weights and moments untouched bit for bit, and
+//          counted: StepOutcome::applied is false (and a LossScaler backs off)
+//   raise  a NumericsError naming the step, how many gradient values were non-finite and the
+//          first parameter holding one (from the step status the step reads anyway: no extra
+//          device read); weights, moments and the scaler are left unchanged. Under a
+//          LossScaler a non-finite gradient is the normal sign that the scale is too high, so
+//          raise applies only where no scale can help: the loss of the last scaled backward
+//          is itself non-finite (read back only on such a step), or the scaler is static;
+//          otherwise the step is skipped and the scale backs off as under skip, and a scale
+//          that would cross its floor is a NumericsError under either.
+enum class Nonfinite { skip, raise };
+
+namespace detail {
+// The NumericsError of Nonfinite::raise: "SGD: step 4 (after 3 applied): 12 gradient values
+// are inf or NaN, the first in 'dense_1/kernel'; <why>. ...".
+[[noreturn]] void raise_nonfinite_step(const char* optimizer, std::int64_t applied,
+                                       std::int64_t count, const std::string& parameter,
+                                       const std::string& why);
+// A float as a message shows it: %g ("1024", "nan", "inf", "1e+30").
+std::string printed(float v);
+}  // namespace detail
 
 // Global L2 norm of all gradients; when it exceeds max_norm every gradient is multiplied by
 // max_norm / (norm + 1e-6) (torch.nn.utils.clip_grad_norm_). Returns the norm before

@@ -275,7 +275,7 @@ struct HostKernels {
   static void binary_cross_entropy(Ctx& ctx, const T* logits, const float* targets, std::int64_t n,
                                    float* dlogits, float* loss) {
     const ThreadScope threads(ctx.threads());
-    cpu::binary_cross_entropy(logits, targets, n, 1.0f, dlogits, loss);
+    cpu::binary_cross_entropy(logits, targets, n, 1.0f, dlogits, loss, ctx.status());
   }
   template <FloatDtype T>
   static void mean_squared_error(Ctx& ctx, const T* y, const float* targets, std::int64_t n,

@@ -36,10 +36,12 @@ void softmax_cross_entropy(const T* logits, const std::int32_t* labels, std::int
 
 // Binary cross-entropy from logits z (N) and float targets t (N) in [0, 1]:
 // mean of max(z, 0) - z t + log(1 + e^-|z|) (no overflow for any z); dz = (sigmoid(z) - t)
-// * grad_scale / N.
+// * grad_scale / N. A target that is NaN or outside [0, 1] (soft targets inside are legal, as
+// in PyTorch) makes *loss NaN and is recorded in status like a bad label (its row and value,
+// the first one only); rows from it on are left unwritten.
 template <FloatDtype T>
 void binary_cross_entropy(const T* logits, const float* targets, std::int64_t n,
-                          float grad_scale, float* dlogits, float* loss);
+                          float grad_scale, float* dlogits, float* loss, StepStatus* status);
 
 // Mean squared error over n elements: mean (y - t)^2; dy = 2 (y - t) * grad_scale / n.
 template <FloatDtype T>
