@@ -28,7 +28,7 @@ std::optional<Flags> parse_flags(int argc, char** argv, int& status) {
   app.add_option("--out", f.out, "directory for history.csv, history.svg and the checkpoint");
   app.add_option("--data", f.data, "directory of the four Fashion-MNIST .gz files")
       ->check(CLI::ExistingDirectory);
-  app.add_flag("--resume", f.resume, "continue from <out>/checkpoint.safetensors");
+  app.add_flag("--resume", f.resume, "continue from <out>/checkpoint.safetensors (off unless given)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

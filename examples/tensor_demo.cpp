@@ -56,7 +56,7 @@ int main(int argc, char** argv) {
   int threads = mt::num_threads();
   std::int64_t size = 512;
   std::uint64_t seed = 42;
-  app.add_option("--threads", threads, "CPU threads")->check(CLI::Range(1, mt::max_threads()));
+  app.add_option("--threads", threads, "CPU threads (default: all cores)")->check(CLI::Range(1, mt::max_threads()));
   app.add_option("--size", size, "square matrix size for the products")->check(CLI::Range(1, 8192));
   app.add_option("--seed", seed, "random seed")
       ->check(CLI::NonNegativeNumber);  // "-1" would wrap to 2^64 - 1
