@@ -21,3 +21,6 @@ if ! { cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release &&
 fi
 grep -E 'warning:' "$log" || true  # the tree builds warning-free: show any that appear
 echo "setup: built $(grep -c 'Built target' "$log") targets in $build"
+# Packages installed and the build configured: examples/run_main.sh's fast path trusts this
+# while no package has been installed or removed since (dpkg's database is older).
+touch "$build/setup.stamp"

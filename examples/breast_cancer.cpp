@@ -4,9 +4,10 @@
 //   breast_cancer [--csv FILE] [--epochs N] [--precision float32|mixed_bfloat16] [--seed S]
 //
 // A malformed file stops with the file:line:column of the first bad cell and exit status 1.
-#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <mantissa/mantissa.hpp>
+
+#include "example_cli.hpp"
 
 namespace mt = mantissa;
 
@@ -51,14 +52,17 @@ int run(const std::string& csv, int epochs, std::uint64_t seed) {
 
 int main(int argc, char** argv) {
   CLI::App app{"binary classification of the UCI breast cancer data"};
+  example::configure(app);
   std::string csv = MANTISSA_EXAMPLE_DATA "/breast_cancer.csv";
   std::string precision = "float32";
   int epochs = 50;
   std::uint64_t seed = 1;
-  app.add_option("--csv", csv, "the CSV file (label column 'benign')");
-  app.add_option("--epochs", epochs)->check(CLI::PositiveNumber);
-  app.add_option("--precision", precision)->check(CLI::IsMember({"float32", "mixed_bfloat16"}));
-  app.add_option("--seed", seed);
+  app.add_option("--csv", csv, "the CSV file (label column 'benign')")->check(CLI::ExistingFile);
+  app.add_option("--epochs", epochs, "full-batch epochs")->check(CLI::Range(1, 100000));
+  app.add_option("--precision", precision, "precision policy")
+      ->check(CLI::IsMember({"float32", "mixed_bfloat16"}));
+  app.add_option("--seed", seed, "seed for the split and initialisation")
+      ->check(CLI::NonNegativeNumber);  // "-1" would wrap to 2^64 - 1
   CLI11_PARSE(app, argc, argv);
   try {
     if (precision == "mixed_bfloat16") return run<mt::policy::mixed_bfloat16>(csv, epochs, seed);

@@ -7,12 +7,13 @@
 // built-in layers, so it runs under every precision policy.
 //
 //   custom_layer [--epochs N]
-#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <mantissa/mantissa.hpp>
 #include <numbers>
+
+#include "example_cli.hpp"
 
 namespace mt = mantissa;
 
@@ -66,8 +67,9 @@ class PReLU final : public mt::Layer<P, mt::Cpu> {
 
 int main(int argc, char** argv) {
   CLI::App app{"a custom PReLU layer: gradient check, then training"};
+  example::configure(app);
   int epochs = 400;
-  app.add_option("--epochs", epochs, "full-batch epochs")->check(CLI::PositiveNumber);
+  app.add_option("--epochs", epochs, "full-batch epochs")->check(CLI::Range(1, 100000));
   CLI11_PARSE(app, argc, argv);
 
   // 1. The library's gradient checker, on the layer object itself, for two policies.

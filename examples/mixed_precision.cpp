@@ -1,6 +1,6 @@
 // examples/mixed_precision.cpp: float16 training with its safety net in view.
 //
-//   mixed_precision
+//   mixed_precision        (no options: --help says so; any argument is refused)
 //
 // 1. A small model trains under policy::mixed_float16 with a dynamic LossScaler whose growth
 //    interval is short, so the scale is seen to grow.
@@ -17,10 +17,16 @@
 #include <mantissa/mantissa.hpp>
 #include <vector>
 
+#include "example_cli.hpp"
+
 namespace mt = mantissa;
 using P = mt::policy::mixed_float16;
 
-int main() {
+int main(int argc, char** argv) {
+  CLI::App app{"float16 training with its safety net in view: loss scaling, a skipped step, "
+               "check_numerics and the input cast (no options)"};
+  example::configure(app);
+  CLI11_PARSE(app, argc, argv);
   mt::Generator gen(1);
   auto x32 = mt::normal<float>({256, 8}, 0.0f, 1.0f, gen);
   mt::Tensor<std::int32_t> y({256});

@@ -6,11 +6,12 @@
 // It builds typed tensors, casts them explicitly, multiplies them in float32, half and
 // bfloat16 (float32 accumulation throughout), compares the 16-bit products with the float32
 // one, reduces, and times the products.
-#include <CLI/CLI.hpp>
 #include <chrono>
 #include <cmath>
 #include <iostream>
 #include <mantissa/mantissa.hpp>
+
+#include "example_cli.hpp"
 
 namespace mt = mantissa;
 
@@ -51,12 +52,14 @@ void report(const char* name, const mt::Tensor<float>& a, const mt::Tensor<float
 
 int main(int argc, char** argv) {
   CLI::App app{"mantissa tensor core demo"};
+  example::configure(app);
   int threads = mt::num_threads();
   std::int64_t size = 512;
   std::uint64_t seed = 42;
-  app.add_option("--threads", threads, "CPU threads")->check(CLI::PositiveNumber);
+  app.add_option("--threads", threads, "CPU threads (default: all cores)")->check(CLI::Range(1, mt::max_threads()));
   app.add_option("--size", size, "square matrix size for the products")->check(CLI::Range(1, 8192));
-  app.add_option("--seed", seed, "random seed");
+  app.add_option("--seed", seed, "random seed")
+      ->check(CLI::NonNegativeNumber);  // "-1" would wrap to 2^64 - 1
   CLI11_PARSE(app, argc, argv);
   mt::set_num_threads(threads);
 

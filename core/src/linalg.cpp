@@ -27,4 +27,18 @@ void check_gemm_output(const char* op, const Shape& c, const GemmDims& d) {
                      std::to_string(d.m) + ", " + std::to_string(d.n) + ")");
 }
 
+Shape transpose_shape(const Shape& x) {
+  if (x.rank() != 2)
+    throw ShapeError("transpose: needs a 2-D matrix, got shape " + x.str() +
+                     " (reshape explicitly with x.reshape(...))");
+  return Shape{x[1], x[0]};
+}
+
+void check_transpose(const Shape& y, const Shape& x) {
+  const Shape t = transpose_shape(x);
+  if (!(y == t))
+    throw ShapeError("transpose: the output is " + y.str() + " but the transpose of " +
+                     x.str() + " is " + t.str());
+}
+
 }  // namespace mantissa::detail

@@ -40,6 +40,7 @@ MANTISSA_HD inline float apply(BinaryOp op, float a, float b) {
     case BinaryOp::add: return a + b;
     case BinaryOp::sub: return a - b;
     case BinaryOp::mul: return a * b;
+    case BinaryOp::div: return a / b;  // IEEE: nvcc's default -prec-div=true, as the CPU's
   }
   return a * b;  // unreachable: every BinaryOp is a case above
 }
@@ -170,6 +171,19 @@ struct ConvertChecked {
   }
 };
 
+// One thread per output element, reading x with a stride of cols: simple, and a transpose is
+// not part of a training step (a tiled shared-memory kernel would be the fast one).
+template <class T>
+struct Transpose {
+  T* y;
+  const T* x;
+  std::int64_t rows, cols;
+  MANTISSA_HD void operator()(std::int64_t o) const {
+    const std::int64_t j = o / rows, i = o % rows;  // y (cols, rows): row j, column i
+    y[o] = x[i * cols + j];
+  }
+};
+
 struct SetInt64 {
   std::int64_t* p;
   std::int64_t value;
@@ -238,7 +252,15 @@ void Backend<Cuda>::cast(Ctx& ctx, const From* src, To* dst, std::int64_t n) {
   }
 }
 
-#define MANTISSA_CUDA_FILL(T) template void Backend<Cuda>::fill<T>(Ctx&, T*, T, std::int64_t);
+template <Dtype T>
+void Backend<Cuda>::transpose(Ctx& ctx, T* y, const T* x, std::int64_t rows, std::int64_t cols) {
+  cuda::for_each(ctx, rows * cols, cuda::Transpose<T>{y, x, rows, cols}, "transpose");
+}
+
+#define MANTISSA_CUDA_FILL(T)                                                  \
+  template void Backend<Cuda>::fill<T>(Ctx&, T*, T, std::int64_t);             \
+  template void Backend<Cuda>::transpose<T>(Ctx&, T*, const T*, std::int64_t, \
+                                            std::int64_t);
 MANTISSA_CUDA_FILL(float)
 MANTISSA_CUDA_FILL(half)
 MANTISSA_CUDA_FILL(bfloat16)

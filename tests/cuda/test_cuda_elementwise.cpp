@@ -83,7 +83,7 @@ TYPED_TEST(CudaParity, BinaryOpsAreBitExact) {
     add_specials(a);
     if (n > 1) set(b, 1, std::numeric_limits<float>::infinity());  // inf - inf: NaN
     const auto ga = mt::to<Cuda>(a), gb = mt::to<Cuda>(b);
-    for (const BinaryOp op : {BinaryOp::add, BinaryOp::sub, BinaryOp::mul}) {
+    for (const BinaryOp op : {BinaryOp::add, BinaryOp::sub, BinaryOp::mul, BinaryOp::div}) {
       auto out = Tensor<T, Cpu>::empty(a.shape());
       auto gout = Tensor<T, Cuda>::empty(a.shape());
       mt::ops::binary(cpu_ctx(), op, out, a, b);
@@ -100,7 +100,7 @@ TYPED_TEST(CudaParity, ScalarOpsAreBitExactOnBothSides) {
     auto a = random<T>(Shape{n}, 3);
     add_specials(a);
     const auto ga = mt::to<Cuda>(a);
-    for (const BinaryOp op : {BinaryOp::add, BinaryOp::sub, BinaryOp::mul}) {
+    for (const BinaryOp op : {BinaryOp::add, BinaryOp::sub, BinaryOp::mul, BinaryOp::div}) {
       for (const bool scalar_first : {false, true}) {
         auto out = Tensor<T, Cpu>::empty(a.shape());
         auto gout = Tensor<T, Cuda>::empty(a.shape());
@@ -344,6 +344,39 @@ TYPED_TEST(CudaParity, SumOverAnyAxis) {
   }
   const auto x = random<T>(Shape{70001}, 14);
   EXPECT_TRUE(mt_cuda::near(mt::sum(x), mt::sum(mt::to<Cuda>(x)), {0.014f, 1e-5f}));
+}
+
+// mean is the float32 sum divided by the length: the sums' tolerance, and the division exact.
+TYPED_TEST(CudaParity, MeanOverAnyAxis) {
+  MANTISSA_REQUIRE_GPU();
+  using T = TypeParam;
+  for (const auto& [shape, axis] : kReduceCases) {
+    const auto x = random<T>(shape, 15);
+    const auto len = static_cast<float>(shape[axis < 0 ? axis + shape.rank() : axis]);
+    const mt_cuda::Tolerance tol{2e-7f * len, 1e-5f};
+    EXPECT_TRUE(mt_cuda::near(mt::mean(x, axis), mt::mean(mt::to<Cuda>(x), axis), tol))
+        << shape.str() << " axis " << axis;
+  }
+}
+
+// A transpose moves bits: exact, for every dtype; and Tensor<T, Cuda>::from lists on the host.
+template <class T>
+void expect_transpose_same_bits() {
+  for (const Shape& s : {Shape{1, 1}, Shape{3, 7}, Shape{300, 257}}) {
+    const auto x = mt::cast<T>(random<float>(s, 16, 0.0f, 100.0f));
+    EXPECT_TRUE(same_bits_or_nan(mt::transpose(x), mt::transpose(mt::to<Cuda>(x)))) << s.str();
+  }
+}
+
+TEST(CudaTranspose, EveryDtypeIsBitExact) {
+  MANTISSA_REQUIRE_GPU();
+  expect_transpose_same_bits<float>();
+  expect_transpose_same_bits<mt::half>();
+  expect_transpose_same_bits<mt::bfloat16>();
+  expect_transpose_same_bits<std::int32_t>();
+  expect_transpose_same_bits<std::uint8_t>();
+  EXPECT_TRUE(same_bits_or_nan(Tensor<mt::half, Cpu>::from({{1, 2}, {3, 4}}),
+                               Tensor<mt::half, Cuda>::from({{1, 2}, {3, 4}})));
 }
 
 TYPED_TEST(CudaParity, MaxAndArgmaxAreExactWithTiesAndNans) {

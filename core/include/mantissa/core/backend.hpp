@@ -31,6 +31,7 @@ struct activation;  // forward and backward
 struct reduce;      // sum, max, argmax
 struct softmax_float32;  // softmax and log-sum-exp into float32
 struct cast;
+struct transpose;  // of a matrix, any dtype
 struct gemm;
 struct bias;  // bias_add, bias_grad
 struct dropout;

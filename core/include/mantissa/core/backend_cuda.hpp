@@ -42,6 +42,9 @@ struct Backend<Cuda> {
                                   std::int64_t rows, std::int64_t cols);
   template <class To, class From>
   static void cast(Ctx& ctx, const From* src, To* dst, std::int64_t n);
+  // y (cols, rows) = x (rows, cols) transposed, any dtype; y does not alias x.
+  template <Dtype T>
+  static void transpose(Ctx& ctx, T* y, const T* x, std::int64_t rows, std::int64_t cols);
 
   // ---- reductions (cuda/src/reduce.cu) ----
   template <FloatDtype T>

@@ -2,6 +2,7 @@
 //
 //   ops::gemm(ctx, c, a, b, {.trans_a, .trans_b, .alpha, .beta})   c = alpha op(a) op(b) + beta c
 //   matmul(a, b)                                                   a new (m, n) tensor
+//   ops::transpose(ctx, y, x), transpose(x)                         y (n, m) = x (m, n)^T
 //
 // a and b share one dtype and device; c is of that dtype or float32 (layers write weight
 // gradients of 16-bit activations straight into float32). Products accumulate in float32.
@@ -22,6 +23,9 @@ struct GemmDims {
 // Checks ranks and inner dimensions; ShapeError names the op and all shapes.
 GemmDims gemm_dims(const char* op, const Shape& a, bool ta, const Shape& b, bool tb);
 void check_gemm_output(const char* op, const Shape& c, const GemmDims& d);
+// (n, m) for a matrix x (m, n); ShapeError for any other rank. check_transpose: y is that.
+Shape transpose_shape(const Shape& x);
+void check_transpose(const Shape& y, const Shape& x);
 }  // namespace detail
 
 namespace ops {
@@ -51,7 +55,33 @@ void gemm(Context<D>& ctx, C&& c, const A& a, const B& b, GemmOptions o = {}) {
   }
 }
 
+// y (n, m) = x (m, n)^T, a copy (a view cannot be transposed: tensors are contiguous). Any
+// dtype: labels and pixels too. y must not overlap x.
+template <Device D, TensorLike Y, TensorLike X>
+void transpose(Context<D>& ctx, Y&& y, const X& x) {
+  detail::require_same_dtype_and_device<Y, X>();
+  detail::require_writable<Y>();
+  detail::require_context<D, device_of<X>>();
+  if constexpr (detail::same_context_device<D, device_of<X>>)
+    detail::require_kernel<op::transpose, D, dtype_of<X>>();
+  if constexpr (detail::compatible<Y, X> && is_writable<Y> &&
+                detail::same_context_device<D, device_of<X>> &&
+                has_kernel<op::transpose, D, dtype_of<X>>) {
+    detail::check_transpose(y.shape(), x.shape());
+    if (x.numel())
+      Backend<D>::transpose(ctx, y.view().data(), x.data(), x.shape()[0], x.shape()[1]);
+  }
+}
+
 }  // namespace ops
+
+// The transpose of a matrix, as a new (n, m) tensor of x's dtype, on x's device.
+template <TensorLike X>
+Tensor<dtype_of<X>, device_of<X>> transpose(const X& x) {
+  auto y = Tensor<dtype_of<X>, device_of<X>>::empty(detail::transpose_shape(x.shape()));
+  ops::transpose(default_context<device_of<X>>(), y, x);
+  return y;
+}
 
 // (m, k) x (k, n) -> (m, n), in the inputs' dtype, accumulated in float32.
 template <TensorLike A, TensorLike B>

@@ -171,6 +171,12 @@ template <Device D, TensorLike O, TensorLike A, TensorLike B>
 void mul(Context<D>& ctx, O&& out, const A& a, const B& b) {
   binary(ctx, BinaryOp::mul, out, a, b);
 }
+// IEEE division, in float32 and rounded once: x / 0 is +-inf and 0 / 0 NaN (no error: a
+// mask or a count that may be zero is the caller's to check).
+template <Device D, TensorLike O, TensorLike A, TensorLike B>
+void div(Context<D>& ctx, O&& out, const A& a, const B& b) {
+  binary(ctx, BinaryOp::div, out, a, b);
+}
 
 // out = a op s, or s op a when scalar_first. s is a float for every floating dtype: the
 // scalar is part of the computation, which runs in float. Any other scalar type (double, int,
@@ -259,6 +265,7 @@ using tensor_of = Tensor<dtype_of<A>, device_of<A>>;
 MANTISSA_BINARY_OPERATOR(+, add)
 MANTISSA_BINARY_OPERATOR(-, sub)
 MANTISSA_BINARY_OPERATOR(*, mul)
+MANTISSA_BINARY_OPERATOR(/, div)
 #undef MANTISSA_BINARY_OPERATOR
 
 // relu(x), sigmoid(x), tanh(x), exp(x), log(x): a new tensor of x's dtype.
@@ -294,6 +301,32 @@ Tensor<float, device_of<A>> sum(const A& x, int axis) {
 template <TensorLike A>
 Tensor<float, device_of<A>> sum(const A& x) {
   return sum(x.view().reshape(Shape{x.numel()}), 0);
+}
+
+// Mean over one axis (negative counts from the back): the float32 sum divided by the axis
+// length, returned in float32 whatever the input's dtype (precision by signature, as sum).
+template <TensorLike A>
+Tensor<float, device_of<A>> mean(const A& x, int axis) {
+  using D = device_of<A>;
+  detail::require_runs<op::reduce, D, A>();
+  detail::require_kernel<op::binary, D, float>();  // the division
+  const auto s = detail::split_axis("mean", x.shape(), axis);
+  auto out = Tensor<float, D>::empty(s.reduced);
+  if constexpr (FloatDtype<dtype_of<A>> && detail::runs<op::reduce, D, A> &&
+                has_kernel<op::binary, D, float>) {
+    auto& ctx = default_context<D>();
+    Backend<D>::sum(ctx, x.data(), s.outer, s.len, s.inner, out.data());
+    // Divided, not multiplied by 1 / len, which would round twice.
+    Backend<D>::binary_scalar(ctx, BinaryOp::div, out.data(), static_cast<float>(s.len), false,
+                              out.data(), out.numel());
+  }
+  return out;
+}
+
+// Mean of every element, as a rank-0 float32 tensor.
+template <TensorLike A>
+Tensor<float, device_of<A>> mean(const A& x) {
+  return mean(x.view().reshape(Shape{x.numel()}), 0);
 }
 
 // Max over one axis, in the input's dtype (exact). NaN propagates.

@@ -12,6 +12,7 @@
 // Requires/ensures:
 //   - T is a dtype (float, half, bfloat16, int32_t, uint8_t): anything else is a compile error;
 //   - Tensor(shape) zero-fills; Tensor::empty(shape) leaves memory uninitialised;
+//     Tensor::from({...}) holds listed values, checked as tensor_from.hpp says;
 //   - operator() checks bounds in debug builds (MANTISSA_BOUNDS_CHECKS), at() always does;
 //   - a moved-from tensor is empty (numel() == 0, data() == nullptr).
 #pragma once
@@ -19,6 +20,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <initializer_list>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -226,6 +228,16 @@ class Tensor : public detail::Extent<T> {
   }
 
   ~Tensor() { D::deallocate(data_); }
+
+  // A tensor of listed values: from({0.5f, 1.5f}), from({1, 2, 3, 4}, {2, 2}),
+  // from({{1, 2}, {3, 4}}). Which values a dtype takes, and how they are checked, is in
+  // tensor_from.hpp (a double into a float tensor does not compile, for one).
+  template <class V>
+  static Tensor from(std::initializer_list<V> values);
+  template <class V>
+  static Tensor from(std::initializer_list<V> values, Shape shape);
+  template <class V>
+  static Tensor from(std::initializer_list<std::initializer_list<V>> rows);
 
   // The bytes a tensor of `shape` holds. A size that does not fit in size_t (a corrupt header,
   // a typo'd dimension) is an Error naming the shape, not a wrapped product and a small buffer.
@@ -440,3 +452,5 @@ template <class T, class D>
 void cview(const Tensor<T, D>&&) = delete;  // a view of a temporary tensor would dangle: name the tensor first
 
 }  // namespace mantissa
+
+#include "mantissa/core/tensor_from.hpp"  // Tensor::from's definitions

@@ -20,8 +20,9 @@ enum class Mode { train, infer };
 // accumulation over micro-batches). A parameter of backward, never a convention.
 enum class Accumulate { overwrite, add };
 
-// a op b, elementwise; with a scalar, a op s (or s op a: matters for sub).
-enum class BinaryOp { add, sub, mul };
+// a op b, elementwise; with a scalar, a op s (or s op a: matters for sub and div). div is
+// IEEE division in float32: x / 0 is +-inf, 0 / 0 and inf / inf are NaN, as NumPy and PyTorch.
+enum class BinaryOp { add, sub, mul, div };
 
 // The activations, as functions of x with derivatives written from their output y, so that
 // backward needs nothing but y:

@@ -68,6 +68,11 @@ struct HostKernels {
     const ThreadScope threads(ctx.threads());
     cpu::cast<To, From>(src, dst, n);
   }
+  template <Dtype T>
+  static void transpose(Ctx& ctx, T* y, const T* x, std::int64_t rows, std::int64_t cols) {
+    const ThreadScope threads(ctx.threads());
+    cpu::transpose(y, x, rows, cols);
+  }
 
   // ---- reductions ----
   template <FloatDtype T>

@@ -32,4 +32,8 @@ void activation_backward(Activation f, T* dx, const T* dy, const T* y, std::int6
 template <Dtype T>
 void fill(T* x, T value, std::int64_t n);
 
+// y (cols, rows) = x (rows, cols) transposed; y must not alias x. Any dtype: bits are moved.
+template <Dtype T>
+void transpose(T* y, const T* x, std::int64_t rows, std::int64_t cols);
+
 }  // namespace mantissa::cpu
