@@ -8,7 +8,8 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${BUILD_DIR:-$root/build}
 
 packages=(cmake make g++ pkg-config libeigen3-dev zlib1g-dev nlohmann-json3-dev libcli11-dev librsvg2-bin
-          libgtest-dev libgmock-dev libbenchmark-dev libopenblas-dev dataset-fashion-mnist)
+          libgtest-dev libgmock-dev libbenchmark-dev libopenblas-dev dataset-fashion-mnist
+          libopenmpi-dev openmpi-bin)
 "$root/cmake/install_packages.sh" "${packages[@]}"
 
 mkdir -p "$build"

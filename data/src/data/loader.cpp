@@ -42,7 +42,13 @@ void ImageLoader<T>::setup() {
   if (!(worst <= static_cast<float>(std::numeric_limits<T>::max())))
     throw NumericsError("ImageLoader: normalised pixels reach " + std::to_string(worst) +
                         ", beyond " + std::string(dtype_name<T>) + "'s range");
-  order_.resize(static_cast<std::size_t>(n_));
+  const Shard& sh = o.shard;
+  if (sh.world < 1 || sh.rank < 0 || sh.rank >= sh.world)
+    throw ValueError("ImageLoader: shard rank " + std::to_string(sh.rank) + " of world " +
+                     std::to_string(sh.world) + ": the world size must be >= 1 and the rank in "
+                     "[0, world)");
+  rows_ = sh.drop_remainder ? n_ / sh.world : (n_ + sh.world - 1) / sh.world;
+  if (n_ == 0) rows_ = 0;
   const auto rows = std::min(o.batch, std::max<std::int64_t>(n_, 1));
   for (int s = 0; s < 2; ++s) {
     x_[s] = Tensor<T, Cpu>::empty(data.images.shape().with(0, rows));
@@ -97,15 +103,25 @@ void ImageLoader<T>::wait_idle() {
 
 template <FloatDtype T>
 std::int64_t ImageLoader<T>::batches() const noexcept {
-  return o_.drop_last ? n_ / o_.batch : (n_ + o_.batch - 1) / o_.batch;
+  return o_.drop_last ? rows_ / o_.batch : (rows_ + o_.batch - 1) / o_.batch;
 }
 
 template <FloatDtype T>
 void ImageLoader<T>::shuffle() {
-  std::iota(order_.begin(), order_.end(), std::int64_t{0});
-  if (!o_.shuffle) return;
-  // Keyed by (seed, epoch): each epoch's order is reproducible on its own.
-  mantissa::shuffle(order_, Generator(o_.seed, static_cast<std::uint64_t>(epoch_) << 40));
+  std::vector<std::int64_t> perm(static_cast<std::size_t>(n_));
+  std::iota(perm.begin(), perm.end(), std::int64_t{0});
+  // Keyed by (seed, epoch) alone, not by the shard: each epoch's order is reproducible on its
+  // own, and the same on every rank.
+  if (o_.shuffle) mantissa::shuffle(perm, Generator(o_.seed, static_cast<std::uint64_t>(epoch_) << 40));
+  const auto world = static_cast<std::size_t>(o_.shard.world);
+  if (world == 1) {
+    order_ = std::move(perm);
+    return;
+  }
+  // Padded (cyclically, as PyTorch's DistributedSampler) or cut to rows_ * world, then strided.
+  order_.resize(static_cast<std::size_t>(rows_));
+  for (std::size_t i = 0; i < order_.size(); ++i)
+    order_[i] = perm[(i * world + static_cast<std::size_t>(o_.shard.rank)) % perm.size()];
 }
 
 template <FloatDtype T>
@@ -131,7 +147,7 @@ template <FloatDtype T>
 std::int64_t ImageLoader<T>::fill_to(std::int64_t index, T* x, std::int32_t* y,
                                      bool parallel) const {
   const std::int64_t first = index * o_.batch;
-  const std::int64_t n = std::min(o_.batch, n_ - first);
+  const std::int64_t n = std::min(o_.batch, rows_ - first);
   const std::int64_t per = data_.images.numel() / std::max<std::int64_t>(n_, 1);
   const float scale = 1.0f / (255.0f * o_.std), shift = -o_.mean / o_.std;
 #pragma omp parallel for schedule(static) if (parallel && n * per > (1 << 15))

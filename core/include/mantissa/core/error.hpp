@@ -7,6 +7,9 @@
 //   ValueError     an argument outside what the function takes (a split name, a fraction,
 //                  a learning rate, a batch size of 0), named with the value given
 //   StateError     a call out of order (backward before forward, another model's gradients)
+//   DistributedError  a collective of a distributed run failed: a peer died or hung past the
+//                  timeout, the transport (MPI, NCCL) reported an error, or the ranks called
+//                  different collectives (which rank, which call, the fix)
 // Error itself is thrown only for exhausted resources (host memory).
 #pragma once
 
@@ -51,6 +54,11 @@ class ValueError : public Error {
 };
 
 class StateError : public Error {
+ public:
+  using Error::Error;
+};
+
+class DistributedError : public Error {
  public:
   using Error::Error;
 };

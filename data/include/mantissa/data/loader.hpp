@@ -28,6 +28,20 @@
 
 namespace mantissa::data {
 
+// One rank's part of every epoch, for data-parallel training (PyTorch's DistributedSampler):
+// every rank shuffles the whole set with the same (seed, epoch), so all hold one permutation;
+// it is padded by repeating its first samples up to a multiple of `world` (or, with
+// drop_remainder, cut down to one), and rank r takes positions r, r + world, r + 2 world, ...
+// (strided). Every rank then has ceil(N / world) samples (floor with drop_remainder), the
+// same number of batches, and global batch b (rank 0's batch b, rank 1's batch b, ...) is
+// positions [b * batch * world, (b + 1) * batch * world) of the padded permutation: the samples
+// one process with batch * world would see in its batch b.
+struct Shard {
+  int rank = 0;
+  int world = 1;
+  bool drop_remainder = false;
+};
+
 struct LoaderOptions {
   std::int64_t batch = 64;
   bool shuffle = true;
@@ -36,6 +50,7 @@ struct LoaderOptions {
   bool prefetch = true;    // fill the next batch in a background thread (Error if refused)
   float mean = 0.0f;       // of pixel / 255
   float std = 1.0f;
+  Shard shard = {};        // the whole set by default
 };
 
 template <FloatDtype T>
@@ -56,7 +71,8 @@ class ImageLoader {
   ImageLoader(const ImageLoader&) = delete;
   ImageLoader& operator=(const ImageLoader&) = delete;
 
-  std::int64_t size() const noexcept { return n_; }
+  // The samples of one epoch: the data set's, or this rank's shard's.
+  std::int64_t size() const noexcept { return rows_; }
   std::int64_t batches() const noexcept;
   std::int64_t epoch() const noexcept { return epoch_; }
   // Views into the loader's buffers, valid until the next call of batch(). Called on a
@@ -96,7 +112,8 @@ class ImageLoader {
   std::unique_ptr<const ImageDataset> owned_;  // a data set given as a temporary (else null)
   const ImageDataset& data_;
   LoaderOptions o_;
-  std::int64_t n_;
+  std::int64_t n_;     // samples in the data set
+  std::int64_t rows_ = 0;  // samples per epoch: n_, or the shard's
   std::int64_t epoch_ = 0;
   std::vector<std::int64_t> order_;
   Tensor<T, Cpu> x_[2];             // (batch, H, W, C): double buffer

@@ -318,6 +318,10 @@ class Gradients : public detail::GradientToken<P, D> {
   // Whether LossScaler::unscale found inf or NaN in any gradient (a host read, once).
   bool overflowed() const { return checked_ && status().nonfinite > 0; }
 
+  // Whether LossScaler::unscale made these (its inf/NaN count is already taken, so a
+  // distributed average of them would come too late: average the ScaledGradients instead).
+  bool from_unscale() const noexcept { return checked_; }
+
   // Where the first non-finite gradient was ("dense_1/kernel: 3 of 8192 gradient values
   // non-finite at scale 65536"); empty when none. Reads that tensor back: for messages.
   std::string overflow_report() const;
