@@ -162,13 +162,13 @@ def speed(args, py):
         (m, ps, b, t) for m in args.models for ps in [args.policies] for b in args.batch
         for t in args.threads]
     configs = [(m, p, b, t) for (m, ps, b, t) in rows for p in ps]
+    started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     cache_path = os.path.join(args.build, "pytorch_tuning.json")
     cache = json.load(open(cache_path)) if os.path.exists(cache_path) else {}
     log("compare_pytorch: finding PyTorch's best configuration per row")
     best = {c: tune(args, py, *c, cache) for c in configs}
     json.dump(cache, open(cache_path, "w"), indent=1)
     results = {c: {"mantissa": [], "pytorch": []} for c in configs}
-    started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     for rep in range(args.reps):
         log(f"compare_pytorch: repetition {rep + 1} of {args.reps}")
         for c in configs:  # mantissa, PyTorch, mantissa, PyTorch, ...
@@ -208,8 +208,9 @@ def report(args, configs, best, results, started):
         if p:
             pm = statistics.median(p)
             row.update(pytorch_median=pm, ratio=mm / pm)
-            cfgtxt = (f"{b['threads']} thr, {'NHWC' if b['channels_last'] else 'NCHW'}, "
-                      f"{b['blas']}" + (f" (CORETYPE={b['coretype']})" if b["coretype"] else ""))
+            layout = "" if c[0] == "mlp" else "NHWC, " if b["channels_last"] else "NCHW, "
+            cfgtxt = (f"{b['threads']} thr, {layout}"
+                      + f"{b['blas']}" + (f" (CORETYPE={b['coretype']})" if b["coretype"] else ""))
             print(f"| {c[0]} | {c[1]} | {c[2]} | {c[3]} | {mm:,.0f} (±{spread(m):.0%}) | "
                   f"{pm:,.0f} (±{spread(p):.0%}) | **{mm / pm:.2f}** | {cfgtxt} |")
         else:
