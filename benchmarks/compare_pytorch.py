@@ -237,7 +237,7 @@ def cpu_name():
 
 def accuracy(args, py):
     """The reference CNN on Fashion-MNIST, --epochs passes, both engines, per policy."""
-    print("| policy | epochs | mantissa test accuracy | PyTorch test accuracy | mantissa s | PyTorch s |")
+    print("| policy | epochs | mantissa test accuracy | PyTorch test accuracy | mantissa s (whole process) | PyTorch s (training loop) |")
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
     for policy in args.policies:
         t0 = time.perf_counter()
