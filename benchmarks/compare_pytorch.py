@@ -41,9 +41,10 @@ FASHION = "/usr/share/datasets/fashion-mnist"
 # steps per run on a quiet 2-core machine, whatever the model's speed.
 STEPS = {"cnn": (5, 20), "mlp": (20, 100), "deep_cnn": (2, 8)}
 # --suite readme: the table of benchmarks/README.md (model, policies, batch, threads).
-SUITES = {"readme": [("cnn", POLICIES, 64, 2), ("mlp", ["float32", "mixed_bfloat16"], 64, 1),
+SUITES = {"readme": [("cnn", POLICIES, 64, 1), ("cnn", POLICIES, 64, 2),
+                     ("mlp", ["float32", "mixed_bfloat16"], 64, 1),
                      ("mlp", ["float32", "mixed_bfloat16"], 64, 2),
-                     ("deep_cnn", ["float32", "mixed_bfloat16"], 64, 2)]}
+                     ("deep_cnn", POLICIES, 64, 1), ("deep_cnn", ["float32", "mixed_bfloat16"], 64, 2)]}
 
 
 def log(msg):
@@ -179,7 +180,13 @@ def speed(args, py):
                 cfg = {"model": c[0], "policy": c[1], "batch": c[2], "seed": 1,
                        "warmup": warmup, "steps": nsteps,
                        "variants": [{"threads": b["threads"], "channels_last": b["channels_last"]}]}
-                results[c]["pytorch"].append(run_pytorch(py, cfg, b["coretype"])[0])
+                r = run_pytorch(py, cfg, b["coretype"])[0]
+                if r["parameters"] != results[c]["mantissa"][-1]["parameters"]:
+                    sys.exit(f"compare_pytorch: {c[0]} has {r['parameters']} parameters in "
+                             f"PyTorch but {results[c]['mantissa'][-1]['parameters']} in "
+                             "mantissa: pytorch_worker.py no longer builds the same model as "
+                             "train_bench_models.hpp")
+                results[c]["pytorch"].append(r)
     report(args, configs, best, results, started)
 
 
@@ -207,7 +214,9 @@ def report(args, configs, best, results, started):
                "pytorch_config": {k: v for k, v in b.items() if k != "trials"}}
         if p:
             pm = statistics.median(p)
-            row.update(pytorch_median=pm, ratio=mm / pm)
+            # Also the median of the per-repetition ratios: each pair ran back to back.
+            row.update(pytorch_median=pm, ratio=mm / pm,
+                       paired_ratio_median=statistics.median(a / b for a, b in zip(m, p)))
             layout = "" if c[0] == "mlp" else "NHWC, " if b["channels_last"] else "NCHW, "
             cfgtxt = (f"{b['threads']} thr, {layout}"
                       + f"{b['blas']}" + (f" (CORETYPE={b['coretype']})" if b["coretype"] else ""))
