@@ -22,6 +22,8 @@ else
   dir=build-gpu
   cmake -S . -B "$dir" -DMANTISSA_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=90 -DMANTISSA_NATIVE=OFF \
     >"$dir.log" 2>&1 || { tail -n 30 "$dir.log"; exit 1; }
+  # NCCL with one rank (issue 15), where this build found NCCL and MPI.
+  grep -q "NCCL ON" "$dir.log" && targets+=(test_nccl)
 fi
 cmake --build "$dir" -j2 --target "${targets[@]}" >>"$dir.log" 2>&1 || { tail -n 40 "$dir.log"; exit 1; }
 if [ "$dir" = build-gpu ]; then
@@ -31,6 +33,7 @@ if [ "$dir" = build-gpu ]; then
   for t in "${targets[@]}"; do
     case $t in
       test_cuda_*) cp "$dir/tests/$t" "$carry/tests/" ;;
+      test_nccl) cp "$dir/tests/dist/$t" "$carry/tests/" ;;
       bench_cuda) cp "$dir/benchmarks/$t" "$carry/benchmarks/" ;;
       *) cp "$dir/examples/$t" "$carry/examples/" ;;
     esac

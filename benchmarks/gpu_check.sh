@@ -45,9 +45,14 @@ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>
 
 # ---- 1. the CUDA test suites ----
 pass=0 fail=0 skip=0
-for t in "$build"/tests/test_cuda_*; do
+for t in "$build"/tests/test_cuda_* "$build"/tests/test_nccl; do
   [ -f "$t" ] && [ -x "$t" ] || continue
   name=$(basename "$t")
+  # test_nccl needs libnccl and Open MPI's libmpi on this machine: say so where they are absent.
+  if missing=$(ldd "$t" | grep "not found"); then
+    echo "-- $name not run: $(echo "$missing" | awk '{print $1}' | tr '\n' ' ')not found here"
+    continue
+  fi
   timeout 150 "$t" --gtest_brief=1 >"$out/$name.log" 2>&1
   rc=$?
   p=$(grep -oE '\[  PASSED  \] [0-9]+' "$out/$name.log" | grep -oE '[0-9]+$' || echo 0)

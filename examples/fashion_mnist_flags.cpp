@@ -29,6 +29,9 @@ std::optional<Flags> parse_flags(int argc, char** argv, int& status) {
   app.add_option("--data", f.data, "directory of the four Fashion-MNIST .gz files")
       ->check(CLI::ExistingDirectory);
   app.add_flag("--resume", f.resume, "continue from <out>/checkpoint.safetensors (off unless given)");
+  app.add_flag("--distributed", f.distributed,
+               "data-parallel over MPI, one process per rank: mpirun -np N fashion_mnist "
+               "--distributed (--batch-size per rank; off unless given)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

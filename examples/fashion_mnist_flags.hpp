@@ -19,6 +19,7 @@ struct Flags {
   std::string out = "runs/fashion_mnist";
   std::string data = "/usr/share/datasets/fashion-mnist";  // Debian's dataset-fashion-mnist
   bool resume = false;
+  bool distributed = false;  // data-parallel over MPI: one process per rank (mpirun -np N)
 };
 
 // The flags, or nothing with `status` set to the exit status (0 after --help, non-zero for a

@@ -42,6 +42,9 @@ std::int64_t resume_batch(const TrainingPosition& pos, const FitState& saved, co
   if (saved.samples != now.samples)
     diffs.push_back("the training set has " + std::to_string(now.samples) + " samples, the checkpoint's had " +
                     std::to_string(saved.samples));
+  if (saved.world != now.world)
+    diffs.push_back("the run has " + std::to_string(now.world) + " data-parallel ranks, the checkpoint's had " +
+                    std::to_string(saved.world));
   if (saved.batch_size != now.batch_size)
     diffs.push_back("the batch size is " + std::to_string(now.batch_size) + ", the checkpoint's was " +
                     std::to_string(saved.batch_size));
@@ -59,11 +62,19 @@ std::int64_t resume_batch(const TrainingPosition& pos, const FitState& saved, co
            "FitOptions::allow_data_change to map the position by samples seen (nothing was loaded)";
     throw StateError(msg);
   }
-  // Mapped by samples seen: the batch that holds the interrupted epoch's next sample.
+  // Mapped by samples seen: the global batch that holds the interrupted epoch's next sample
+  // (a global batch is batch_size samples on each of world ranks).
   if (saved.batch_size <= 0 || now.batch_size <= 0) return pos.batch;
-  if (pos.batch > std::numeric_limits<std::int64_t>::max() / saved.batch_size)
+  const std::int64_t from = saved.batch_size * saved.world, to = now.batch_size * now.world;
+  if (pos.batch > std::numeric_limits<std::int64_t>::max() / from)
     return std::numeric_limits<std::int64_t>::max();  // past any epoch: fit clamps it
-  return pos.batch * saved.batch_size / now.batch_size;
+  return pos.batch * from / to;
+}
+
+bool any_rank(dist::DataParallel& dp, bool flag) {
+  double f = flag ? 1.0 : 0.0;
+  dp.communicator().allreduce_host(&f, 1, dist::Reduce::sum);
+  return f > 0.0;
 }
 
 void raise_nonfinite_run(int epoch, std::int64_t batch, int steps, bool loss_nonfinite) {

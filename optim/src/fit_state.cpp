@@ -97,6 +97,7 @@ void encode_fit_state(const FitState& s, io::Metadata& meta) {
   meta["fit/batch_size"] = std::to_string(s.batch_size);
   meta["fit/samples"] = std::to_string(s.samples);
   meta["fit/started"] = std::to_string(s.started);
+  meta["fit/world"] = std::to_string(s.world);
 }
 
 std::optional<FitState> decode_fit_state(const io::Metadata& meta, std::int64_t completed_epochs,
@@ -175,10 +176,12 @@ std::optional<FitState> decode_fit_state(const io::Metadata& meta, std::int64_t 
   s.batch_size = r.count("fit/batch_size");
   s.samples = r.count("fit/samples");
   s.started = r.count("fit/started");
+  s.world = r.count("fit/world");
+  if (s.world < 1) r.fail("fit/world", meta.at("fit/world"), "is not a number of ranks (>= 1)");
   for (const auto& [k, v] : meta)
     if (k.starts_with("fit/") && k != hk && k != sk && k != ek && k != mk &&
         k != "fit/epoch_skipped" && k != "fit/nonfinite_run" && k != "fit/batch_size" &&
-        k != "fit/samples" && k != "fit/started")
+        k != "fit/samples" && k != "fit/started" && k != "fit/world")
       throw DataError(file.string() + ": metadata '" + k +
                       "' is not a field of fit's state (nothing was loaded)");
   return s;

@@ -271,6 +271,7 @@ TEST(FitState, EachBadFieldIsADataErrorNamingIt) {
       {"fit/batch_size", "32x", "not a count"},
       {"fit/samples", "99999999999999999999", "not a count"},
       {"fit/started", "+5", "not a count"},
+      {"fit/world", "0", "not a number of ranks"},
       {"fit/unknown", "1", "not a field of fit's state"},
   };
   for (const auto& c : cases) {
@@ -287,7 +288,7 @@ TEST(FitState, EachBadFieldIsADataErrorNamingIt) {
   }
   for (const char* key : {"fit/history", "fit/stopped_early", "fit/early_stopping", "fit/epoch_sums",
                           "fit/epoch_skipped", "fit/nonfinite_run", "fit/batch_size", "fit/samples",
-                          "fit/started"}) {
+                          "fit/started", "fit/world"}) {
     auto m = encoded(sample_state());
     m.erase(key);
     try {

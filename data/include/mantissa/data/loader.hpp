@@ -97,6 +97,7 @@ class ImageLoader {
   std::int64_t batch_size() const noexcept { return o_.batch; }
   // The seed of the loader's order (0 when it does not shuffle: the order is the data's).
   std::uint64_t seed() const noexcept { return o_.shuffle ? o_.seed : 0; }
+  const Shard& shard() const noexcept { return o_.shard; }
   Shape sample_shape() const { return data_.images.shape().drop_front(); }
   void next_epoch();                // advance the epoch and reshuffle
   void set_epoch(std::int64_t e);   // for resuming: the permutation of epoch e

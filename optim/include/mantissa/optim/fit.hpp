@@ -34,6 +34,7 @@
 #include <system_error>
 #include <vector>
 
+#include "mantissa/dist/data_parallel.hpp"
 #include "mantissa/layers/losses.hpp"
 #include "mantissa/layers/metrics.hpp"
 #include "mantissa/optim/checkpoint.hpp"
@@ -74,6 +75,15 @@ struct FitOptions {
   // loss scaler, with non-finite gradients. A float16 overflow with a finite loss does not
   // count (the scaler backs off and has its own floor). 0: never stop.
   int terminate_on_nan = 10;
+  // Data-parallel training (dist/README.md): every rank calls fit with the same options and a
+  // training loader sharded for it (LoaderOptions::shard = dp.shard()). Rank 0's initial
+  // weights are broadcast; the scaled gradients are averaged over the ranks before unscaling
+  // (every rank takes the same skip and scale decision); BatchNorm statistics are averaged
+  // before each validation and checkpoint; the epoch's metrics and validation are reduced over
+  // the ranks; only the root writes the checkpoint and history (every rank reads the
+  // checkpoint on resume: put `out` on storage every rank sees). images/s is this rank's
+  // times the world size.
+  dist::DataParallel* data_parallel = nullptr;
 };
 
 struct Evaluation {
@@ -328,12 +338,28 @@ bool loss_finite(const LossValue<D>& loss) {
 namespace detail {
 // What a checkpoint's position refers to: the training set's size, batch size and order.
 template <Loader L>
-FitState data_identity(L& train) {
+FitState data_identity(L& train, const dist::DataParallel* dp) {
   FitState s;
-  s.samples = train.size();
+  s.world = dp ? dp->world() : 1;
+  s.samples = train.size() * s.world;  // over all ranks
   if constexpr (requires { train.batch_size(); }) s.batch_size = train.batch_size();
   return s;
 }
+// Under data parallelism the training loader must be this rank's shard.
+template <Loader L>
+void check_shard(L& train, const dist::DataParallel& dp) {
+  if constexpr (requires { train.shard().world; }) {
+    const auto& s = train.shard();
+    if (s.world != dp.world() || s.rank != dp.rank())
+      throw ValueError("fit: data_parallel runs " + std::to_string(dp.world()) + " ranks (this is rank " +
+                       std::to_string(dp.rank()) + "), but the training loader's shard is rank " +
+                       std::to_string(s.rank) + " of " + std::to_string(s.world) +
+                       ": build it with LoaderOptions::shard = dp.shard(), so that each rank "
+                       "trains on its own part of every epoch");
+  }
+}
+// Whether `flag` holds on any rank (one float64 allreduce).
+bool any_rank(dist::DataParallel& dp, bool flag);
 template <Loader L>
 std::uint64_t data_seed(L& train) {
   if constexpr (requires { train.seed(); }) return train.seed();
@@ -354,10 +380,13 @@ History fit_impl(Sequential<P, D>& model, Opt& opt, LossScaler* scaler, LossFn& 
                      std::to_string(o.terminate_on_nan));
   require_batches(train, "fit: the training set");
   if (o.validation) require_batches(*o.validation, "fit: the validation set");
-  if (!o.out.empty()) prepare_output(o.out);
+  dist::DataParallel* const dp = o.data_parallel;
+  const bool writer = !dp || dp->writes_checkpoints();  // the root writes files, alone
+  if (dp) check_shard(train, *dp);
+  if (!o.out.empty() && writer) prepare_output(o.out);
   const auto ckpt = o.out.empty() ? std::filesystem::path() : o.out / "checkpoint.safetensors";
   // fit's state: what a checkpoint carries besides the model's, optimizer's and scaler's.
-  FitState st = data_identity(train);
+  FitState st = data_identity(train, dp);
   const FitState data_now = st;
   const std::uint64_t seed = data_seed(train);
   st.started = std::chrono::duration_cast<std::chrono::seconds>(
@@ -385,7 +414,8 @@ History fit_impl(Sequential<P, D>& model, Opt& opt, LossScaler* scaler, LossFn& 
   }
   History& history = st.history;
   const auto run = run_info(model, std::chrono::system_clock::time_point(std::chrono::seconds(st.started)));
-  if (!o.out.empty() && !history.epochs.empty())  // the files match the checkpoint again
+  if (dp) dp->broadcast_parameters(model);  // the same start on every rank
+  if (!o.out.empty() && writer && !history.epochs.empty())  // the files match the checkpoint again
     write_history(o.out, history, run);
   if (history.stopped_early && o.early_stopping_patience > 0) return history;  // it had ended
   auto& ctx = model.context();
@@ -393,7 +423,15 @@ History fit_impl(Sequential<P, D>& model, Opt& opt, LossScaler* scaler, LossFn& 
   if (o.validation) bar.expect_validation(o.validation->batches());  // the first epoch's ETA
   RunningMetrics<D> metrics;
   BatchFeed<D, L> feed(ctx, train);
+  // Under data parallelism: the gradient token averaged over the ranks (else as it is).
+  auto averaged = [dp](auto&& g) -> std::remove_cvref_t<decltype(g)> {
+    if (dp) return dp->average(std::move(g));
+    return std::move(g);
+  };
   auto save = [&](std::int64_t epoch, std::int64_t batch) {
+    if (dp) dp->average_buffers(model);  // a collective: on every rank, before the root writes
+    if (!writer) return;
+    // (Under data parallelism a mid-epoch checkpoint holds the root's running sums.)
     st.sums = batch ? metrics.sums() : std::array<float, 3>{};
     save_checkpoint_impl(ckpt, model, opt, scaler, {epoch, batch, seed}, &st);
   };
@@ -416,18 +454,20 @@ History fit_impl(Sequential<P, D>& model, Opt& opt, LossScaler* scaler, LossFn& 
       seen += y.numel();
       StepOutcome out;
       if (scaler) {
-        auto scaled = model.backward(scaler->scale(loss));
+        auto scaled = averaged(model.backward(scaler->scale(loss)));
         feed.prefetch(b + 1);
         out = opt.step(scaler->unscale(std::move(scaled)), *scaler);
       } else if constexpr (!P::needs_loss_scaling) {
-        auto grads = model.backward(loss);
+        auto grads = averaged(model.backward(loss));
         feed.prefetch(b + 1);
         out = opt.step(std::move(grads));
       }
       st.skipped += !out.applied;
       // Without a scaler every skip is non-finite gradients; with one, only a skip whose loss
       // is itself non-finite counts (the loss is read back only then).
-      if (!out.applied && (!scaler || !loss_finite(loss))) {
+      bool nonfinite = !out.applied && (!scaler || !loss_finite(loss));
+      if (dp && !out.applied) nonfinite = any_rank(*dp, nonfinite);  // every rank skipped: agree
+      if (nonfinite) {
         if (o.terminate_on_nan > 0 && ++st.nonfinite_run >= o.terminate_on_nan)
           raise_nonfinite_run(epoch + 1, b + 1, static_cast<int>(st.nonfinite_run),
                               !loss_finite(loss));
@@ -443,15 +483,25 @@ History fit_impl(Sequential<P, D>& model, Opt& opt, LossScaler* scaler, LossFn& 
           out.applied && b + 1 < train.batches())
         save(epoch, b + 1);
     }
-    const auto [train_loss, train_acc, n] = metrics.read();
+    auto [train_loss, train_acc, n] = metrics.read();
+    double ips = bar.images_per_second();
+    if (dp) {
+      const auto m = dp->reduce_metrics(train_loss, train_acc, static_cast<std::int64_t>(n));
+      train_loss = m.loss, train_acc = m.accuracy, ips *= dp->world();
+    }
     EpochRecord r{epoch + 1, train_loss, train_acc,
                   std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::quiet_NaN(),
-                  bar.images_per_second(), opt.lr(), scaler ? scaler->loss_scale() : 0.0f,
+                  ips, opt.lr(), scaler ? scaler->loss_scale() : 0.0f,
                   st.skipped};
     if (o.validation) {
+      if (dp) dp->average_buffers(model);
       const auto ev = evaluate(model, loss_fn, *o.validation);
       r.val_loss = ev.loss;
       r.val_accuracy = ev.accuracy;
+      if (dp) {  // each rank's validation set (a shard of it, or all of it) weighed by size
+        const auto m = dp->reduce_metrics(ev.loss, ev.accuracy, o.validation->size());
+        r.val_loss = m.loss, r.val_accuracy = m.accuracy;
+      }
     }
     history.epochs.push_back(r);
     bar.end_epoch(r.loss, r.accuracy, r.val_loss, r.val_accuracy, r.images_per_second);
@@ -462,7 +512,7 @@ History fit_impl(Sequential<P, D>& model, Opt& opt, LossScaler* scaler, LossFn& 
     st.skipped = 0;
     if (!o.out.empty()) {  // the checkpoint first: the history files are derived from it
       save(epoch + 1, 0);
-      write_history(o.out, history, run);
+      if (writer) write_history(o.out, history, run);
     }
     if (history.stopped_early) break;
   }

@@ -47,6 +47,7 @@ struct FitState {
   std::int64_t nonfinite_run = 0;  // consecutive non-finite steps (FitOptions::terminate_on_nan)
   // The training data the position refers to: batch size (0: the loader has none) and size.
   std::int64_t batch_size = 0, samples = 0;
+  std::int64_t world = 1;  // data-parallel ranks (each with batch_size samples a step)
   std::int64_t started = 0;  // when the run began (seconds since 1970, UTC): history.svg's title
 };
 
