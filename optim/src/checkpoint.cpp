@@ -1,6 +1,7 @@
 // optim/src/checkpoint.cpp: load_weights (the checks of a full load: checkpoint_check.cpp).
 #include "mantissa/optim/checkpoint.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -13,12 +14,14 @@ std::vector<Tensor<float>> read_weights(const std::filesystem::path& file,
   io::SafetensorsFile f(file);
   verify_checksums(f, file);  // a mantissa checkpoint's; other writers' files have none
   std::string problems;
+  bool missing = false;
   std::vector<const io::SafetensorsFile::Entry*> found;
   for (const auto& [name, shape] : names) {
     const auto* e = f.find("model/" + name);
     if (!e) e = f.find(name);
     if (!e) {
       problems += "\n  " + name + ": missing";
+      missing = true;
     } else if (!(e->shape == shape)) {
       problems += "\n  " + name + ": shape " + e->shape.str() + " in the file, " + shape.str() +
                   " in the model";
@@ -26,6 +29,18 @@ std::vector<Tensor<float>> read_weights(const std::filesystem::path& file,
       problems += "\n  " + name + ": dtype " + e->dtype + " is not a floating dtype";
     }
     found.push_back(e);
+  }
+  if (missing) {  // named otherwise (another framework's names?): what the file does have
+    const auto& have = f.names();
+    problems += "\nthe file has " + std::to_string(have.size()) + " tensor" +
+                (have.size() == 1 ? "" : "s") + " (the model's are named <layer>/<param>, or "
+                "model/<layer>/<param> in a checkpoint):";
+    constexpr std::size_t shown = 20;
+    for (std::size_t i = 0; i < std::min(have.size(), shown); ++i) {
+      const auto* e = f.find(have[i]);
+      problems += "\n  '" + have[i] + "' " + e->dtype + " " + e->shape.str();
+    }
+    if (have.size() > shown) problems += "\n  ... and " + std::to_string(have.size() - shown) + " more";
   }
   if (!problems.empty())
     throw DataError(file.string() + ": the weights do not match the model:" + problems);

@@ -183,6 +183,20 @@ TEST(Checkpoint, WeightsFromAnotherWriterLoadWhereNamesAndShapesMatch) {
         std::string::npos)
         << e.what();
   }
+  // Other names (PyTorch's, say): the message lists what the file has.
+  const auto torch_named = scratch("torch_named.safetensors");
+  mt::io::write_safetensors(torch_named, {mt::io::record<mt::half>("fc.weight", k.reshape({2, 3})),
+                                          mt::io::record<mt::bfloat16>("fc.bias", b.view())});
+  try {
+    mt::load_weights(torch_named, m);
+    FAIL();
+  } catch (const mt::DataError& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("dense/kernel: missing"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("the file has 2 tensors"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("'fc.weight' F16 (2, 3)"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("'fc.bias' BF16 (2,)"), std::string::npos) << msg;
+  }
 }
 
 // ---- loading is a transaction; values, checksums, ranges; where a save may go ----------------
