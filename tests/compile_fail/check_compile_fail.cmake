@@ -100,21 +100,8 @@ if(NOT expect_success AND n_checks EQUAL 0)
 endif()
 
 # ---- compile ----------------------------------------------------------------------------
-# append_each(<prefix> <a|b|...>): appends <prefix><item> to `flags` for each non-empty item.
-function(append_each prefix packed)
-  string(REPLACE "|" ";" items "${packed}")
-  foreach(item IN LISTS items)
-    if(NOT item STREQUAL "")
-      list(APPEND flags "${prefix}${item}")
-    endif()
-  endforeach()
-  set(flags "${flags}" PARENT_SCOPE)
-endfunction()
-
 set(flags -std=c++20 -fsyntax-only -fdiagnostics-color=never)
-append_each(-I "${INCLUDE_DIRS}")
-append_each(-D "${DEFINES}")  # DEFINES is optional: unset, it adds nothing
-include(${CMAKE_CURRENT_LIST_DIR}/../use_pch.cmake)  # -I<PCH_DIR> first, when fresh
+include(${CMAKE_CURRENT_LIST_DIR}/../case_flags.cmake)  # -I, -D, the PCH first when fresh
 
 set(ENV{LC_ALL} C)  # plain ASCII quotes in gcc's messages, whatever the user's locale
 set(ENV{GCC_COLORS} "")

@@ -94,7 +94,7 @@ void expect_same_records(const mt::History& a, const mt::History& b) {
 
 }  // namespace
 
-TEST(Resume, HistoryContinuesAcrossResumesAndCoversTheInterruptedEpoch) {
+TEST(Resume, HistoryContinuesAcrossResumes) {
   Job straight;
   const auto whole = straight.fit(scratch("straight"), 5, false);
 
