@@ -82,6 +82,20 @@ TEST(FileWrites, ReplaceFileWritesThePartsInOrder) {
   EXPECT_FALSE(fs::exists(d / "f.tmp"));
 }
 
+// A FIFO where the temporary file goes is refused at once (never waited on for a reader), left
+// in place, and the destination is unchanged.
+TEST(FileWrites, AFifoAtTheTemporaryNameIsRefusedNotWaitedOn) {
+  const auto d = scratch("fifo");
+  const std::string_view old_parts[] = {"old"};
+  mt::io::replace_file(d / "f", old_parts, "test");
+  ASSERT_EQ(::mkfifo((d / "f.tmp").c_str(), 0644), 0);
+  const std::string_view parts[] = {"new"};
+  io_error([&] { mt::io::replace_file(d / "f", parts, "test"); },
+           {(d / "f.tmp").string(), "not a regular file", "remove it"});
+  EXPECT_EQ(read(d / "f"), "old");
+  EXPECT_TRUE(fs::is_fifo(d / "f.tmp"));
+}
+
 // A full disk half-way through a safetensors file (a checkpoint is one): the old file stays.
 TEST(FileWrites, SafetensorsOnAFullDiskKeepsThePreviousFile) {
   const auto p = scratch("st") / "w.safetensors";

@@ -5,8 +5,10 @@
 // 60 times; each incarnation resumes from the checkpoint the previous one left. Every fifth
 // incarnation is killed 0-20 ms after it starts (while it loads); the others after a random
 // 0-60 ms past their first completed save (so the job progresses at any speed, sanitized
-// builds included, and kills land at random points of the step-and-save cycle). After every
-// kill:
+// builds included, and kills land at random points of the step-and-save cycle). Every fifth,
+// starting with the third, is aimed inside a save: killed the moment the trainer opens
+// ckpt.safetensors.tmp for its second save (inotify), so kills mid-save do not depend on the machine's speed
+// (random delays alone missed every save under ASan on a slow machine). After every kill:
 //   - the checkpoint on disk opens and loads into a fresh job (a kill mid-save left at most a
 //     stray ckpt.safetensors.tmp, never a torn ckpt.safetensors);
 //   - it is the last one completed: its step is the last the trainer reported as saved, or
@@ -18,6 +20,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/inotify.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -69,6 +72,27 @@ bool wait_for_first_save(int fd, std::string& out, int timeout_ms) {
   return true;
 }
 
+// Waits until the file named `name` in the watched folder has been opened `count` times (IN_OPEN
+// events on inotify descriptor `fd`), or timeout_ms pass.
+bool wait_for_opens(int fd, const std::string& name, int count, int timeout_ms) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  alignas(inotify_event) char buf[4096];
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now()).count();
+    if (left <= 0) return false;
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(left)) <= 0) return false;
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n <= 0) return false;
+    for (ssize_t at = 0; at < n;) {
+      const auto* e = reinterpret_cast<const inotify_event*>(buf + at);
+      if ((e->mask & IN_OPEN) && e->len > 0 && name == e->name && --count == 0) return true;
+      at += static_cast<ssize_t>(sizeof(inotify_event) + e->len);
+    }
+  }
+}
+
 // The last "saved <step>" line, or -1.
 std::int64_t last_reported(const std::string& out) {
   std::istringstream in(out);
@@ -92,8 +116,15 @@ TEST(CheckpointKill, TheLastCompleteCheckpointAlwaysLoadsAndMatchesWhatWasSaved)
 
   const int kills = 60;
   std::int64_t known = 0;  // the step of the checkpoint on disk; 0: none yet (steps count from 1)
-  int mid_save = 0, nothing_new = 0;
+  int mid_save = 0, nothing_new = 0, aimed = 0;
   for (int i = 0; i < kills; ++i) {
+    // Aimed kills watch the folder from before the start: the first open of the .tmp is seen.
+    const bool aim = i % 5 == 2;
+    const int watch = aim ? ::inotify_init1(IN_CLOEXEC | IN_NONBLOCK) : -1;
+    if (aim) {
+      ASSERT_GE(watch, 0) << "inotify_init1";
+      ASSERT_GE(::inotify_add_watch(watch, dir.c_str(), IN_OPEN), 0) << "inotify_add_watch";
+    }
     int pipe_fd[2];
     ASSERT_EQ(::pipe(pipe_fd), 0);
     posix_spawn_file_actions_t actions;
@@ -112,6 +143,13 @@ TEST(CheckpointKill, TheLastCompleteCheckpointAlwaysLoadsAndMatchesWhatWasSaved)
     std::string out;
     if (i % 5 == 4) {
       std::this_thread::sleep_for(std::chrono::milliseconds(draw[0] % 21));
+    } else if (aim) {
+      // The second save's start: the first completes, so the job still progresses.
+      const bool opened = wait_for_opens(watch, tmp.filename().string(), 2, 120000);
+      if (!opened) ::kill(pid, SIGKILL);
+      ::close(watch);
+      ASSERT_TRUE(opened) << "kill " << i << ": the trainer began no save in 120 s";
+      ++aimed;
     } else {
       const bool saved = wait_for_first_save(pipe_fd[0], out, 120000);
       if (!saved) ::kill(pid, SIGKILL);
@@ -154,7 +192,8 @@ TEST(CheckpointKill, TheLastCompleteCheckpointAlwaysLoadsAndMatchesWhatWasSaved)
     known = k;
   }
   std::cout << kills << " kills: the checkpoint reached step " << known << "; " << mid_save
-            << " kills left a partial .tmp (killed mid-save); " << nothing_new
+            << " kills left a partial .tmp (killed mid-save; " << aimed
+            << " were aimed at a save's start); " << nothing_new
             << " incarnations ended without completing a save\n";
   RecordProperty("final_step", static_cast<int>(known));
   RecordProperty("killed_mid_save", mid_save);

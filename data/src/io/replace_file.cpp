@@ -3,6 +3,7 @@
 #include "mantissa/io/replace_file.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -62,8 +63,19 @@ void replace_file(const std::filesystem::path& file, std::span<const std::string
   check_replaceable(file, who);
   const std::filesystem::path tmp = file.string() + ".tmp";
   // O_NOFOLLOW: a link at the temporary name is refused, never written through.
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-  if (fd < 0) io_fail(tmp, "cannot create", errno);
+  // O_NONBLOCK: a FIFO left at the temporary name is refused (ENXIO, or not regular below),
+  // never waited on for a reader.
+  const int fd =
+      ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0644);
+  struct stat st {};
+  const bool regular = fd >= 0 && ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+  if (fd < 0 && errno != ENXIO) io_fail(tmp, "cannot create", errno);
+  if (!regular) {  // ENXIO: a FIFO with no reader
+    if (fd >= 0) ::close(fd);  // not unlinked: it is not ours
+    throw IoError(tmp.string() + ": is not a regular file (a FIFO or a device at the temporary "
+                  "name); " + std::string(who) + " writes only regular files: remove it");
+  }
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
   try {
     for (const auto part : parts) write_all(fd, part, tmp);
     if (::fsync(fd) != 0) io_fail(tmp, "fsync failed", errno);
