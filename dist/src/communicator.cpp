@@ -46,19 +46,47 @@ void Communicator::check_count(const char* call, std::int64_t n) const {
   if (n < 0) throw ValueError(where(call) + "a negative count " + std::to_string(n));
 }
 
+// A blocking collective between a start_allreduce and wait_pending() would be matched
+// against another rank's bucket: refused before anything is sent.
+void Communicator::check_idle(const char* call) const {
+  if (pending_ > 0)
+    throw StateError(where(call) + std::to_string(pending_) +
+                     " started allreduce(s) not yet waited for: call wait_pending() first");
+}
+
+void Communicator::start_allreduce(std::span<float> bucket, Reduce op) {
+  const auto n = static_cast<std::int64_t>(bucket.size());
+  guarded("allreduce", n, "floats", [&] { do_start_allreduce(bucket, op); });
+  ++pending_;
+}
+
+void Communicator::progress() {
+  if (pending_ > 0) guarded("allreduce", -1, "", [&] { do_progress(); });
+}
+
+void Communicator::wait_pending() {
+  if (pending_ == 0) return;
+  const auto n = pending_;
+  pending_ = 0;  // waited for, or failed (the communicator is broken then)
+  guarded("allreduce", n, "buckets", [&] { do_wait_pending(); });
+}
+
 void Communicator::allreduce(float* data, std::int64_t n, Reduce op) {
+  check_idle("allreduce");
   check_count("allreduce", n);
   const std::span<float> one(data, static_cast<std::size_t>(n < 0 ? 0 : n));
   guarded("allreduce", n, "floats", [&] { do_allreduce({&one, 1}, op); });
 }
 
 void Communicator::allreduce_buckets(std::span<const std::span<float>> buckets, Reduce op) {
+  check_idle("allreduce");
   std::int64_t n = 0;
   for (const auto& b : buckets) n += static_cast<std::int64_t>(b.size());
   guarded("allreduce", n, "floats", [&] { do_allreduce(buckets, op); });
 }
 
 void Communicator::broadcast(float* data, std::int64_t n, int root) {
+  check_idle("broadcast");
   check_root("broadcast", root);
   check_count("broadcast", n);
   guarded("broadcast", n, "floats",
@@ -66,17 +94,20 @@ void Communicator::broadcast(float* data, std::int64_t n, int root) {
 }
 
 void Communicator::broadcast_bytes(void* data, std::size_t n, int root) {
+  check_idle("broadcast");
   check_root("broadcast", root);
   guarded("broadcast", static_cast<std::int64_t>(n), "bytes",
           [&] { do_broadcast_bytes(data, n, root); });
 }
 
 void Communicator::allreduce_host(double* data, std::int64_t n, Reduce op) {
+  check_idle("allreduce");
   check_count("allreduce", n);
   guarded("allreduce", n, "doubles", [&] { do_allreduce_host(data, n, op); });
 }
 
 void Communicator::barrier() {
+  check_idle("barrier");
   guarded("barrier", -1, "", [&] { do_barrier(); });
 }
 

@@ -60,6 +60,12 @@ struct Runtime {
 struct MpiCommunicator::Impl {
   MPI_Comm comm = MPI_COMM_NULL;
   int rank = 0, size = 1;
+  // Started buckets (start_allreduce): their requests, which of them to average, and the
+  // deadline counted from the first start.
+  std::vector<MPI_Request> pending;
+  std::vector<std::span<float>> to_average;
+  Clock::time_point deadline{};
+  std::int64_t pending_floats = 0;
 };
 
 bool launched_by_mpi() noexcept {
@@ -84,7 +90,7 @@ MpiCommunicator::MpiCommunicator(CommOptions o) : Communicator(o), p_(std::make_
 }
 
 MpiCommunicator::~MpiCommunicator() {
-  if (broken()) {
+  if (broken() || !p_->pending.empty()) {
     Runtime::get().poisoned = true;  // freeing the communicator could wait for the dead peer
     return;
   }
@@ -141,6 +147,48 @@ void MpiCommunicator::do_allreduce(std::span<const std::span<float>> buckets, Re
     for (const auto& b : buckets)
       for (auto& v : b) v /= w;
   }
+}
+
+void MpiCommunicator::do_start_allreduce(std::span<float> bucket, Reduce op) {
+  if (p_->pending.empty()) {
+    p_->deadline = Clock::now() + options().timeout;
+    p_->pending_floats = 0;
+  }
+  p_->pending_floats += static_cast<std::int64_t>(bucket.size());
+  for (std::size_t at = 0; at < bucket.size(); at += kMaxCount) {
+    const auto count = static_cast<int>(std::min(kMaxCount, bucket.size() - at));
+    MPI_Request r;
+    const int rc =
+        MPI_Iallreduce(MPI_IN_PLACE, bucket.data() + at, count, MPI_FLOAT, MPI_SUM, p_->comm, &r);
+    if (rc != MPI_SUCCESS)
+      fail(where("allreduce", static_cast<std::int64_t>(bucket.size())) + "MPI_Iallreduce: " +
+           mpi_text(rc));
+    p_->pending.push_back(r);
+  }
+  if (op == Reduce::average) p_->to_average.push_back(bucket);
+}
+
+// Open MPI moves nonblocking collectives on only inside MPI calls: one test per layer of the
+// backward pass keeps the started buckets flowing while the layers compute.
+void MpiCommunicator::do_progress() {
+  if (p_->pending.empty()) return;
+  int flag = 0;
+  const int rc = MPI_Testall(static_cast<int>(p_->pending.size()), p_->pending.data(), &flag,
+                             MPI_STATUSES_IGNORE);
+  if (rc != MPI_SUCCESS)
+    fail(where("allreduce", p_->pending_floats) + "MPI reported: " + mpi_text(rc));
+}
+
+void MpiCommunicator::do_wait_pending() {
+  auto reqs = std::move(p_->pending);
+  auto avg = std::move(p_->to_average);
+  p_->pending.clear();
+  p_->to_average.clear();
+  if (auto e = wait_all(reqs, p_->deadline, options().timeout); !e.empty())
+    fail(where("allreduce", p_->pending_floats) + e);
+  const auto w = static_cast<float>(p_->size);
+  for (const auto& b : avg)
+    for (auto& v : b) v /= w;
 }
 
 void MpiCommunicator::do_broadcast(void* data, std::size_t bytes, int root) {

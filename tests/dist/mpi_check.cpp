@@ -4,7 +4,8 @@
 //                arithmetic; then data-parallel SGD steps (float32 and mixed_float16), whose
 //                weights must be bit-identical on both ranks after every step and within
 //                tolerance of one process with batch 64, and an inf on rank 1 that both ranks
-//                must skip with the same halved scale
+//                must skip with the same halved scale; the same steps with the averaging
+//                overlapped with backward (DataParallel::backward) give the same bits
 //   kill         rank 1 kills itself with SIGKILL before an allreduce; rank 0 must stop with
 //                DistributedError within its 3 s timeout
 //   hang         rank 1 sleeps through the allreduce; the same
@@ -59,13 +60,13 @@ bool same_as_root(dist::Communicator& c, const std::vector<float>& mine) {
 // Six SGD steps of global batch 64 (batch 64 / size() per rank) with a loss scaler; rank 1
 // puts an inf into one gradient at `inject_step`. Returns the master weights after each step.
 template <class P>
-std::vector<std::vector<float>> train_steps(dist::Communicator& c, int inject_step) {
+std::vector<std::vector<float>> train_steps(dist::Communicator& c, int inject_step, bool overlap = false) {
   const int rank = c.rank();
   std::vector<std::vector<float>> trace;
   static const auto d = images();
   mt::Sequential<P> model(mt::Shape{8, 8, 1}, mt::Seed{static_cast<std::uint64_t>(100 + rank)}, mt::Flatten(),
                           mt::Dense(32), mt::ReLU(), mt::Dense(4));
-  dist::DataParallel dp(c, {.bucket_bytes = 1024});
+  dist::DataParallel dp(c, {.bucket_bytes = 1024, .first_bucket_bytes = 256});
   dp.broadcast_parameters(model);
   mt::SGD opt(model, {.lr = 0.1f, .momentum = 0.9f});
   mt::LossScaler scaler({.init_scale = 1024.0f});
@@ -76,9 +77,14 @@ std::vector<std::vector<float>> train_steps(dist::Communicator& c, int inject_st
     if (s > 0 && b == 0) loader.next_epoch();
     auto [x, y] = loader.batch(b);
     auto loss = loss_fn(model.forward(x), y);
-    auto scaled = model.backward(scaler.scale(loss));
-    if (s == inject_step && rank == 1) scaled.parameters()[0]->grad[3] = std::numeric_limits<float>::infinity();
-    const auto out = opt.step(scaler.unscale(dp.average(std::move(scaled))), scaler);
+    mt::StepOutcome out;
+    if (overlap) {  // each bucket reduced while the earlier layers' backward runs
+      out = opt.step(scaler.unscale(dp.backward(model, scaler.scale(loss))), scaler);
+    } else {
+      auto scaled = model.backward(scaler.scale(loss));
+      if (s == inject_step && rank == 1) scaled.parameters()[0]->grad[3] = std::numeric_limits<float>::infinity();
+      out = opt.step(scaler.unscale(dp.average(std::move(scaled))), scaler);
+    }
     CHECK(out.applied == (s != inject_step), "step %d applied %d", s + 1, out.applied);
     CHECK(scaler.loss_scale() == (s >= inject_step && inject_step >= 0 ? 512.0f : 1024.0f), "step %d scale %g", s + 1,
           static_cast<double>(scaler.loss_scale()));
@@ -133,6 +139,10 @@ void collectives(dist::Communicator& c) {
   check_against_one_process<mt::policy::float32>(c, -1, 1e-6f);
   check_against_one_process<mt::policy::mixed_float16>(c, -1, 1e-4f);
   (void)train_steps<mt::policy::mixed_float16>(c, 2);  // the inf: same skip, same scale
+  // Overlapped with backward (buckets of 1 KiB started layer by layer): the same bits.
+  CHECK(train_steps<mt::policy::mixed_float16>(c, -1, true) ==
+            train_steps<mt::policy::mixed_float16>(c, -1, false),
+        "the overlapped backward's weights differ from average()'s");
   dist::DataParallel dp(c);
   const auto metrics = dp.reduce_metrics(1.0 + rank, 0.5, 32);
   CHECK(metrics.count == 64 && metrics.loss == 1.5, "metrics %lld %g", static_cast<long long>(metrics.count), metrics.loss);

@@ -62,6 +62,18 @@ class Communicator {
   void allreduce(float* data, std::int64_t n, Reduce op);
   // Several buffers at once (a model's gradient buckets): a transport that can overlaps them.
   void allreduce_buckets(std::span<const std::span<float>> buckets, Reduce op);
+  // One bucket's allreduce, started now and complete after wait_pending(): data-parallel
+  // backward starts each bucket of final gradients while the earlier layers still compute
+  // (DataParallel::backward). Between a start and wait_pending() the bucket must not be
+  // touched, and no other collective may be called; progress() lets a transport without a
+  // progress thread of its own (MPI) move them on. A transport that cannot overlap reduces
+  // the bucket at once (the in-process one, NCCL on the compute stream); the values are the
+  // same either way. wait_pending()'s deadline is options().timeout from the first start.
+  void start_allreduce(std::span<float> bucket, Reduce op);
+  void progress();
+  void wait_pending();
+  // Collectives started and not yet waited for.
+  std::int64_t pending() const noexcept { return pending_; }
   // Rank `root`'s n float32 values (in memory()) into every rank's buffer.
   void broadcast(float* data, std::int64_t n, int root);
   // Host bytes: ids, headers, a checkpoint's name.
@@ -78,6 +90,12 @@ class Communicator {
   virtual void do_broadcast_bytes(void* data, std::size_t bytes, int root) = 0;  // host
   virtual void do_allreduce_host(double* data, std::int64_t n, Reduce op) = 0;
   virtual void do_barrier() = 0;
+  // The asynchronous allreduce; by default a bucket is reduced when it starts.
+  virtual void do_start_allreduce(std::span<float> bucket, Reduce op) {
+    do_allreduce({&bucket, 1}, op);
+  }
+  virtual void do_progress() {}
+  virtual void do_wait_pending() {}
 
   // "mpi rank 1 of 2: allreduce of 4096 floats: " for messages.
   std::string where(const char* call, std::int64_t n = -1, const char* unit = "floats") const;
@@ -90,8 +108,11 @@ class Communicator {
   void check_root(const char* call, int root) const;
   void check_count(const char* call, std::int64_t n) const;
 
+  void check_idle(const char* call) const;
+
   CommOptions o_;
   bool broken_ = false;
+  std::int64_t pending_ = 0;
 };
 
 // The typed forms: the tensor's device must be where the communicator's buffers live

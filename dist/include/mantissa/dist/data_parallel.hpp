@@ -27,6 +27,8 @@
 #pragma once
 
 #include <cstdint>
+#include <exception>
+#include <utility>
 #include <span>
 #include <type_traits>
 #include <vector>
@@ -41,7 +43,13 @@ struct DataParallelOptions {
   // Gradient bytes per allreduce (PyTorch DDP's default, 25 MiB); the arena is cut at these
   // boundaries, whatever the parameters' own.
   std::int64_t bucket_bytes = std::int64_t{25} << 20;
+  // backward() closes its first bucket (the last layers' gradients, final first) at this
+  // size, so that its reduction starts early in the backward pass (DDP's 1 MiB).
+  std::int64_t first_bucket_bytes = std::int64_t{1} << 20;
   int root = 0;  // the rank whose weights are broadcast and which writes checkpoints
+  // fit averages with backward() (each bucket reduced while the earlier layers compute);
+  // false: average(model.backward(...)) after the whole pass (the same values).
+  bool overlap = true;
 };
 
 // Loss and accuracy of one rank's batches, and of all ranks' together.
@@ -110,6 +118,48 @@ class DataParallel {
     return std::move(grads);
   }
 
+  // model.backward(loss, previous...) with the averaging of average() overlapped: each bucket
+  // of gradients is started (Communicator::start_allreduce) as soon as the backward pass has
+  // made it final, last layers first, while the earlier layers compute; the result is
+  // average(model.backward(...))'s, on every transport. Buckets follow the parameters (from
+  // the last: first_bucket_bytes, then bucket_bytes each). When accumulating micro-batches,
+  // call model.backward for the first ones and dp.backward for the last.
+  template <class Model, class L, class... Previous>
+  auto backward(Model& model, L&& loss, Previous&&... previous) {
+    auto& t = model.trainables();
+    auto g = t.arena.grad();
+    using D = device_of<decltype(g)>;
+    detail::check_memory(*c_, std::same_as<D, Cpu>, "DataParallel::backward");
+    plan_buckets(t.arena.offsets(), g.numel());
+    float* base = g.data();
+    std::size_t next = 0;  // the next bucket to start (plan_ runs from the arena's end)
+    auto start_ready = [&](std::int64_t final_from) {
+      for (; next < plan_.size() && plan_[next].first >= final_from; ++next)
+        c_->start_allreduce({base + plan_[next].first,
+                             static_cast<std::size_t>(plan_[next].second - plan_[next].first)},
+                            Reduce::average);
+      c_->progress();
+    };
+    model.on_gradients_ready(start_ready);
+    struct Unhook {
+      Model& m;
+      Communicator& c;
+      ~Unhook() {
+        m.on_gradients_ready({});
+        if (c.pending() > 0 && std::uncaught_exceptions() > 0) {
+          try {  // the started buckets: complete them (the peers started them too) or time out
+            c.wait_pending();
+          } catch (...) {
+          }
+        }
+      }
+    } unhook{model, *c_};
+    auto token = model.backward(std::forward<L>(loss), std::forward<Previous>(previous)...);
+    start_ready(0);  // the rest (the first layers, and the whole arena of a parameter-free model)
+    c_->wait_pending();
+    return token;
+  }
+
   // Every layer buffer (BatchNorm running mean and variance) replaced by its mean over ranks.
   template <class Model>
   void average_buffers(Model& model) {
@@ -131,8 +181,33 @@ class DataParallel {
     c_->allreduce_buckets(buckets, Reduce::average);
   }
 
+  // Buckets as arena ranges [first, second), from the arena's end down to 0, each closed at a
+  // parameter's start once it holds first_bucket_bytes (the first) or bucket_bytes.
+  void plan_buckets(const std::vector<std::int64_t>& offsets, std::int64_t total) {
+    if (planned_for_ == total && planned_offsets_ == offsets) return;
+    plan_.clear();
+    std::int64_t hi = total;
+    for (std::size_t k = offsets.size(); k-- > 0;) {
+      const std::int64_t cap = (plan_.empty() ? o_.first_bucket_bytes : o_.bucket_bytes) /
+                               std::int64_t{sizeof(float)};
+      if (k == 0 || hi - offsets[k] >= cap) {
+        if (k == 0) {
+          plan_.emplace_back(0, hi);
+        } else {
+          plan_.emplace_back(offsets[k], hi);
+          hi = offsets[k];
+        }
+      }
+    }
+    planned_for_ = total;
+    planned_offsets_ = offsets;
+  }
+
   Communicator* c_;
   DataParallelOptions o_;
+  std::vector<std::pair<std::int64_t, std::int64_t>> plan_;
+  std::int64_t planned_for_ = -1;
+  std::vector<std::int64_t> planned_offsets_;
 };
 
 }  // namespace mantissa::dist

@@ -45,6 +45,9 @@ class MpiCommunicator final : public Communicator {
   void do_broadcast_bytes(void* data, std::size_t bytes, int root) override;
   void do_allreduce_host(double* data, std::int64_t n, Reduce op) override;
   void do_barrier() override;
+  void do_start_allreduce(std::span<float> bucket, Reduce op) override;
+  void do_progress() override;
+  void do_wait_pending() override;
 
  private:
   struct Impl;

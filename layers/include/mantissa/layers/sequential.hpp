@@ -14,6 +14,7 @@
 // to the host.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <ostream>
 #include <string>
@@ -295,6 +296,13 @@ class Sequential {
   // Off by default; when off it costs one branch per layer.
   void check_numerics(bool on) noexcept { check_numerics_ = on; }
 
+  // Data-parallel training's hook (dist::DataParallel::backward): during backward, after each
+  // layer (the last first), called with the offset in the gradient arena from which every
+  // float32 gradient is final, so reducing those can start while the earlier layers compute.
+  // Empty (the default): nothing is called.
+  using GradientsReady = std::function<void(std::int64_t final_from)>;
+  void on_gradients_ready(GradientsReady f) { gradients_ready_ = std::move(f); }
+
  private:
   template <class L>
   void add(L&& l) {
@@ -400,6 +408,8 @@ class Sequential {
   std::vector<Tensor<T, D>> acts_;       // acts_[i]: (max_batch, shapes_[i + 1]...)
   std::vector<Tensor<T, D>> grads_;      // grads_[i]: d loss / d acts_[i], same shape
   bool check_numerics_ = false;
+  GradientsReady gradients_ready_;
+  std::vector<std::int64_t> ready_from_;  // per layer: the arena offset final after its backward
 };
 
 }  // namespace mantissa

@@ -292,10 +292,12 @@ History fit_impl(Sequential<P, D>& model, Opt& opt, LossScaler* scaler, LossFn& 
   if (o.validation) bar.expect_validation(o.validation->batches());  // the first epoch's ETA
   RunningMetrics<D> metrics;
   BatchFeed<D, L> feed(ctx, train);
-  // Under data parallelism: the gradient token averaged over the ranks (else as it is).
-  auto averaged = [dp](auto&& g) -> std::remove_cvref_t<decltype(g)> {
-    if (dp) return dp->average(std::move(g));
-    return std::move(g);
+  // Under data parallelism the gradient token comes back averaged over the ranks, each bucket
+  // reduced while the earlier layers' backward runs (DataParallel::backward).
+  auto backward = [&](auto&& l) {
+    if (dp && dp->options().overlap) return dp->backward(model, std::forward<decltype(l)>(l));
+    if (dp) return dp->average(model.backward(std::forward<decltype(l)>(l)));
+    return model.backward(std::forward<decltype(l)>(l));
   };
   auto save = [&](std::int64_t epoch, std::int64_t batch) {
     if (dp) dp->average_buffers(model);  // a collective: on every rank, before the root writes
@@ -323,11 +325,11 @@ History fit_impl(Sequential<P, D>& model, Opt& opt, LossScaler* scaler, LossFn& 
       seen += y.numel();
       StepOutcome out;
       if (scaler) {
-        auto scaled = averaged(model.backward(scaler->scale(loss)));
+        auto scaled = backward(scaler->scale(loss));
         feed.prefetch(b + 1);
         out = opt.step(scaler->unscale(std::move(scaled)), *scaler);
       } else if constexpr (!P::needs_loss_scaling) {
-        auto grads = averaged(model.backward(loss));
+        auto grads = backward(loss);
         feed.prefetch(b + 1);
         out = opt.step(std::move(grads));
       }

@@ -58,6 +58,16 @@ void Sequential<P, D>::build() {
     }
   }
   trainables_.arena.adopt(context(), trainables_.params);
+  // The arena holds the parameters in layer order: after layer i's backward, every gradient
+  // from its first parameter's slot to the end is final.
+  ready_from_.assign(layers_.size(), trainables_.arena.size());
+  std::size_t param = trainables_.params.size();
+  for (std::size_t i = layers_.size(); i-- > 0;) {
+    const auto n = layers_[i]->parameters().size();
+    param -= n;
+    ready_from_[i] = n > 0 ? trainables_.arena.offsets()[param]
+                           : (i + 1 < layers_.size() ? ready_from_[i + 1] : trainables_.arena.size());
+  }
 }
 
 template <Policy P, Device D>
@@ -154,6 +164,7 @@ void Sequential<P, D>::backward_compute(TensorView<const T, D> dy, Accumulate ac
       for (auto* p : layers_[i]->parameters())
         check_finite(i, "backward", ("gradient of " + p->name).c_str(), p->grad);
     }
+    if (gradients_ready_) gradients_ready_(ready_from_[i]);
     g = dx;
   }
 }
