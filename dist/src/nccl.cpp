@@ -21,6 +21,13 @@ struct NcclCommunicator::Impl {
   ncclComm_t comm = nullptr;
   cudaEvent_t done = nullptr;
   int rank = 0, size = 1;
+  // start_allreduce: buckets reduced on a stream of their own, each after the compute
+  // stream's work queued before it (`ready`), so the backward kernels queued after run beside
+  // them; wait_pending() marks the side stream (`side_done`) and the compute stream waits.
+  cudaStream_t side = nullptr;
+  cudaEvent_t ready = nullptr, side_done = nullptr;
+  Clock::time_point deadline{};
+  std::int64_t pending_floats = 0;
 };
 
 NcclCommunicator::NcclCommunicator(Communicator& bootstrap, Context<Cuda>& ctx, CommOptions o)
@@ -80,6 +87,9 @@ NcclCommunicator::~NcclCommunicator() {
     else ncclCommDestroy(p_->comm);
   }
   if (p_->done) cudaEventDestroy(p_->done);
+  if (p_->ready) cudaEventDestroy(p_->ready);
+  if (p_->side_done) cudaEventDestroy(p_->side_done);
+  if (p_->side) cudaStreamDestroy(p_->side);
 }
 
 int NcclCommunicator::rank() const noexcept { return p_->rank; }
@@ -139,6 +149,68 @@ void NcclCommunicator::do_allreduce(std::span<const std::span<float>> buckets, R
     p_->comm = nullptr;
     fail(where("allreduce", n) + e);
   }
+}
+
+namespace {
+std::string cuda_failed(const char* call) {
+  return std::string(call) + " failed: " + cudaGetErrorString(cudaGetLastError());
+}
+
+// A non-blocking communicator's call may return ncclInProgress: the next NCCL call waits
+// until it has been enqueued (ncclCommGetAsyncError leaves ncclInProgress).
+std::string enqueued(ncclComm_t comm, ncclResult_t r, Clock::time_point deadline) {
+  if (r != ncclSuccess && r != ncclInProgress) return "NCCL reported: " + nccl_text(r);
+  for (ncclResult_t state = r; state == ncclInProgress;) {
+    const auto q = ncclCommGetAsyncError(comm, &state);
+    if (q != ncclSuccess) return "ncclCommGetAsyncError: " + nccl_text(q);
+    if (state != ncclSuccess && state != ncclInProgress) return "NCCL reported: " + nccl_text(state);
+    if (state == ncclInProgress && Clock::now() > deadline)
+      return "the collective was not enqueued before the deadline";
+    std::this_thread::yield();
+  }
+  return {};
+}
+}  // namespace
+
+void NcclCommunicator::do_start_allreduce(std::span<float> bucket, Reduce op) {
+  const auto n = static_cast<std::int64_t>(bucket.size());
+  auto abort_with = [&](const std::string& e) {
+    ncclCommAbort(p_->comm);
+    p_->comm = nullptr;
+    fail(where("allreduce", n) + e);
+  };
+  if (!p_->side) {
+    if (cudaStreamCreateWithFlags(&p_->side, cudaStreamNonBlocking) != cudaSuccess)
+      throw CudaError(where("allreduce", n) + cuda_failed("cudaStreamCreate"));
+    if (cudaEventCreateWithFlags(&p_->ready, cudaEventDisableTiming) != cudaSuccess ||
+        cudaEventCreateWithFlags(&p_->side_done, cudaEventDisableTiming) != cudaSuccess)
+      throw CudaError(where("allreduce", n) + cuda_failed("cudaEventCreate"));
+  }
+  if (pending() == 0) {
+    p_->deadline = Clock::now() + options().timeout;
+    p_->pending_floats = 0;
+  }
+  p_->pending_floats += n;
+  if (cudaEventRecord(p_->ready, p_->stream) != cudaSuccess ||
+      cudaStreamWaitEvent(p_->side, p_->ready, 0) != cudaSuccess)
+    abort_with(cuda_failed("ordering the bucket after the backward kernels"));
+  const auto r = ncclAllReduce(bucket.data(), bucket.data(), bucket.size(), ncclFloat32,
+                               op == Reduce::average ? ncclAvg : ncclSum, p_->comm, p_->side);
+  if (auto e = enqueued(p_->comm, r, p_->deadline); !e.empty()) abort_with(e);
+}
+
+void NcclCommunicator::do_wait_pending() {
+  auto abort_with = [&](const std::string& e) {
+    ncclCommAbort(p_->comm);
+    p_->comm = nullptr;
+    fail(where("allreduce", p_->pending_floats) + e);
+  };
+  if (auto e = wait(p_->comm, p_->side, p_->side_done, ncclSuccess, p_->deadline, options().timeout);
+      !e.empty())
+    abort_with(e);
+  // The step's next kernels (unscale, the optimizer) read the averaged arena.
+  if (cudaStreamWaitEvent(p_->stream, p_->side_done, 0) != cudaSuccess)
+    abort_with(cuda_failed("cudaStreamWaitEvent"));
 }
 
 void NcclCommunicator::do_broadcast(void* data, std::size_t bytes, int root) {

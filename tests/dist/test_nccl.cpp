@@ -39,7 +39,10 @@ TEST(Nccl, OneRankCollectivesOnDeviceBuffers) {
 TEST(Nccl, DataParallelStepOfACudaModelEqualsThePlainStep) {
   REQUIRE_GPU();
   using P = mt::policy::mixed_float16;
-  auto step = [](bool distributed) {
+  // 0: no data parallelism; 1: average after backward; 2: overlapped (DataParallel::backward,
+  // buckets on NCCL's side stream).
+  auto step = [](int mode) {
+    const bool distributed = mode > 0;
     mt::Sequential<P, Cuda> m(mt::Shape{6}, mt::Seed{5}, mt::Dense(8), mt::ReLU(), mt::Dense(3));
     mt::SGD opt(m, {.lr = 0.1f});
     mt::LossScaler scaler;
@@ -54,14 +57,18 @@ TEST(Nccl, DataParallelStepOfACudaModelEqualsThePlainStep) {
     std::unique_ptr<dist::DataParallel> dp;
     if (distributed) {
       c = std::make_unique<dist::NcclCommunicator>(g[0], m.context());
-      dp = std::make_unique<dist::DataParallel>(*c);
+      dp = std::make_unique<dist::DataParallel>(
+          *c, dist::DataParallelOptions{.bucket_bytes = 64, .first_bucket_bytes = 64});
       dp->broadcast_parameters(m);
     }
-    auto scaled = m.backward(scaler.scale(loss_fn(m.forward(x.view()), yd.view())));
-    if (dp) scaled = dp->average(std::move(scaled));
+    auto loss = loss_fn(m.forward(x.view(), mt::Mode::train), yd.view());
+    auto scaled = mode == 2 ? dp->backward(m, scaler.scale(loss)) : m.backward(scaler.scale(loss));
+    if (mode == 1) scaled = dp->average(std::move(scaled));
     (void)opt.step(scaler.unscale(std::move(scaled)), scaler);
     auto w = mt::to<mt::Cpu>(m.trainables().arena.master());
     return std::vector<float>(w.begin(), w.end());
   };
-  EXPECT_EQ(step(true), step(false));  // one rank: the average of one is the value itself
+  const auto plain = step(0);
+  EXPECT_EQ(step(1), plain);  // one rank: the average of one is the value itself
+  EXPECT_EQ(step(2), plain);
 }

@@ -91,7 +91,7 @@ TEST(Overlap, BucketsStartWhileTheEarlierLayersAreStillComputing) {
   const auto y = batch_y(16, 0);
   for (auto* p : t.params)  // the slots (the alignment gaps stay zero, as the arena keeps them)
     for (auto& v : p->grad) v = kSentinel;
-  auto grads = dp.backward(*model, loss_fn(model->forward(x), y));
+  auto grads = dp.backward(*model, loss_fn(model->forward(x, mt::Mode::train), y));
   ASSERT_EQ(rec.starts.size(), 3u);
   EXPECT_EQ(rec.waits, 1);
   EXPECT_GE(rec.progress_calls, 1);
@@ -111,7 +111,7 @@ TEST(Overlap, BucketsStartWhileTheEarlierLayersAreStillComputing) {
   EXPECT_EQ(rec.pending(), 0);
   // The same gradients as a plain backward (one rank: the average is the value).
   auto plain = cnn<F32>(1);
-  auto ref = plain->backward(loss_fn(plain->forward(x), y));
+  auto ref = plain->backward(loss_fn(plain->forward(x, mt::Mode::train), y));
   const auto a = t.arena.grad(), b = plain->trainables().arena.grad();
   EXPECT_EQ(0, std::memcmp(a.data(), b.data(), static_cast<std::size_t>(a.numel()) * sizeof(float)));
   (void)grads;
@@ -126,11 +126,11 @@ TEST(Overlap, AFailureMidBackwardWaitsForTheStartedBucketsAndRemovesTheHook) {
   mt::SoftmaxCrossEntropy loss_fn;
   const auto x = batch_x(16, 2);
   const auto y = batch_y(16, 0);
-  EXPECT_THROW((void)dp.backward(*model, loss_fn(model->forward(x), y)), mt::Error);
+  EXPECT_THROW((void)dp.backward(*model, loss_fn(model->forward(x, mt::Mode::train), y)), mt::Error);
   EXPECT_EQ(rec.starts.size(), 1u);
   EXPECT_EQ(rec.waits, 1) << "the started bucket was not waited for";
   EXPECT_EQ(rec.pending(), 0);
-  (void)model->backward(loss_fn(model->forward(x), y));
+  (void)model->backward(loss_fn(model->forward(x, mt::Mode::train), y));
   EXPECT_EQ(rec.starts.size(), 1u) << "the hook outlived DataParallel::backward";
 }
 
@@ -158,14 +158,14 @@ std::vector<std::vector<float>> two_ranks(bool overlap, bool accumulate, int ste
       if (accumulate) {
         const auto x0 = x.slice(0, 8), x1 = x.slice(8, 16);
         const auto y0 = y.view().slice(0, 8), y1 = y.view().slice(8, 16);
-        auto acc = model->backward(scaler.scale(loss_fn(model->forward(x0), y0)));
-        auto scaled = overlap ? dp.backward(*model, scaler.scale(loss_fn(model->forward(x1), y1)), std::move(acc))
-                              : dp.average(model->backward(scaler.scale(loss_fn(model->forward(x1), y1)),
+        auto acc = model->backward(scaler.scale(loss_fn(model->forward(x0, mt::Mode::train), y0)));
+        auto scaled = overlap ? dp.backward(*model, scaler.scale(loss_fn(model->forward(x1, mt::Mode::train), y1)), std::move(acc))
+                              : dp.average(model->backward(scaler.scale(loss_fn(model->forward(x1, mt::Mode::train), y1)),
                                                            std::move(acc)));
         out = opt.step(scaler.unscale(std::move(scaled)), scaler);
       } else {
-        auto scaled = overlap ? dp.backward(*model, scaler.scale(loss_fn(model->forward(x), y)))
-                              : dp.average(model->backward(scaler.scale(loss_fn(model->forward(x), y))));
+        auto scaled = overlap ? dp.backward(*model, scaler.scale(loss_fn(model->forward(x, mt::Mode::train), y)))
+                              : dp.average(model->backward(scaler.scale(loss_fn(model->forward(x, mt::Mode::train), y))));
         out = opt.step(scaler.unscale(std::move(scaled)), scaler);
       }
       EXPECT_TRUE(out.applied);

@@ -12,7 +12,10 @@
 // and every collective are polled (ncclCommGetAsyncError, then an event on the stream) until
 // done or the deadline; a dead or hung peer makes this rank abort the NCCL communicator
 // (ncclCommAbort) and throw DistributedError within options().timeout. A collective's wait is
-// a host sync on the compute stream (the step reads its status back anyway).
+// a host sync on the compute stream (the step reads its status back anyway). The buckets of
+// DataParallel::backward (start_allreduce) are reduced on a side stream, each ordered after
+// the backward kernels queued before it, beside those queued after; wait_pending() waits for
+// them and orders the compute stream after them.
 // Averages are NCCL's ncclAvg (the same bits on every rank; not necessarily the same
 // rounding as the in-process and MPI communicators' sum / size). broadcast_bytes,
 // allreduce_host and barrier go through the bootstrap communicator.
@@ -43,6 +46,8 @@ class NcclCommunicator final : public Communicator {
   void do_broadcast_bytes(void* data, std::size_t bytes, int root) override;
   void do_allreduce_host(double* data, std::int64_t n, Reduce op) override;
   void do_barrier() override;
+  void do_start_allreduce(std::span<float> bucket, Reduce op) override;
+  void do_wait_pending() override;
 
  private:
   struct Impl;
