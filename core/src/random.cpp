@@ -2,6 +2,7 @@
 #include "mantissa/core/random.hpp"
 
 #include "mantissa/core/philox.hpp"
+#include "mantissa/core/parallel.hpp"
 
 #include <cmath>
 #include <utility>
@@ -57,12 +58,14 @@ void fill_uniform(TensorView<T, Cpu> x, float lo, float hi, Generator& gen) {
   const Generator g0(gen.seed(), gen.take(static_cast<std::uint64_t>(n)));
   const float span = hi - lo;
   T* out = x.data();
-#pragma omp parallel for schedule(static) if (n > (1 << 16))
-  for (std::int64_t b = 0; b < (n + 3) / 4; ++b) {
-    const auto r = g0.block(static_cast<std::uint64_t>(b));
-    for (std::int64_t j = 0; j < 4 && 4 * b + j < n; ++j)
-      out[4 * b + j] = narrow<T>(lo + span * unit_open_right(r[static_cast<std::size_t>(j)]));
-  }
+  const std::int64_t blocks = (n + 3) / 4;
+  parallel_for(blocks, grain_for(blocks, 4), [&](std::int64_t first, std::int64_t last) {
+    for (std::int64_t b = first; b < last; ++b) {
+      const auto r = g0.block(static_cast<std::uint64_t>(b));
+      for (std::int64_t j = 0; j < 4 && 4 * b + j < n; ++j)
+        out[4 * b + j] = narrow<T>(lo + span * unit_open_right(r[static_cast<std::size_t>(j)]));
+    }
+  });
 }
 
 template <FloatDtype T>
@@ -71,19 +74,21 @@ void fill_normal(TensorView<T, Cpu> x, float mean, float stddev, Generator& gen)
   const Generator g0(gen.seed(), gen.take(static_cast<std::uint64_t>(n)));
   T* out = x.data();
   constexpr float two_pi = 2.0f * std::numbers::pi_v<float>;
-#pragma omp parallel for schedule(static) if (n > (1 << 16))
-  for (std::int64_t b = 0; b < (n + 3) / 4; ++b) {
-    const auto r = g0.block(static_cast<std::uint64_t>(b));
-    float z[4];
-    for (int p = 0; p < 2; ++p) {  // two Box-Muller pairs per block
-      const float radius = std::sqrt(-2.0f * std::log(unit_open_left(r[2 * p])));
-      const float theta = two_pi * unit_open_right(r[2 * p + 1]);
-      z[2 * p] = radius * std::cos(theta);
-      z[2 * p + 1] = radius * std::sin(theta);
+  const std::int64_t blocks = (n + 3) / 4;
+  parallel_for(blocks, grain_for(blocks, 16), [&](std::int64_t first, std::int64_t last) {
+    for (std::int64_t b = first; b < last; ++b) {
+      const auto r = g0.block(static_cast<std::uint64_t>(b));
+      float z[4];
+      for (int p = 0; p < 2; ++p) {  // two Box-Muller pairs per block
+        const float radius = std::sqrt(-2.0f * std::log(unit_open_left(r[2 * p])));
+        const float theta = two_pi * unit_open_right(r[2 * p + 1]);
+        z[2 * p] = radius * std::cos(theta);
+        z[2 * p + 1] = radius * std::sin(theta);
+      }
+      for (std::int64_t j = 0; j < 4 && 4 * b + j < n; ++j)
+        out[4 * b + j] = narrow<T>(mean + stddev * z[j]);
     }
-    for (std::int64_t j = 0; j < 4 && 4 * b + j < n; ++j)
-      out[4 * b + j] = narrow<T>(mean + stddev * z[j]);
-  }
+  });
 }
 
 template void fill_uniform<float>(TensorView<float, Cpu>, float, float, Generator&);

@@ -55,32 +55,34 @@ namespace {
 // Row-wise softmax (rows, cols) in T, computed in float and rounded once.
 template <FloatDtype T>
 void softmax_rows(T* y, const T* x, std::int64_t n, std::int64_t c) {
-#pragma omp parallel for schedule(static) if (n * c > (1 << 16))
-  for (std::int64_t r = 0; r < n; ++r) {
-    const T* z = x + r * c;
-    T* out = y + r * c;
-    float m = -std::numeric_limits<float>::infinity();
-    for (std::int64_t j = 0; j < c; ++j) m = std::max(m, detail::widen(z[j]));
-    float s = 0.0f;  // max subtracted: every exp is in (0, 1], the sum in [1, c]
-    for (std::int64_t j = 0; j < c; ++j) s += std::exp(detail::widen(z[j]) - m);
-    const float inv = 1.0f / s;
-    for (std::int64_t j = 0; j < c; ++j)
-      out[j] = detail::narrow<T>(std::exp(detail::widen(z[j]) - m) * inv);
-  }
+  parallel_for(n, grain_for(n, 3 * c), [&](std::int64_t first, std::int64_t last) {
+    for (std::int64_t r = first; r < last; ++r) {
+      const T* z = x + r * c;
+      T* out = y + r * c;
+      float m = -std::numeric_limits<float>::infinity();
+      for (std::int64_t j = 0; j < c; ++j) m = std::max(m, detail::widen(z[j]));
+      float s = 0.0f;  // max subtracted: every exp is in (0, 1], the sum in [1, c]
+      for (std::int64_t j = 0; j < c; ++j) s += std::exp(detail::widen(z[j]) - m);
+      const float inv = 1.0f / s;
+      for (std::int64_t j = 0; j < c; ++j)
+        out[j] = detail::narrow<T>(std::exp(detail::widen(z[j]) - m) * inv);
+    }
+  });
 }
 
 // dx = y * (dy - sum_j dy_j y_j), row-wise, in float.
 template <FloatDtype T>
 void softmax_backward(T* dx, const T* dy, const T* y, std::int64_t n, std::int64_t c) {
-#pragma omp parallel for schedule(static) if (n * c > (1 << 16))
-  for (std::int64_t r = 0; r < n; ++r) {
-    const T* g = dy + r * c;
-    const T* p = y + r * c;
-    float dot = 0.0f;
-    for (std::int64_t j = 0; j < c; ++j) dot += detail::widen(g[j]) * detail::widen(p[j]);
-    for (std::int64_t j = 0; j < c; ++j)
-      dx[r * c + j] = detail::narrow<T>(detail::widen(p[j]) * (detail::widen(g[j]) - dot));
-  }
+  parallel_for(n, grain_for(n, 2 * c), [&](std::int64_t first, std::int64_t last) {
+    for (std::int64_t r = first; r < last; ++r) {
+      const T* g = dy + r * c;
+      const T* p = y + r * c;
+      float dot = 0.0f;
+      for (std::int64_t j = 0; j < c; ++j) dot += detail::widen(g[j]) * detail::widen(p[j]);
+      for (std::int64_t j = 0; j < c; ++j)
+        dx[r * c + j] = detail::narrow<T>(detail::widen(p[j]) * (detail::widen(g[j]) - dot));
+    }
+  });
 }
 }  // namespace
 
@@ -142,15 +144,17 @@ void fill(T* x, T value, std::int64_t n) {
 template <Dtype T>
 void transpose(T* y, const T* x, std::int64_t rows, std::int64_t cols) {
   constexpr std::int64_t kTile = 32;
-#pragma omp parallel for schedule(static) if (rows * cols > (1 << 16))
-  for (std::int64_t i0 = 0; i0 < rows; i0 += kTile) {
-    const std::int64_t i1 = std::min(rows, i0 + kTile);
-    for (std::int64_t j0 = 0; j0 < cols; j0 += kTile) {
-      const std::int64_t j1 = std::min(cols, j0 + kTile);
-      for (std::int64_t i = i0; i < i1; ++i)
-        for (std::int64_t j = j0; j < j1; ++j) y[j * rows + i] = x[i * cols + j];
+  const std::int64_t tiles = (rows + kTile - 1) / kTile;
+  parallel_for(tiles, grain_for(tiles, kTile * cols), [&](std::int64_t first, std::int64_t last) {
+    for (std::int64_t i0 = first * kTile; i0 < std::min(rows, last * kTile); i0 += kTile) {
+      const std::int64_t i1 = std::min(rows, i0 + kTile);
+      for (std::int64_t j0 = 0; j0 < cols; j0 += kTile) {
+        const std::int64_t j1 = std::min(cols, j0 + kTile);
+        for (std::int64_t i = i0; i < i1; ++i)
+          for (std::int64_t j = j0; j < j1; ++j) y[j * rows + i] = x[i * cols + j];
+      }
     }
-  }
+  });
 }
 
 #define MANTISSA_INSTANTIATE(T)                                                               \

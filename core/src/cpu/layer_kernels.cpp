@@ -6,6 +6,7 @@
 
 #include "mantissa/core/cpu/convert.hpp"
 #include "mantissa/core/cpu/nn.hpp"
+#include "mantissa/core/parallel.hpp"
 #include "mantissa/core/philox.hpp"
 #include "mantissa/core/random.hpp"
 #include "map_float.hpp"
@@ -25,25 +26,24 @@ using detail::widen;
 template <FloatDtype T>
 void bias_add(T* y, const T* bias, std::int64_t n, std::int64_t c) {
   if constexpr (std::same_as<T, float>) {
-#pragma omp parallel for schedule(static) if (n * c > (1 << 16))
-    for (std::int64_t r = 0; r < n; ++r)
-      for (std::int64_t j = 0; j < c; ++j) y[r * c + j] += bias[j];
+    parallel_for(n, grain_for(n, c), [&](std::int64_t begin, std::int64_t end) {
+      for (std::int64_t r = begin; r < end; ++r)
+        for (std::int64_t j = 0; j < c; ++j) y[r * c + j] += bias[j];
+    });
   } else {
     thread_local std::vector<float> fb_storage;  // the caller's, grown once
     fb_storage.resize(static_cast<std::size_t>(c));
     convert(bias, fb_storage.data(), fb_storage.size());
     const float* fb = fb_storage.data();  // shared with the worker threads
-#pragma omp parallel if (n * c > (1 << 16))
-    {
+    parallel_for(n, grain_for(n, c), [&](std::int64_t begin, std::int64_t end) {
       thread_local std::vector<float> row;  // per thread, grown once
       row.resize(static_cast<std::size_t>(c));
-#pragma omp for schedule(static)
-      for (std::int64_t r = 0; r < n; ++r) {
+      for (std::int64_t r = begin; r < end; ++r) {
         convert(y + r * c, row.data(), row.size());
         for (std::int64_t j = 0; j < c; ++j) row[static_cast<std::size_t>(j)] += fb[j];
         convert(row.data(), y + r * c, row.size());
       }
-    }
+    });
   }
 }
 
@@ -56,12 +56,10 @@ void bias_grad(float* dbias, const T* dy, std::int64_t n, std::int64_t c, bool a
   thread_local std::vector<float> partial;  // grows once, then reused: no allocation per step
   partial.assign(static_cast<std::size_t>(chunks * c), 0.0f);
   float* part = partial.data();
-#pragma omp parallel if (n * c > (1 << 15))
-  {
+  parallel_for(chunks, n * c > (1 << 15) ? 1 : chunks, [&](std::int64_t first, std::int64_t last) {
     thread_local std::vector<float> row;  // per thread, grown once
     if constexpr (!std::same_as<T, float>) row.resize(static_cast<std::size_t>(c));
-#pragma omp for schedule(static)
-    for (std::int64_t k = 0; k < chunks; ++k) {
+    for (std::int64_t k = first; k < last; ++k) {
       float* acc = part + k * c;
       for (std::int64_t r = k * kRows; r < std::min(n, (k + 1) * kRows); ++r) {
         const float* v;
@@ -74,7 +72,7 @@ void bias_grad(float* dbias, const T* dy, std::int64_t n, std::int64_t c, bool a
         for (std::int64_t j = 0; j < c; ++j) acc[j] += v[j];
       }
     }
-  }
+  });
   if (!accumulate) std::fill(dbias, dbias + c, 0.0f);
   for (std::int64_t k = 0; k < chunks; ++k)
     for (std::int64_t j = 0; j < c; ++j) dbias[j] += part[k * c + j];
@@ -88,15 +86,17 @@ void dropout(T* y, const T* x, std::int64_t n, float rate, std::uint64_t seed,
   const Generator g(seed, offset);
   const float scale = 1.0f / (1.0f - rate);
   const std::uint32_t threshold = dropout_threshold(rate);  // philox.hpp, as on the GPU
-#pragma omp parallel for schedule(static) if (n > (1 << 16))
-  for (std::int64_t b = 0; b < (n + 3) / 4; ++b) {
-    const auto r = g.block(static_cast<std::uint64_t>(b));
-    for (std::int64_t j = 0; j < 4 && 4 * b + j < n; ++j) {
-      const std::int64_t i = 4 * b + j;
-      const bool keep = dropout_keep(r[static_cast<std::size_t>(j)], threshold);
-      y[i] = narrow<T>(keep ? widen(x[i]) * scale : 0.0f);
+  const std::int64_t blocks = (n + 3) / 4;
+  parallel_for(blocks, grain_for(blocks, 4), [&](std::int64_t first, std::int64_t last) {
+    for (std::int64_t b = first; b < last; ++b) {
+      const auto r = g.block(static_cast<std::uint64_t>(b));
+      for (std::int64_t j = 0; j < 4 && 4 * b + j < n; ++j) {
+        const std::int64_t i = 4 * b + j;
+        const bool keep = dropout_keep(r[static_cast<std::size_t>(j)], threshold);
+        y[i] = narrow<T>(keep ? widen(x[i]) * scale : 0.0f);
+      }
     }
-  }
+  });
 }
 
 template <FloatDtype T>
@@ -129,11 +129,12 @@ void batchnorm_forward(T* y, const T* x, std::int64_t m, std::int64_t c, const f
       inv_std[j] = 1.0f / std::sqrt(running_var[j] + epsilon);
     }
   }
-#pragma omp parallel for schedule(static) if (m * c > (1 << 16))
-  for (std::int64_t i = 0; i < m; ++i)
-    for (std::int64_t j = 0; j < c; ++j)
-      y[i * c + j] =
-          narrow<T>((widen(x[i * c + j]) - mean[j]) * inv_std[j] * gamma[j] + beta[j]);
+  parallel_for(m, grain_for(m, c), [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t i = begin; i < end; ++i)
+      for (std::int64_t j = 0; j < c; ++j)
+        y[i * c + j] =
+            narrow<T>((widen(x[i * c + j]) - mean[j]) * inv_std[j] * gamma[j] + beta[j]);
+  });
 }
 
 template <FloatDtype T>
@@ -154,14 +155,15 @@ void batchnorm_backward(T* dx, float* dgamma, float* dbeta, const T* dy, const T
   if (!dx) return;
   // dx = gamma * inv_std / M * (M dy - sum(dy) - xhat sum(dy xhat))
   const auto fm = static_cast<float>(m);
-#pragma omp parallel for schedule(static) if (m * c > (1 << 16))
-  for (std::int64_t i = 0; i < m; ++i)
-    for (std::int64_t j = 0; j < c; ++j) {
-      const float xhat = (widen(x[i * c + j]) - mean[j]) * inv_std[j];
-      dx[i * c + j] = narrow<T>(gamma[j] * inv_std[j] / fm *
-                                (fm * widen(dy[i * c + j]) - static_cast<float>(sg[j]) -
-                                 xhat * static_cast<float>(sgx[j])));
-    }
+  parallel_for(m, grain_for(m, c), [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t i = begin; i < end; ++i)
+      for (std::int64_t j = 0; j < c; ++j) {
+        const float xhat = (widen(x[i * c + j]) - mean[j]) * inv_std[j];
+        dx[i * c + j] = narrow<T>(gamma[j] * inv_std[j] / fm *
+                                  (fm * widen(dy[i * c + j]) - static_cast<float>(sg[j]) -
+                                   xhat * static_cast<float>(sgx[j])));
+      }
+  });
 }
 
 #define MANTISSA_INSTANTIATE(T)                                                                \

@@ -2,10 +2,12 @@
 #include "mantissa/core/cpu/numerics.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 
 #include "mantissa/core/cpu/convert.hpp"
 #include "map_float.hpp"
+#include "mantissa/core/parallel.hpp"
 
 namespace mantissa::cpu {
 
@@ -23,17 +25,24 @@ NonFinite count_nonfinite(const T* x, std::int64_t n) {
 }
 
 void unscale_and_check(float* g, std::int64_t n, float inv_scale, StepStatus* status) {
-  std::int64_t bad = 0;
-  std::int64_t first = n;
-#pragma omp parallel for schedule(static) reduction(+ : bad) reduction(min : first) if (n > (1 << 16))
-  for (std::int64_t i = 0; i < n; ++i) {
-    const float v = g[i] * inv_scale;
-    g[i] = v;
-    if (!std::isfinite(v)) {
-      ++bad;
-      first = std::min(first, i);
+  // Integer counts and a minimum: the same result whichever thread takes which chunk.
+  std::atomic<std::int64_t> bad_total{0}, first_bad{n};
+  parallel_for(n, grain_for(n, 1), [&](std::int64_t begin, std::int64_t end) {
+    std::int64_t bad = 0, first = n;
+    for (std::int64_t i = begin; i < end; ++i) {
+      const float v = g[i] * inv_scale;
+      g[i] = v;
+      if (!std::isfinite(v)) {
+        ++bad;
+        first = std::min(first, i);
+      }
     }
-  }
+    if (bad == 0) return;
+    bad_total.fetch_add(bad, std::memory_order_relaxed);
+    for (auto f = first_bad.load(); first < f && !first_bad.compare_exchange_weak(f, first);) {
+    }
+  });
+  const std::int64_t bad = bad_total.load(), first = first_bad.load();
   if (bad == 0) return;
   status->nonfinite += bad;
   if (status->first_nonfinite < 0 || first < status->first_nonfinite) status->first_nonfinite = first;

@@ -6,6 +6,7 @@
 
 #include "mantissa/core/cpu/convert.hpp"
 #include "map_float.hpp"
+#include "mantissa/core/parallel.hpp"
 
 namespace mantissa::cpu {
 
@@ -15,14 +16,15 @@ namespace mantissa::cpu {
 template <class T, class F>
 void blocked(std::int64_t n, const float* w, T* compute, F update) {
   const std::int64_t blocks = (n + detail::kWidenBlock - 1) / detail::kWidenBlock;
-#pragma omp parallel for schedule(static) if (n > (1 << 16))
-  for (std::int64_t b = 0; b < blocks; ++b) {
-    const std::int64_t begin = b * detail::kWidenBlock;
-    const std::int64_t end = std::min(n, begin + detail::kWidenBlock);
-    update(begin, end);
-    if constexpr (!std::same_as<T, float>)
-      convert(w + begin, compute + begin, static_cast<std::size_t>(end - begin));
-  }
+  parallel_for(blocks, grain_for(blocks, detail::kWidenBlock), [&](std::int64_t first, std::int64_t last) {
+    for (std::int64_t b = first; b < last; ++b) {
+      const std::int64_t begin = b * detail::kWidenBlock;
+      const std::int64_t end = std::min(n, begin + detail::kWidenBlock);
+      update(begin, end);
+      if constexpr (!std::same_as<T, float>)
+        convert(w + begin, compute + begin, static_cast<std::size_t>(end - begin));
+    }
+  });
 }
 
 template <FloatDtype T>

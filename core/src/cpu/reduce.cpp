@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "map_float.hpp"
+#include "mantissa/core/parallel.hpp"
 
 namespace mantissa::cpu {
 
@@ -36,60 +37,63 @@ float sum_contiguous(const T* x, std::int64_t len) {
 
 template <FloatDtype T>
 void sum(const T* x, std::int64_t outer, std::int64_t len, std::int64_t inner, float* out) {
-#pragma omp parallel for schedule(static) if (outer * len * inner > (1 << 16))
-  for (std::int64_t o = 0; o < outer; ++o) {
-    const T* row = x + o * len * inner;
-    float* dst = out + o * inner;
-    if (inner == 1) {
-      *dst = sum_contiguous(row, len);
-      continue;
+  parallel_for(outer, grain_for(outer, len * inner), [&](std::int64_t first, std::int64_t last) {
+    for (std::int64_t o = first; o < last; ++o) {
+      const T* row = x + o * len * inner;
+      float* dst = out + o * inner;
+      if (inner == 1) {
+        *dst = sum_contiguous(row, len);
+        continue;
+      }
+      // Accumulate whole rows of `inner` elements, in order of the reduced axis.
+      std::fill(dst, dst + inner, 0.0f);
+      for (std::int64_t l = 0; l < len; ++l)
+        for (std::int64_t i = 0; i < inner; ++i) dst[i] += widen(row[l * inner + i]);
     }
-    // Accumulate whole rows of `inner` elements, in order of the reduced axis.
-    std::fill(dst, dst + inner, 0.0f);
-    for (std::int64_t l = 0; l < len; ++l)
-      for (std::int64_t i = 0; i < inner; ++i) dst[i] += widen(row[l * inner + i]);
-  }
+  });
 }
 
 template <FloatDtype T>
 void max(const T* x, std::int64_t outer, std::int64_t len, std::int64_t inner, T* out) {
-#pragma omp parallel for schedule(static) if (outer * len * inner > (1 << 16))
-  for (std::int64_t o = 0; o < outer; ++o) {
-    for (std::int64_t i = 0; i < inner; ++i) {
-      const T* p = x + o * len * inner + i;
-      T best = p[0];
-      float fb = widen(best);
-      for (std::int64_t l = 1; l < len && !std::isnan(fb); ++l) {
-        const float v = widen(p[l * inner]);
-        if (v > fb || std::isnan(v)) {
-          fb = v;
-          best = p[l * inner];
+  parallel_for(outer, grain_for(outer, len * inner), [&](std::int64_t first, std::int64_t last) {
+    for (std::int64_t o = first; o < last; ++o) {
+      for (std::int64_t i = 0; i < inner; ++i) {
+        const T* p = x + o * len * inner + i;
+        T best = p[0];
+        float fb = widen(best);
+        for (std::int64_t l = 1; l < len && !std::isnan(fb); ++l) {
+          const float v = widen(p[l * inner]);
+          if (v > fb || std::isnan(v)) {
+            fb = v;
+            best = p[l * inner];
+          }
         }
+        out[o * inner + i] = best;
       }
-      out[o * inner + i] = best;
     }
-  }
+  });
 }
 
 template <FloatDtype T>
 void argmax(const T* x, std::int64_t outer, std::int64_t len, std::int64_t inner,
             std::int32_t* out) {
-#pragma omp parallel for schedule(static) if (outer * len * inner > (1 << 16))
-  for (std::int64_t o = 0; o < outer; ++o) {
-    for (std::int64_t i = 0; i < inner; ++i) {
-      const T* p = x + o * len * inner + i;
-      std::int64_t best = 0;
-      float fb = widen(p[0]);
-      for (std::int64_t l = 1; l < len && !std::isnan(fb); ++l) {
-        const float v = widen(p[l * inner]);
-        if (v > fb || std::isnan(v)) {
-          fb = v;
-          best = l;
+  parallel_for(outer, grain_for(outer, len * inner), [&](std::int64_t first, std::int64_t last) {
+    for (std::int64_t o = first; o < last; ++o) {
+      for (std::int64_t i = 0; i < inner; ++i) {
+        const T* p = x + o * len * inner + i;
+        std::int64_t best = 0;
+        float fb = widen(p[0]);
+        for (std::int64_t l = 1; l < len && !std::isnan(fb); ++l) {
+          const float v = widen(p[l * inner]);
+          if (v > fb || std::isnan(v)) {
+            fb = v;
+            best = l;
+          }
         }
+        out[o * inner + i] = static_cast<std::int32_t>(best);
       }
-      out[o * inner + i] = static_cast<std::int32_t>(best);
     }
-  }
+  });
 }
 
 #define MANTISSA_INSTANTIATE(T)                                                               \

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "mantissa/core/error.hpp"
+#include "mantissa/core/parallel.hpp"
 #include "mantissa/core/random.hpp"
 #include "mantissa/core/thread_start.hpp"
 
@@ -150,18 +151,19 @@ std::int64_t ImageLoader<T>::fill_to(std::int64_t index, T* x, std::int32_t* y,
   const std::int64_t n = std::min(o_.batch, rows_ - first);
   const std::int64_t per = data_.images.numel() / std::max<std::int64_t>(n_, 1);
   const float scale = 1.0f / (255.0f * o_.std), shift = -o_.mean / o_.std;
-#pragma omp parallel for schedule(static) if (parallel && n * per > (1 << 15))
-  for (std::int64_t i = 0; i < n; ++i) {
-    const std::int64_t src = order_[static_cast<std::size_t>(first + i)];
-    const std::uint8_t* p = data_.images.data() + src * per;
-    T* dst = x + i * per;
-    for (std::int64_t k = 0; k < per; ++k) {
-      const float v = static_cast<float>(p[k]) * scale + shift;
-      if constexpr (std::same_as<T, float>) dst[k] = v;
-      else dst[k] = T(v);
+  parallel_for(n, parallel ? grain_for(n, per, 1 << 15) : n, [&](std::int64_t first_row, std::int64_t last_row) {
+    for (std::int64_t i = first_row; i < last_row; ++i) {
+      const std::int64_t src = order_[static_cast<std::size_t>(first + i)];
+      const std::uint8_t* p = data_.images.data() + src * per;
+      T* dst = x + i * per;
+      for (std::int64_t k = 0; k < per; ++k) {
+        const float v = static_cast<float>(p[k]) * scale + shift;
+        if constexpr (std::same_as<T, float>) dst[k] = v;
+        else dst[k] = T(v);
+      }
+      y[i] = data_.labels[src];
     }
-    y[i] = data_.labels[src];
-  }
+  });
   return n;
 }
 

@@ -42,6 +42,18 @@ void parallel_for(std::int64_t n, std::int64_t grain, F&& body) {
       const_cast<void*>(static_cast<const void*>(&body)));
 }
 
+// The grain of a loop over n items of about `per_item` elementary operations each: chunks of
+// about 16K operations (small enough that a slowed thread holds up little, large enough that
+// handing one out costs nothing in comparison), or the whole loop in one chunk (run on the
+// calling thread) when it is at most `serial_below` operations.
+constexpr std::int64_t grain_for(std::int64_t n, std::int64_t per_item,
+                                 std::int64_t serial_below = std::int64_t{1} << 16) {
+  per_item = per_item < 1 ? 1 : per_item;
+  if (n * per_item <= serial_below) return n < 1 ? 1 : n;
+  const std::int64_t g = (std::int64_t{1} << 14) / per_item;
+  return g < 1 ? 1 : g;
+}
+
 // The pool's own counters, for tests and benchmarks: jobs run on the pool, and jobs run
 // inline (nested, the pool busy, one thread, or a single chunk).
 struct ParallelStats {
