@@ -75,7 +75,7 @@ std::vector<std::vector<float>> train_steps(dist::Communicator& c, int inject_st
     const auto b = s % loader.batches();
     if (s > 0 && b == 0) loader.next_epoch();
     auto [x, y] = loader.batch(b);
-    auto loss = loss_fn(model.forward(x), y);
+    auto loss = loss_fn(model.forward(x, mt::Mode::train), y);
     auto scaled = model.backward(scaler.scale(loss));
     if (s == inject_step && rank == 1) scaled.parameters()[0]->grad[3] = std::numeric_limits<float>::infinity();
     const auto out = opt.step(scaler.unscale(dp.average(std::move(scaled))), scaler);

@@ -57,7 +57,7 @@ TEST(Nccl, DataParallelStepOfACudaModelEqualsThePlainStep) {
       dp = std::make_unique<dist::DataParallel>(*c);
       dp->broadcast_parameters(m);
     }
-    auto scaled = m.backward(scaler.scale(loss_fn(m.forward(x.view()), yd.view())));
+    auto scaled = m.backward(scaler.scale(loss_fn(m.forward(x.view(), mt::Mode::train), yd.view())));
     if (dp) scaled = dp->average(std::move(scaled));
     (void)opt.step(scaler.unscale(std::move(scaled)), scaler);
     auto w = mt::to<mt::Cpu>(m.trainables().arena.master());
