@@ -111,7 +111,7 @@ void bench_train(const Options& o) {
   for (std::int64_t i = 0; i < o.batch; ++i) yh[i] = static_cast<std::int32_t>(i % 10);
   const auto y = mt::to<Cuda>(yh);
   auto step = [&] {
-    auto loss = loss_fn(model.context(), model.forward(x), y);
+    auto loss = loss_fn(model.context(), model.forward(x, mt::Mode::train), y);
     if constexpr (P::needs_loss_scaling)
       (void)opt.step(scaler.unscale(model.backward(scaler.scale(loss))), scaler);
     else

@@ -56,7 +56,7 @@ void train_steps(benchmark::State& state, Make make) {
   mt::Tensor<std::int32_t> y(mt::Shape{kBatch});
   for (std::int64_t i = 0; i < kBatch; ++i) y[i] = static_cast<std::int32_t>(i % 10);
   for (auto _ : state) {
-    auto logits = model->forward(x.view());
+    auto logits = model->forward(x.view(), mt::Mode::train);
     auto loss = loss_fn(logits, y.view());
     mt::StepOutcome outcome;
     if constexpr (P::needs_loss_scaling)

@@ -92,7 +92,7 @@ Row run_steps(const std::string& model_name, std::int64_t batch, const Options& 
     const bool timed = s >= o.warmup;
     const double t0 = tb::now_s();
     double t = t0;
-    auto logits = model->forward(x);
+    auto logits = model->forward(x, mt::Mode::train);
     mark(fw, t, timed);
     auto loss = loss_fn(ctx, logits, y);
     mark(ls, t, timed);

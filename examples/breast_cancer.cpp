@@ -34,7 +34,7 @@ int run(const std::string& csv, int epochs, std::uint64_t seed) {
     double total = 0;
     for (std::int64_t b = 0; b < n; b += batch) {
       const auto end = std::min(n, b + batch);
-      auto loss = bce(model.forward(x_train.slice(b, end)), train.labels.slice(b, end));
+      auto loss = bce(model.forward(x_train.slice(b, end), mt::Mode::train), train.labels.slice(b, end));
       total += loss.value() * double(end - b);
       (void)opt.step(model.backward(loss));
     }

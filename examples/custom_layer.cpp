@@ -102,7 +102,7 @@ int main(int argc, char** argv) {
   mt::Adam opt(model, {.lr = 1e-2f});
   mt::SoftmaxCrossEntropy loss_fn;
   for (int e = 1; e <= epochs; ++e) {
-    auto loss = loss_fn(model.forward(x.view()), y.view());
+    auto loss = loss_fn(model.forward(x.view(), mt::Mode::train), y.view());
     (void)opt.step(model.backward(loss));
     if (e % 100 == 0 || e == epochs)
       std::printf("epoch %4d  loss %.4f  accuracy %.3f\n", e, loss.value(),

@@ -41,7 +41,7 @@ int main(int argc, char** argv) {
   std::printf("1. training with a dynamic loss scale (start %g, x2 every 10 clean steps)\n",
               scaler.loss_scale());
   for (int step = 1; step <= 40; ++step) {
-    auto loss = loss_fn(model.forward(x.view()), y.view());
+    auto loss = loss_fn(model.forward(x.view(), mt::Mode::train), y.view());
     auto grads = scaler.unscale(model.backward(scaler.scale(loss)));
     const auto outcome = opt.step(std::move(grads), scaler);
     if (step % 10 == 0)
@@ -52,7 +52,7 @@ int main(int argc, char** argv) {
   std::printf("2. an inf in one gradient\n");
   std::vector<float> before;
   for (auto* p : model.parameters()) before.insert(before.end(), p->master.begin(), p->master.end());
-  auto loss = loss_fn(model.forward(x.view()), y.view());
+  auto loss = loss_fn(model.forward(x.view(), mt::Mode::train), y.view());
   auto scaled = model.backward(scaler.scale(loss));
   scaled.parameters()[0]->grad[3] = std::numeric_limits<float>::infinity();
   auto grads = scaler.unscale(std::move(scaled));

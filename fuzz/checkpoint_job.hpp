@@ -31,7 +31,7 @@ struct CheckpointJob {
     SoftmaxCrossEntropy loss_fn;
     for (int i = 0; i < steps; ++i)
       (void)opt->step(scaler.unscale(model->backward(
-                          scaler.scale(loss_fn(model->forward(x.view()), y.view())))),
+                          scaler.scale(loss_fn(model->forward(x.view(), Mode::train), y.view())))),
                       scaler);
   }
 

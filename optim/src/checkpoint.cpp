@@ -56,11 +56,18 @@ std::vector<Tensor<float>> read_weights(const std::filesystem::path& file,
       ops::cast_into(host, t, TensorView<const half>(reinterpret_cast<const half*>(f.bytes(*e)), t.shape()));
     else
       ops::cast_into(host, t, TensorView<const bfloat16>(reinterpret_cast<const bfloat16*>(f.bytes(*e)), t.shape()));
-    for (std::int64_t k = 0; k < t.numel(); ++k)  // a NaN weight would only surface as NaN output
+    // A NaN weight, or a negative running variance, would only surface as NaN output.
+    const bool variance = names[i].first.ends_with("/running_var");
+    for (std::int64_t k = 0; k < t.numel(); ++k) {
       if (!std::isfinite(t.data()[k]))
         throw DataError(file.string() + ": weight '" + names[i].first + "' holds " +
                         std::to_string(t.data()[k]) + " at flat index " + std::to_string(k) +
                         "; weights must be finite (nothing was loaded)");
+      if (variance && t.data()[k] < 0.0f)
+        throw DataError(file.string() + ": '" + names[i].first + "' holds " +
+                        std::to_string(t.data()[k]) + " at flat index " + std::to_string(k) +
+                        "; a variance is never negative (nothing was loaded)");
+    }
   }
   return out;
 }

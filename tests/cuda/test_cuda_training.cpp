@@ -107,7 +107,7 @@ std::vector<float> loss_curve(int steps) {
     const auto b = data.batch(s % data.batches());
     const auto x = mt::to<D>(b.x);
     const auto y = mt::to<D>(b.y);
-    auto loss = loss_fn(run.model->context(), run.model->forward(x), y);
+    auto loss = loss_fn(run.model->context(), run.model->forward(x, mt::Mode::train), y);
     losses.push_back(loss.value());
     if constexpr (P::needs_loss_scaling) {
       (void)run.opt.step(run.scaler.unscale(run.model->backward(run.scaler.scale(loss))),
@@ -173,7 +173,7 @@ TEST(CudaTraining, ASkippedStepLeavesMastersAndMomentsBitIdentical) {
   const auto y = mt::to<Cuda>(data.batch(0).y);
   const float scale = run.scaler.loss_scale();
   mt::SoftmaxCrossEntropy loss_fn;
-  auto loss = loss_fn(run.model->context(), run.model->forward(x), y);
+  auto loss = loss_fn(run.model->context(), run.model->forward(x, mt::Mode::train), y);
   const auto out =
       run.opt.step(run.scaler.unscale(run.model->backward(run.scaler.scale(loss))), run.scaler);
   EXPECT_FALSE(out.applied);
@@ -199,7 +199,7 @@ TEST(CudaTraining, ABadBinaryTargetIsADataErrorAtTheStep) {
   t[2] = 2.0f;
   const auto bad = mt::to<Cuda>(t);
   const auto w0 = host_masters(m);
-  auto loss = bce(m.context(), m.forward(x), bad);  // no host read here
+  auto loss = bce(m.context(), m.forward(x, mt::Mode::train), bad);  // no host read here
   try {
     (void)opt.step(m.backward(loss));
     ADD_FAILURE() << "a target of 2 trained";
@@ -211,7 +211,7 @@ TEST(CudaTraining, ABadBinaryTargetIsADataErrorAtTheStep) {
   EXPECT_EQ(host_masters(m), w0);
   t[2] = 1.0f;
   const auto good = mt::to<Cuda>(t);
-  EXPECT_TRUE(opt.step(m.backward(bce(m.context(), m.forward(x), good))).applied);
+  EXPECT_TRUE(opt.step(m.backward(bce(m.context(), m.forward(x, mt::Mode::train), good))).applied);
 }
 
 // Nonfinite::raise under a scaler on a device: the loss of the scaled backward is read back
@@ -228,7 +228,7 @@ TEST(CudaTraining, RaiseOnANaNLossUnderAScaler) {
   const auto y = mt::to<Cuda>(data.batch(0).y);
   const auto state = run.scaler.state();
   mt::SoftmaxCrossEntropy loss_fn;
-  auto loss = loss_fn(run.model->context(), run.model->forward(x), y);
+  auto loss = loss_fn(run.model->context(), run.model->forward(x, mt::Mode::train), y);
   try {
     (void)run.opt.step(run.scaler.unscale(run.model->backward(run.scaler.scale(loss))),
                        run.scaler);
@@ -251,7 +251,7 @@ TEST(CudaTraining, AReservedStepAllocatesNoDeviceMemory) {
   const auto y = mt::to<Cuda>(data.batch(0).y);
   mt::SoftmaxCrossEntropy loss_fn;
   auto step = [&] {
-    auto loss = loss_fn(run.model->context(), run.model->forward(x), y);
+    auto loss = loss_fn(run.model->context(), run.model->forward(x, mt::Mode::train), y);
     return run.opt.step(run.scaler.unscale(run.model->backward(run.scaler.scale(loss))),
                         run.scaler);
   };
@@ -320,11 +320,11 @@ TEST(CudaTraining, ClipGradNormReturnsTheNormAsTheCpu) {
   TrainingRun<P, Cuda> gpu;
   mt::SoftmaxCrossEntropy loss_fn;
   const auto b = data.batch(0);
-  auto lc = loss_fn(cpu.model->context(), cpu.model->forward(b.x), b.y);
+  auto lc = loss_fn(cpu.model->context(), cpu.model->forward(b.x, mt::Mode::train), b.y);
   auto gc = cpu.model->backward(lc);
   const auto xg = mt::to<Cuda>(b.x);
   const auto yg = mt::to<Cuda>(b.y);
-  auto lg = loss_fn(gpu.model->context(), gpu.model->forward(xg), yg);
+  auto lg = loss_fn(gpu.model->context(), gpu.model->forward(xg, mt::Mode::train), yg);
   auto gg = gpu.model->backward(lg);
   const float nc = mt::clip_grad_norm(gc, 0.05f);
   const float ng = mt::clip_grad_norm(gg, 0.05f);

@@ -120,7 +120,7 @@ TEST(CountingDevice, OneHostReadPerTrainingStepAndNoAllocation) {
   mt::Tensor<std::int32_t, Counting> y = mt::to<Counting>(data.batch(0).y);
   auto step = [&] {
     auto& [model, opt, scaler] = run;
-    auto loss = loss_fn(model->context(), model->forward(x), y);
+    auto loss = loss_fn(model->context(), model->forward(x, mt::Mode::train), y);
     return opt.step(scaler.unscale(model->backward(scaler.scale(loss))), scaler);
   };
   (void)step();  // warm-up: the loss buffer and the context's workspace
@@ -152,7 +152,7 @@ TEST(CountingDevice, FusedUnscaleAndUpdateAreOneLaunchEachPerStep) {
   mt::SoftmaxCrossEntropy loss_fn;
   const auto x = mt::to<Counting>(data.batch(0).x);
   const auto y = mt::to<Counting>(data.batch(0).y);
-  auto loss = loss_fn(model->context(), model->forward(x), y);
+  auto loss = loss_fn(model->context(), model->forward(x, mt::Mode::train), y);
   auto scaled = model->backward(scaler.scale(loss));
   auto& c = Counting::counters();
   auto before = c.kernels;

@@ -76,7 +76,7 @@ std::vector<std::vector<float>> train_steps(dist::Communicator& c, int inject_st
     const auto b = s % loader.batches();
     if (s > 0 && b == 0) loader.next_epoch();
     auto [x, y] = loader.batch(b);
-    auto loss = loss_fn(model.forward(x), y);
+    auto loss = loss_fn(model.forward(x, mt::Mode::train), y);
     mt::StepOutcome out;
     if (overlap) {  // each bucket reduced while the earlier layers' backward runs
       out = opt.step(scaler.unscale(dp.backward(model, scaler.scale(loss))), scaler);

@@ -74,7 +74,7 @@ Trace train(dist::Communicator* c, std::int64_t batch, int steps, Make make, int
     const auto b = s % loader.batches();
     if (s > 0 && b == 0) loader.next_epoch();
     auto [x, y] = loader.batch(b);
-    auto loss = loss_fn(model->forward(x), y);
+    auto loss = loss_fn(model->forward(x, mt::Mode::train), y);
     auto scaled = model->backward(scaler.scale(loss));
     if (s == inject_step && rank == inject_rank)
       scaled.parameters()[0]->grad[3] = std::numeric_limits<float>::infinity();
@@ -178,7 +178,7 @@ TEST(DataParallelScaler, AveragingUnscaledGradientsIsRefused) {
   mt::SoftmaxCrossEntropy loss_fn;
   data::ImageLoader<mt::half> loader(images(), {.batch = 8, .prefetch = false});
   auto [x, y] = loader.batch(0);
-  auto grads = scaler.unscale(model->backward(scaler.scale(loss_fn(model->forward(x), y))));
+  auto grads = scaler.unscale(model->backward(scaler.scale(loss_fn(model->forward(x, mt::Mode::train), y))));
   try {
     (void)dp.average(std::move(grads));
     FAIL() << "expected StateError";

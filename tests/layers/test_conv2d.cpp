@@ -342,7 +342,7 @@ TEST(Conv2D, ReferenceCnnBuildsRunsAndCountsLikeKeras) {
   model.reserve(4);
   mt::Generator gen(2);
   auto x = mt::normal<float>(Shape{4, 28, 28, 1}, 0.0f, 1.0f, gen);
-  auto y = model.forward(x.view());
+  auto y = model.forward(x.view(), mt::Mode::train);
   ASSERT_EQ(y.shape(), (Shape{4, 10}));
   auto dy = mt::normal<float>(Shape{4, 10}, 0.0f, 1.0f, gen);
   model.backward(dy.view());

@@ -96,7 +96,7 @@ TEST(Sequential, TrainingStepsAllocateNothingAfterReserve) {
   auto x = mt::normal<float>(Shape{32, 6}, 0.0f, 1.0f, gen);
   auto y = mt::full<std::int32_t>(Shape{32}, 1);
   auto step = [&](std::int64_t n) {
-    auto logits = m.forward(x.slice(0, n));
+    auto logits = m.forward(x.slice(0, n), mt::Mode::train);
     auto loss = loss_fn(logits, y.slice(0, n));
     auto grads = m.backward(loss);
     (void)mt::clip_grad_norm(grads, 1.0f);
@@ -132,7 +132,7 @@ TEST(Sequential, LearnsTwoSpiralsTo99Percent) {
   float acc = 0.0f;
   int epoch = 0;
   for (; epoch < 1500 && acc < 0.995f; ++epoch) {
-    auto logits = m.forward(x.view());
+    auto logits = m.forward(x.view(), mt::Mode::train);
     auto loss = loss_fn(logits, y.view());
     (void)opt.step(m.backward(loss));
     acc = mt::accuracy(m.forward(x.view(), mt::Mode::infer), y.view());

@@ -9,7 +9,7 @@ int main() {
   auto y = mt::full<std::int32_t>({16}, 1);
   mt::SoftmaxCrossEntropy loss_fn;
   mt::Adam opt(model, {.lr = 1e-3f});
-  auto loss = loss_fn(model.forward(x), y);
+  auto loss = loss_fn(model.forward(x, mt::Mode::train), y);
   auto grads = model.backward(loss);
   auto out = opt.step(std::move(grads));
   return out.applied ? 0 : 1;

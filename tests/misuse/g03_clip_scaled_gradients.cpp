@@ -10,7 +10,7 @@ int main() {
   mt::SoftmaxCrossEntropy loss_fn;
   mt::LossScaler scaler;
   mt::Adam opt(model, {.lr = 1e-3f});
-  auto logits = model.forward(x);
+  auto logits = model.forward(x, mt::Mode::train);
   auto loss = loss_fn(logits, y);
   auto scaled = model.backward(scaler.scale(loss));
   mt::clip_grad_norm(scaled, 1.0f);

@@ -10,7 +10,7 @@ int main() {
   mt::SoftmaxCrossEntropy loss_fn;
   mt::LossScaler scaler;
   mt::SGD opt(model, {.lr = 0.1f});
-  auto logits = model.forward(x);
+  auto logits = model.forward(x, mt::Mode::train);
   auto loss = loss_fn(logits, y);
   auto grads = scaler.unscale(model.backward(scaler.scale(loss)));
   auto out = opt.step(std::move(grads));

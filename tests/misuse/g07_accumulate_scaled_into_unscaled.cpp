@@ -11,8 +11,8 @@ int main() {
   mt::SoftmaxCrossEntropy loss_fn;
   mt::LossScaler scaler;
   mt::Adam opt(model, {.lr = 1e-3f});
-  auto acc = scaler.unscale(model.backward(scaler.scale(loss_fn(model.forward(x0), y))));
-  auto both = model.backward(scaler.scale(loss_fn(model.forward(x1), y)), std::move(acc));
+  auto acc = scaler.unscale(model.backward(scaler.scale(loss_fn(model.forward(x0, mt::Mode::train), y))));
+  auto both = model.backward(scaler.scale(loss_fn(model.forward(x1, mt::Mode::train), y)), std::move(acc));
   auto out = opt.step(scaler.unscale(std::move(both)), scaler);
   return out.applied ? 0 : 1;
 }

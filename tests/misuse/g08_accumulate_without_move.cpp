@@ -11,8 +11,8 @@ int main() {
   mt::SoftmaxCrossEntropy loss_fn;
   mt::LossScaler scaler;
   mt::Adam opt(model, {.lr = 1e-3f});
-  auto acc = model.backward(scaler.scale(loss_fn(model.forward(x0), y)));
-  acc = model.backward(scaler.scale(loss_fn(model.forward(x1), y)), acc);
+  auto acc = model.backward(scaler.scale(loss_fn(model.forward(x0, mt::Mode::train), y)));
+  acc = model.backward(scaler.scale(loss_fn(model.forward(x1, mt::Mode::train), y)), acc);
   auto out = opt.step(scaler.unscale(std::move(acc)), scaler);
   return out.applied ? 0 : 1;
 }

@@ -13,7 +13,7 @@ int main() {
   mt::LossScaler scaler;
   mt::Adam opt(model, {.lr = 1e-3f});
   try {
-    auto logits = model.forward(x);
+    auto logits = model.forward(x, mt::Mode::train);
     auto loss = loss_fn(logits, y);
     auto sl = scaler.scale(loss);
     auto s1 = model.backward(std::move(sl));

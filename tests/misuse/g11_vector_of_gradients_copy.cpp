@@ -10,7 +10,7 @@ int main() {
   auto y = mt::full<std::int32_t>({16}, 1);
   mt::SoftmaxCrossEntropy loss_fn;
   std::vector<mt::Gradients<P, mt::Cpu>> history;
-  auto grads = model.backward(loss_fn(model.forward(x), y));
+  auto grads = model.backward(loss_fn(model.forward(x, mt::Mode::train), y));
   history.push_back(grads);
   return 0;
 }

@@ -11,7 +11,7 @@ int main() {
   mt::SoftmaxCrossEntropy loss_fn;
   mt::Adam opt(model);
   try {
-    auto grads = model.backward(loss_fn(model.forward(x), y));
+    auto grads = model.backward(loss_fn(model.forward(x, mt::Mode::train), y));
     auto step_later = [&opt, grads]() mutable { return opt.step(std::move(grads)).applied; };
     mt::clip_grad_norm(grads, 1.0f);
     std::cout << "deferred step applied " << step_later() << "\n";

@@ -12,7 +12,7 @@ int main() {
   mt::LossScaler scaler({.growth_interval = 4});
   mt::Adam opt(model, {.lr = 1e-3f});
   for (int step = 0; step < 4; ++step) {
-    auto loss = loss_fn(model.forward(x), y);
+    auto loss = loss_fn(model.forward(x, mt::Mode::train), y);
     auto grads = scaler.unscale(model.backward(scaler.scale(loss)));
     auto out = opt.step(std::move(grads), scaler);
     scaler.update(!out.applied);  // torch: scaler.step(opt); scaler.update()

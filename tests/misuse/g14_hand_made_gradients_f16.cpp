@@ -10,7 +10,7 @@ int main() {
   mt::SoftmaxCrossEntropy loss_fn;
   mt::LossScaler scaler;
   mt::Adam opt(model);
-  auto scaled = model.backward(scaler.scale(loss_fn(model.forward(x), y)));
+  auto scaled = model.backward(scaler.scale(loss_fn(model.forward(x, mt::Mode::train), y)));
   mt::Gradients<P, mt::Cpu> grads(model);
   auto out = opt.step(std::move(grads), scaler);
   return out.applied ? 0 : 1;

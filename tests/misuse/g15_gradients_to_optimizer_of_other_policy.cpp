@@ -9,7 +9,7 @@ int main() {
   auto x = mt::cast<mt::bfloat16>(mt::normal<float>({16, 4}, 0.0f, 1.0f, gen));
   auto y = mt::full<std::int32_t>({16}, 1);
   mt::SoftmaxCrossEntropy loss_fn;
-  auto grads = fast.backward(loss_fn(fast.forward(x), y));
+  auto grads = fast.backward(loss_fn(fast.forward(x, mt::Mode::train), y));
   auto out = opt.step(std::move(grads));
   return out.applied ? 0 : 1;
 }

@@ -13,7 +13,7 @@ int main() {
   mt::SGD opt(model, {.lr = 0.1f});
   try {
     for (int step = 0; step < 50; ++step) {
-      auto loss = loss_fn(model.forward(x), y);
+      auto loss = loss_fn(model.forward(x, mt::Mode::train), y);
       if (step % 10 == 0) std::cout << "step " << step << " loss " << loss.value() << "\n";
       auto grads = model.backward(loss);
       mt::clip_grad_norm(grads, -1.0f);

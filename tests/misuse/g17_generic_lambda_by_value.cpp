@@ -15,7 +15,7 @@ int main() {
     mt::clip_grad_norm(g, 1.0f);
     return g;
   };
-  auto scaled = model.backward(scaler.scale(loss_fn(model.forward(x), y)));
+  auto scaled = model.backward(scaler.scale(loss_fn(model.forward(x, mt::Mode::train), y)));
   auto grads = unscale_and_clip(scaled);
   auto out = opt.step(std::move(grads), scaler);
   return out.applied ? 0 : 1;

@@ -10,7 +10,7 @@ int main() {
   mt::SoftmaxCrossEntropy loss_fn;
   mt::LossScaler scaler;
   mt::Adam opt(model);
-  auto grads = scaler.unscale(model.backward(scaler.scale(loss_fn(model.forward(x), y))));
+  auto grads = scaler.unscale(model.backward(scaler.scale(loss_fn(model.forward(x, mt::Mode::train), y))));
   opt.step(std::move(grads), scaler);
   return 0;
 }

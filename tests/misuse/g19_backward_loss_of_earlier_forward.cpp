@@ -12,14 +12,14 @@ int main() {
   auto y = mt::full<std::int32_t>({8}, 1);
   mt::SoftmaxCrossEntropy loss0, loss1;  // one loss object per micro-batch
   try {
-    auto l0 = loss0(model.forward(x0), y);
-    auto l1 = loss1(model.forward(x1), y);
+    auto l0 = loss0(model.forward(x0, mt::Mode::train), y);
+    auto l1 = loss1(model.forward(x1, mt::Mode::train), y);
     auto acc = model.backward(l0);                    // uses x1's activations with x0's loss gradient
     acc = model.backward(l1, std::move(acc));
     float g_wrong = model.parameters()[0]->grad[0];
     // the right answer, one micro-batch at a time
-    auto r0 = model.backward(loss0(model.forward(x0), y));
-    auto r1 = model.backward(loss1(model.forward(x1), y), std::move(r0));
+    auto r0 = model.backward(loss0(model.forward(x0, mt::Mode::train), y));
+    auto r1 = model.backward(loss1(model.forward(x1, mt::Mode::train), y), std::move(r0));
     float g_right = model.parameters()[0]->grad[0];
     std::cout << "kernel grad[0]: forward-all-then-backward " << g_wrong << ", interleaved "
               << g_right << (g_wrong != g_right ? "  (silently different)" : "") << "\n";

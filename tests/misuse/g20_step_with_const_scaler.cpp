@@ -4,7 +4,7 @@ namespace mt = mantissa;
 template <class Model, class Opt, class X, class Y>
 bool train_step(Model& model, Opt& opt, const mt::LossScaler& scaler, const X& x, const Y& y) {
   mt::SoftmaxCrossEntropy loss_fn;
-  auto grads = scaler.unscale(model.backward(scaler.scale(loss_fn(model.forward(x), y))));
+  auto grads = scaler.unscale(model.backward(scaler.scale(loss_fn(model.forward(x, mt::Mode::train), y))));
   return opt.step(std::move(grads), scaler).applied;
 }
 int main() {

@@ -13,7 +13,7 @@ int main() {
   mt::LossScaler scaler;
   mt::Adam opt(model);
   try {
-    auto grads = scaler.unscale(model.backward(scaler.scale(loss_fn(model.forward(x), y))));
+    auto grads = scaler.unscale(model.backward(scaler.scale(loss_fn(model.forward(x, mt::Mode::train), y))));
     auto out = opt.step(std::move(grads), scaler);
     mt::clip_grad_norm(grads, 1.0f);
     return out.applied ? 0 : 1;

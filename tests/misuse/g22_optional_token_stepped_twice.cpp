@@ -14,7 +14,7 @@ int main() {
   mt::SGD opt(model, {.lr = 0.1f});
   std::optional<mt::Gradients<P, mt::Cpu>> pending;
   try {
-    pending.emplace(model.backward(loss_fn(model.forward(x), y)));
+    pending.emplace(model.backward(loss_fn(model.forward(x, mt::Mode::train), y)));
     for (int attempt = 0; attempt < 2; ++attempt) {
       auto out = opt.step(std::move(*pending));
       std::cout << "attempt " << attempt << " applied " << out.applied << "\n";

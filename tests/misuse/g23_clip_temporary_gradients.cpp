@@ -10,7 +10,7 @@ int main() {
   mt::SoftmaxCrossEntropy loss_fn;
   mt::LossScaler scaler;
   mt::Adam opt(model);
-  auto scaled = model.backward(scaler.scale(loss_fn(model.forward(x), y)));
+  auto scaled = model.backward(scaler.scale(loss_fn(model.forward(x, mt::Mode::train), y)));
   float norm = mt::clip_grad_norm(scaler.unscale(std::move(scaled)), 1.0f);
   return norm > 0.0f ? 0 : 1;
 }

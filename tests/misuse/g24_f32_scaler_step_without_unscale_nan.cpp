@@ -15,7 +15,7 @@ int main() {
   mt::LossScaler scaler;
   mt::SGD opt(model, {.lr = 0.1f});
   try {
-    auto grads = model.backward(loss_fn(model.forward(x), y));
+    auto grads = model.backward(loss_fn(model.forward(x, mt::Mode::train), y));
     auto out = opt.step(std::move(grads), scaler);
     bool finite = true;
     for (float w : model.parameters()[0]->master) finite = finite && std::isfinite(w);

@@ -15,7 +15,7 @@ int main() {
   mt::LossScaler scaler;
   mt::SGD opt(model, {.lr = 0.1f});
   try {
-    auto grads = scaler.unscale(model.backward(scaler.scale(loss_fn(model.forward(x), y))));
+    auto grads = scaler.unscale(model.backward(scaler.scale(loss_fn(model.forward(x, mt::Mode::train), y))));
     mt::Gradients<P, mt::Cpu> backup(grads);  // "copy" of a move-only token
     auto out = opt.step(std::move(backup), scaler);
     bool finite = true;

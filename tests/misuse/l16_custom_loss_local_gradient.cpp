@@ -22,7 +22,7 @@ int main() {
   auto t = mt::zeros<float>({16, 3});
   mt::SGD opt(model, {.lr = 0.1f});
   try {
-    auto loss = l1_loss(model.forward(x), t);
+    auto loss = l1_loss(model.forward(x, mt::Mode::train), t);
     auto out = opt.step(model.backward(loss));
     std::cout << "applied " << out.applied << " loss " << loss.value() << "\n";
   } catch (const mt::Error& e) {

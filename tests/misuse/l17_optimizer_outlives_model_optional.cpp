@@ -16,7 +16,7 @@ int main() {
   try {
     for (int width : {64, 512}) {
       model.emplace(mt::Shape{4}, mt::Dense(width), mt::ReLU(), mt::Dense(3));  // new trial
-      auto grads = model->backward(loss_fn(model->forward(x), y));
+      auto grads = model->backward(loss_fn(model->forward(x, mt::Mode::train), y));
       auto out = opt.step(std::move(grads));
       std::cout << "width " << width << " applied " << out.applied << "\n";
     }

@@ -13,7 +13,7 @@ int main() {
   auto y = mt::full<std::int32_t>({4}, 1);
   mt::SoftmaxCrossEntropy loss_fn;
   try {
-    auto logits = head.forward(encoder.forward(x));
+    auto logits = head.forward(encoder.forward(x, mt::Mode::train), mt::Mode::train);
     auto loss = loss_fn(logits, y);
     auto warm = encoder.forward(big, mt::Mode::infer);  // e.g. a monitoring pass
     auto grads = head.backward(loss);                     // head's kept input was encoder's buffer

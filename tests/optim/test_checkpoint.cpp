@@ -104,7 +104,7 @@ TEST(Checkpoint, ResumeIsBitIdenticalToTheUninterruptedRun) {
   auto steps = [&](mt::Sequential<F16>& m, mt::Adam<F16>& opt, mt::LossScaler& s, int n) {
     mt::SoftmaxCrossEntropy loss_fn;
     for (int i = 0; i < n; ++i)
-      (void)opt.step(s.unscale(m.backward(s.scale(loss_fn(m.forward(x.view()), y.view())))), s);
+      (void)opt.step(s.unscale(m.backward(s.scale(loss_fn(m.forward(x.view(), mt::Mode::train), y.view())))), s);
   };
   auto straight = make_model(1);
   mt::Adam<F16> opt1(*straight);

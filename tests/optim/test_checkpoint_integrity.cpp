@@ -38,7 +38,7 @@ struct Job {
     mt::SoftmaxCrossEntropy loss_fn;
     for (int i = 0; i < steps; ++i)
       (void)opt->step(scaler.unscale(model->backward(
-                          scaler.scale(loss_fn(model->forward(x.view()), y.view())))),
+                          scaler.scale(loss_fn(model->forward(x.view(), mt::Mode::train), y.view())))),
                       scaler);
   }
   mt::TrainingPosition load(const fs::path& p) {

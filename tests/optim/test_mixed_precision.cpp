@@ -110,7 +110,7 @@ TEST(MixedFloat16, InjectedInfSkipsTheStepAndLeavesEveryBitInPlace) {
   auto b = batch(16, 5, 1);
   auto x = mt::checked_cast<mt::half>(b.x32);
   auto train_step = [&](bool inject) {
-    auto loss = loss_fn(m.forward(x.view()), b.y.view());
+    auto loss = loss_fn(m.forward(x.view(), mt::Mode::train), b.y.view());
     auto scaled = m.backward(scaler.scale(loss));
     if (inject) scaled.parameters()[2]->grad[1] = std::numeric_limits<float>::infinity();
     auto grads = scaler.unscale(std::move(scaled));
@@ -157,7 +157,7 @@ TEST(MixedFloat16, LossScalingRescuesGradientsThatUnderflow) {
     Tensor<float> tiny(Shape{32, 1});
     double loss = 0;
     for (int step = 0; step < 300; ++step) {
-      auto l = mse(m.forward(x.view()), t.view());
+      auto l = mse(m.forward(x.view(), mt::Mode::train), t.view());
       if (step == 0) *first_loss = l.value();
       loss = l.value();
       for (std::int64_t i = 0; i < 32; ++i) tiny[i] = l.grad()[i] * 1e-8f;
@@ -182,7 +182,7 @@ TEST(MixedPrecision, FirstStepGradientsAgreeWithFloat32) {
     using M = typename decltype(model)::element_type;
     using T = typename M::T;
     auto x = mt::cast<T>(b.x32);
-    auto loss = loss_fn(model->forward(x.view()), b.y.view());
+    auto loss = loss_fn(model->forward(x.view(), mt::Mode::train), b.y.view());
     std::vector<float> g;
     if (scaled) {
       mt::LossScaler s;

@@ -73,7 +73,7 @@ void plain_step_raises() {
   opt.on_nonfinite(mt::Nonfinite::raise);
   EXPECT_EQ(opt.on_nonfinite(), mt::Nonfinite::raise);
   mt::SoftmaxCrossEntropy ce;
-  auto step = [&](const Batch<T>& b) { return opt.step(m->backward(ce(m->forward(b.x), b.y))); };
+  auto step = [&](const Batch<T>& b) { return opt.step(m->backward(ce(m->forward(b.x, mt::Mode::train), b.y))); };
   const Batch<T> good(false), bad(true);
   EXPECT_TRUE(step(good).applied);
   const auto before = masters(*m);
@@ -106,7 +106,7 @@ TEST(NonfiniteRaise, TheRefusedGradientsAreUsedUp) {
   opt.on_nonfinite(mt::Nonfinite::raise);
   mt::SoftmaxCrossEntropy ce;
   const Batch<float> bad(true);
-  auto grads = m->backward(ce(m->forward(bad.x), bad.y));
+  auto grads = m->backward(ce(m->forward(bad.x, mt::Mode::train), bad.y));
   EXPECT_THROW((void)opt.step(std::move(grads)), mt::NumericsError);
   EXPECT_THROW((void)opt.step(std::move(grads)), mt::StateError);  // NOLINT: used after move
 }
@@ -121,7 +121,7 @@ TEST(NonfiniteRaise, Float16OverflowBacksOffButANonFiniteLossRaises) {
   mt::LossScaler scaler({.init_scale = 1e30f, .max_scale = 1e30f});  // 1e30 * dL overflows half
   mt::SoftmaxCrossEntropy ce;
   auto step = [&](const Batch<mt::half>& b) {
-    auto loss = ce(m->forward(b.x), b.y);
+    auto loss = ce(m->forward(b.x, mt::Mode::train), b.y);
     return opt.step(scaler.unscale(m->backward(scaler.scale(loss))), scaler);
   };
   const Batch<mt::half> good(false), bad(true);
@@ -153,7 +153,7 @@ TEST(NonfiniteRaise, Float16StaticScaleOverflowRaises) {
   mt::SoftmaxCrossEntropy ce;
   const Batch<mt::half> good(false);
   auto step = [&] {
-    auto loss = ce(m->forward(good.x), good.y);
+    auto loss = ce(m->forward(good.x, mt::Mode::train), good.y);
     return opt.step(scaler.unscale(m->backward(scaler.scale(loss))), scaler);
   };
   EXPECT_FALSE(step().applied);
@@ -179,8 +179,8 @@ TEST(NonfiniteRaise, AStaleLossIsTreatedAsAnOverflow) {
   mt::LossScaler scaler;
   mt::SoftmaxCrossEntropy ce;
   const Batch<mt::half> bad(true);
-  auto scaled = m->backward(scaler.scale(ce(m->forward(bad.x), bad.y)));
-  (void)ce(m->forward(bad.x), bad.y);  // the loss object runs again: the first value is stale
+  auto scaled = m->backward(scaler.scale(ce(m->forward(bad.x, mt::Mode::train), bad.y)));
+  (void)ce(m->forward(bad.x, mt::Mode::train), bad.y);  // the loss object runs again: the first value is stale
   const auto out = opt.step(scaler.unscale(std::move(scaled)), scaler);
   EXPECT_FALSE(out.applied);
   EXPECT_EQ(scaler.loss_scale(), 32768.0f);

@@ -144,7 +144,7 @@ TEST(Hyperparameters, EveryValueAScheduleGivesIsChecked) {
     mt::SoftmaxCrossEntropy ce;
     auto one_step = [&] {
       auto [x, y] = data.batch(0);
-      auto logits = m->forward(x);
+      auto logits = m->forward(x, mt::Mode::train);
       return opt.step(m->backward(ce(logits, y)));
     };
     EXPECT_TRUE(one_step().applied);
@@ -192,7 +192,7 @@ void plain_step_skips_nonfinite() {
   mt::SoftmaxCrossEntropy ce;
   auto step = [&](std::int64_t b) {
     auto [x, y] = data.batch(b);
-    auto logits = m->forward(x);
+    auto logits = m->forward(x, mt::Mode::train);
     return opt.step(m->backward(ce(logits, y)));
   };
   const auto before = masters(*m);

@@ -113,9 +113,9 @@ TEST(Lifetime, ATemporaryInputIsKeptByTheModelForBackward) {
   const auto y = labels(8);
   mt::SoftmaxCrossEntropy la, lb;
   mt::LossScaler sa, sb;
-  auto ga = sa.unscale(a->backward(sa.scale(la(a->forward(mt::checked_cast<mt::half>(x)), y))));
+  auto ga = sa.unscale(a->backward(sa.scale(la(a->forward(mt::checked_cast<mt::half>(x), mt::Mode::train), y))));
   const auto named = mt::checked_cast<mt::half>(x);
-  auto gb = sb.unscale(b->backward(sb.scale(lb(b->forward(named), y))));
+  auto gb = sb.unscale(b->backward(sb.scale(lb(b->forward(named, mt::Mode::train), y))));
   EXPECT_EQ(grads_of(*a), grads_of(*b));
 }
 
@@ -141,11 +141,11 @@ TEST(Lifetime, ACustomLossValueOwnsItsGradient) {
   Tensor<float> target(Shape{8, 3});
   for (std::int64_t i = 0; i < 8; ++i)
     for (std::int64_t j = 0; j < 3; ++j) target(i, j) = t(i, j);
-  auto loss = l1_loss(a->forward(x), target);
+  auto loss = l1_loss(a->forward(x, mt::Mode::train), target);
   std::vector<float> scribble(4096, 1.0f);  // a freed gradient would be overwritten here
   auto ga = a->backward(loss);
   // The same gradient, given raw.
-  auto out_b = b->forward(x);
+  auto out_b = b->forward(x, mt::Mode::train);
   Tensor<float> dy(out_b.shape());
   for (std::int64_t i = 0; i < dy.numel(); ++i)
     dy[i] = (out_b[i] - target[i] < 0 ? -1.0f : 1.0f) / static_cast<float>(dy.numel());
@@ -161,11 +161,11 @@ TEST(Lifetime, LossValueIsStaleAfterTheLossObjectRunsAgainOrDies) {
   const auto y = labels(4);
   {
     mt::SoftmaxCrossEntropy loss_fn;
-    auto first = loss_fn(m->forward(x), y);
+    auto first = loss_fn(m->forward(x, mt::Mode::train), y);
     const float v = first.value();
     const auto kept_grad = first.grad();  // checked like a forward output
     EXPECT_TRUE(kept_grad.live());
-    auto second = loss_fn(m->forward(x), y);
+    auto second = loss_fn(m->forward(x, mt::Mode::train), y);
     EXPECT_FLOAT_EQ(second.value(), v);
     EXPECT_FALSE(first.live());
     EXPECT_TRUE(second.live());
@@ -178,7 +178,7 @@ TEST(Lifetime, LossValueIsStaleAfterTheLossObjectRunsAgainOrDies) {
   std::optional<mt::LossValue<mt::Cpu>> orphan;
   {
     mt::SoftmaxCrossEntropy loss_fn;
-    orphan.emplace(loss_fn(m->forward(x), y));
+    orphan.emplace(loss_fn(m->forward(x, mt::Mode::train), y));
   }
   EXPECT_STATE_ERROR(orphan->value(), "destroyed");
   EXPECT_STATE_ERROR(m->backward(*orphan), "LossValue: stale");
@@ -193,7 +193,7 @@ TEST(Protocol, ATokenMovedFromIsAStateError) {
   mt::SoftmaxCrossEntropy loss_fn;
   const auto x = batch<mt::half>(4, 1);
   const auto y = labels(4);
-  auto scaled = m->backward(scaler.scale(loss_fn(m->forward(x), y)));
+  auto scaled = m->backward(scaler.scale(loss_fn(m->forward(x, mt::Mode::train), y)));
   auto grads = scaler.unscale(std::move(scaled));
   // Unscaling the same gradients twice: the second is refused, nothing divided again.
   const auto before = grads_of(*m);
@@ -214,8 +214,8 @@ TEST(Protocol, ATokenOfAnEarlierBackwardIsStale) {
   mt::SoftmaxCrossEntropy loss_fn;
   const auto x = batch<float>(4, 1);
   const auto y = labels(4);
-  auto g1 = m->backward(loss_fn(m->forward(x), y));
-  auto g2 = m->backward(loss_fn(m->forward(x), y));  // overwrites the buffers g1 stood for
+  auto g1 = m->backward(loss_fn(m->forward(x, mt::Mode::train), y));
+  auto g2 = m->backward(loss_fn(m->forward(x, mt::Mode::train), y));  // overwrites the buffers g1 stood for
   EXPECT_FALSE(g1.valid());
   EXPECT_TRUE(g2.valid());
   EXPECT_STATE_ERROR(opt.step(std::move(g1)), "stale token");
@@ -233,7 +233,7 @@ TEST(Protocol, HandMadeGradientsOfScaledBuffersAreRefused) {
   mt::SoftmaxCrossEntropy loss_fn;
   const auto x = batch<mt::bfloat16>(4, 1);
   const auto y = labels(4);
-  auto scaled = m->backward(scaler.scale(loss_fn(m->forward(x), y)));
+  auto scaled = m->backward(scaler.scale(loss_fn(m->forward(x, mt::Mode::train), y)));
   using G = mt::Gradients<BF16, mt::Cpu>;
   EXPECT_STATE_ERROR(G(*m), "still multiplied by the loss scale");
   auto grads = scaler.unscale(std::move(scaled));
@@ -250,10 +250,10 @@ TEST(Protocol, AnotherModelsTokenIsRefused) {
   mt::SoftmaxCrossEntropy loss_fn;
   const auto x = batch<float>(4, 1);
   const auto y = labels(4);
-  auto gb = b->backward(loss_fn(b->forward(x), y));
+  auto gb = b->backward(loss_fn(b->forward(x, mt::Mode::train), y));
   EXPECT_STATE_ERROR(opt.step(std::move(gb)), "another model");
-  auto ga = a->backward(loss_fn(a->forward(x), y));
-  EXPECT_STATE_ERROR(b->backward(loss_fn(b->forward(x), y), std::move(ga)), "another model");
+  auto ga = a->backward(loss_fn(a->forward(x, mt::Mode::train), y));
+  EXPECT_STATE_ERROR(b->backward(loss_fn(b->forward(x, mt::Mode::train), y), std::move(ga)), "another model");
 }
 
 // Accumulating micro-batches with the typed form equals one backward over their union (the
@@ -267,9 +267,9 @@ void accumulation_matches_one_backward() {
   const auto y = labels(8);
   mt::SoftmaxCrossEntropy lw, lp;
   mt::LossScaler sw = mt::LossScaler::fixed(1024.0f), sp = mt::LossScaler::fixed(1024.0f);
-  auto gw = sw.unscale(whole->backward(sw.scale(lw(whole->forward(x), y))));
-  auto s = parts->backward(sp.scale(lp(parts->forward(x.slice(0, 4)), y.slice(0, 4))));
-  s = parts->backward(sp.scale(lp(parts->forward(x.slice(4, 8)), y.slice(4, 8))), std::move(s));
+  auto gw = sw.unscale(whole->backward(sw.scale(lw(whole->forward(x, mt::Mode::train), y))));
+  auto s = parts->backward(sp.scale(lp(parts->forward(x.slice(0, 4), mt::Mode::train), y.slice(0, 4))));
+  s = parts->backward(sp.scale(lp(parts->forward(x.slice(4, 8), mt::Mode::train), y.slice(4, 8))), std::move(s));
   auto gp = sp.unscale(std::move(s));
   const auto a = grads_of(*whole), b = grads_of(*parts);
   ASSERT_EQ(a.size(), b.size());
@@ -288,9 +288,9 @@ TEST(Protocol, AccumulatingAStaleTokenIsRefused) {
   mt::SoftmaxCrossEntropy loss_fn;
   const auto x = batch<float>(4, 1);
   const auto y = labels(4);
-  auto g1 = m->backward(loss_fn(m->forward(x), y));
-  auto g2 = m->backward(loss_fn(m->forward(x), y));
-  EXPECT_STATE_ERROR(m->backward(loss_fn(m->forward(x), y), std::move(g1)), "stale token");
+  auto g1 = m->backward(loss_fn(m->forward(x, mt::Mode::train), y));
+  auto g2 = m->backward(loss_fn(m->forward(x, mt::Mode::train), y));
+  EXPECT_STATE_ERROR(m->backward(loss_fn(m->forward(x, mt::Mode::train), y), std::move(g1)), "stale token");
   (void)g2;
 }
 
@@ -300,7 +300,7 @@ TEST(Protocol, AScaledLossMovedFromIsRefused) {
   mt::SoftmaxCrossEntropy loss_fn;
   const auto x = batch<mt::half>(4, 1);
   const auto y = labels(4);
-  auto sl = scaler.scale(loss_fn(m->forward(x), y));
+  auto sl = scaler.scale(loss_fn(m->forward(x, mt::Mode::train), y));
   auto s1 = m->backward(std::move(sl));
   EXPECT_STATE_ERROR(m->backward(std::move(sl)), "moved from");
   (void)s1;
@@ -327,8 +327,8 @@ TEST(Protocol, ALossOfAnEarlierForwardIsRefused) {
   mt::SoftmaxCrossEntropy l0, l1;
   const auto x = batch<float>(4, 1);
   const auto y = labels(4);
-  auto a = l0(m->forward(x), y);
-  auto b = l1(m->forward(x), y);
+  auto a = l0(m->forward(x, mt::Mode::train), y);
+  auto b = l1(m->forward(x, mt::Mode::train), y);
   EXPECT_STATE_ERROR(m->backward(a), "outputs of an earlier forward");
   (void)m->backward(b);
 }
@@ -340,7 +340,7 @@ TEST(Protocol, AChainedModelsInputMustStillBeCurrent) {
   const auto x = batch<float>(4, 1);
   const auto big = batch<float>(64, 2);
   const auto y = labels(4);
-  auto loss = loss_fn(head->forward(encoder->forward(x)), y);
+  auto loss = loss_fn(head->forward(encoder->forward(x, mt::Mode::train), mt::Mode::train), y);
   (void)encoder->forward(big);  // reallocates the buffer head's input pointed into
   EXPECT_STATE_ERROR(head->backward(loss), "another model's output");
 }
@@ -353,14 +353,14 @@ TEST(Protocol, AnOptimizerWhoseModelDiedIsRefused) {
   mt::SoftmaxCrossEntropy loss_fn;
   const auto x = batch<float>(4, 1);
   const auto y = labels(4);
-  EXPECT_STATE_ERROR(opt.step(model->backward(loss_fn(model->forward(x), y))), "no longer exists");
+  EXPECT_STATE_ERROR(opt.step(model->backward(loss_fn(model->forward(x, mt::Mode::train), y))), "no longer exists");
 }
 
 TEST(Protocol, ClipRefusesANonPositiveMaxNorm) {
   auto m = small_model<F32>();
   mt::SoftmaxCrossEntropy loss_fn;
   const auto x = batch<float>(4, 1);
-  auto grads = m->backward(loss_fn(m->forward(x), labels(4)));
+  auto grads = m->backward(loss_fn(m->forward(x, mt::Mode::train), labels(4)));
   EXPECT_THROW((void)mt::clip_grad_norm(grads, -1.0f), mt::ValueError);
 }
 
@@ -371,7 +371,7 @@ TEST(Protocol, AStepWithAScalerChecksGradientsThatWereNeverUnscaled) {
   mt::LossScaler scaler;
   mt::SoftmaxCrossEntropy loss_fn;
   const auto x = batch<float>(4, 1);
-  auto grads = m->backward(loss_fn(m->forward(x), labels(4)));
+  auto grads = m->backward(loss_fn(m->forward(x, mt::Mode::train), labels(4)));
   m->parameters()[0]->grad[0] = std::numeric_limits<float>::infinity();
   const auto before = m->parameters()[0]->master.clone();
   const auto out = opt.step(std::move(grads), scaler);
@@ -408,7 +408,7 @@ TEST(Protocol, FitKeepsALoadersOwningBatchAliveForBackward) {
   mt::SoftmaxCrossEntropy loss_fn;
   for (std::int64_t i = 0; i < data.batches(); ++i) {
     const auto bt = data.batch(i);
-    (void)ob.step(b->backward(loss_fn(b->forward(bt.x), bt.y)));
+    (void)ob.step(b->backward(loss_fn(b->forward(bt.x, mt::Mode::train), bt.y)));
   }
   for (std::size_t k = 0; k < a->parameters().size(); ++k)
     for (std::int64_t i = 0; i < a->parameters()[k]->numel(); ++i)

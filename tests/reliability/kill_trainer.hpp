@@ -36,7 +36,7 @@ class Job {
     mt::fill_normal<mt::half>(x_.view(), 0.0f, 1.0f, g);
     for (std::int64_t i = 0; i < 16; ++i)
       y_[i] = static_cast<std::int32_t>(g.block(100 + static_cast<std::uint64_t>(i))[0] % 10);
-    auto scaled = model_.backward(scaler_.scale(loss_fn_(model_.forward(x_.view()), y_.view())));
+    auto scaled = model_.backward(scaler_.scale(loss_fn_(model_.forward(x_.view(), mt::Mode::train), y_.view())));
     (void)opt_.step(scaler_.unscale(std::move(scaled)), scaler_);
     ++step_;
   }

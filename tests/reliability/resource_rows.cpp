@@ -46,7 +46,7 @@ void raising_step(float x0, mt::LossScaler* scaler = nullptr) {
   x[0] = T(x0);
   mt::Tensor<std::int32_t> y(Shape{4});
   mt::SoftmaxCrossEntropy ce;
-  auto loss = ce(m.forward(x), y);
+  auto loss = ce(m.forward(x, mt::Mode::train), y);
   if constexpr (P::needs_loss_scaling)
     (void)opt.step(scaler->unscale(m.backward(scaler->scale(loss))), *scaler);
   else

@@ -158,7 +158,7 @@ void soak(const Spirals& train, const Spirals& test, bool inject, RunReport& r) 
 
   for (std::int64_t step = 0; step < kSteps; ++step) {
     const std::int64_t b = (step * kBatch) % kTrain;
-    auto loss = loss_fn(model.forward(x.slice(b, b + kBatch)), train.y.slice(b, b + kBatch));
+    auto loss = loss_fn(model.forward(x.slice(b, b + kBatch), mt::Mode::train), train.y.slice(b, b + kBatch));
     ASSERT_TRUE(std::isfinite(loss.value())) << "step " << step;
     auto scaled = model.backward(scaler.scale(loss));
 

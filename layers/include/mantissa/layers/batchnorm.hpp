@@ -27,6 +27,7 @@ class BatchNormLayer final : public Layer<P, D> {
   BatchNormLayer(float momentum, float epsilon) : momentum_(momentum), epsilon_(epsilon) {}
 
   std::string_view kind() const override { return "BatchNorm"; }
+  bool depends_on_mode() const override { return true; }
 
   Shape build(const Shape& input, Generator&) override {
     if (input.rank() < 1) throw ShapeError("got a rank-0 input but needs a channel axis");

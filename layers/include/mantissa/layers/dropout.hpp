@@ -32,6 +32,7 @@ class DropoutLayer final : public Layer<P, D> {
   DropoutLayer(float rate, std::uint64_t seed) : DropoutLayer(Dropout(rate, seed)) {}
 
   std::string_view kind() const override { return "Dropout"; }
+  bool depends_on_mode() const override { return true; }
   Shape build(const Shape& input, Generator&) override { return input; }
 
   void forward(Context<D>& ctx, View y, CView x, Mode mode) override {

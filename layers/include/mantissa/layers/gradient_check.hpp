@@ -33,7 +33,7 @@ struct GradCheckOptions {
   float epsilon = 0.0f;    // 0: the dtype's default
   float tolerance = 0.0f;  // 0: the dtype's default
   std::uint64_t seed = 1;
-  Mode mode = Mode::train;
+  Mode mode = Mode::train;  // a gradient is of the training forward (Sequential's default is infer)
 };
 
 struct GradCheckResult {

@@ -22,8 +22,8 @@
 // run time: a StateError naming the fix, before any buffer is touched.
 //
 // Gradient accumulation over micro-batches is the same calls with the previous token:
-//   auto scaled = model.backward(scaler.scale(loss_fn(model.forward(x0), y0)));
-//   scaled = model.backward(scaler.scale(loss_fn(model.forward(x1), y1)), std::move(scaled));
+//   auto scaled = model.backward(scaler.scale(loss_fn(model.forward(x0, Mode::train), y0)));
+//   scaled = model.backward(scaler.scale(loss_fn(model.forward(x1, Mode::train), y1)), std::move(scaled));
 //   auto outcome = opt.step(scaler.unscale(std::move(scaled)), scaler);   // unscaled once
 //
 // Host reads: a loss's value stays where the data is until value() is called; whether the

@@ -85,6 +85,10 @@ class Layer {
   // ensures:  y = f(x). x is kept intact (backward receives it again).
   virtual void forward(Ctx& ctx, View y, CView x, Mode mode) = 0;
 
+  // Whether forward computes differently in Mode::train and Mode::infer (Dropout,
+  // BatchNorm): Sequential names such a layer when backward follows an inference forward.
+  virtual bool depends_on_mode() const { return false; }
+
   // requires: dy = dL/dy, and x, y exactly as the last forward(y, x, train) saw them.
   // ensures:  dx = dL/dx (skipped when dx is empty: the first layer's input needs none);
   //           every parameter's grad = dL/dparam (acc == overwrite) or += it (acc == add),

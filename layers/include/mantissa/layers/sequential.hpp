@@ -162,12 +162,25 @@ class Sequential {
   }
 
   // y = model(x). x is (N, input...) in the policy's compute dtype on the model's device.
+  //
+  // The mode: inference unless asked (as Keras's model(x, training=False)).
+  //   model.forward(x)                   inference: Dropout is the identity, BatchNorm
+  //                                      normalises with its running statistics and leaves
+  //                                      them alone; the model's state does not change.
+  //   model.forward(x, Mode::train)      training: Dropout draws its mask, BatchNorm uses the
+  //                                      batch's statistics and updates the running ones.
+  // backward always needs a training forward: after an inference forward it is a StateError
+  // (naming the first layer whose result depends on the mode, Dropout or BatchNorm, when the
+  // model has one), so a forgotten Mode::train cannot train silently in the wrong mode, and
+  // a model without such layers follows the same rule (adding a Dropout later breaks
+  // nothing). fit() passes Mode::train for its steps and Mode::infer for evaluate/predict.
+  //
   // backward needs x again: a named tensor or view must stay alive and unchanged until
   // then; a temporary tensor (model.forward(checked_cast<half>(x))) is moved into the model,
   // which keeps it. The result is checked: it is the model's buffer, overwritten by the next
   // forward, and reading it after that (or after the model is gone) is a StateError.
   template <class X>
-  OutputView<T, D> forward(X&& x, Mode mode = Mode::train) {
+  OutputView<T, D> forward(X&& x, Mode mode = Mode::infer) {
     using Xd = std::remove_cvref_t<X>;
     static_assert(TensorLike<Xd>,
                   "mantissa::Sequential::forward takes a batch: a Tensor or TensorView of the "
@@ -361,8 +374,13 @@ class Sequential {
   }
   bool input_stamp_live() const noexcept { return !input_is_output_ || input_stamp_.live(); }
 
+  // backward's first check, before it uses up a loss or a previous token: the last forward
+  // ran in training mode (forward's comment says why this holds for every model).
+  void require_training_forward() const;
+
   template <class L>
   ScaledGradients<P, D> backward_scaled(L& loss, ScaledGradients<P, D>* previous) {
+    require_training_forward();
     if (loss.scale() == 0.0f)
       throw StateError("Sequential::backward: this ScaledLoss was moved from or used already "
                        "(each is used once): scale the loss again, model.backward(scaler.scale(loss))");
@@ -376,6 +394,7 @@ class Sequential {
   }
   template <class L>
   Gradients<P, D> backward_plain(const L& loss, Gradients<P, D>* previous) {
+    require_training_forward();
     const auto acc = take_previous(previous, 1.0f);
     if constexpr (TensorLike<L>) {
       trainables_.generation.advance();
@@ -400,6 +419,7 @@ class Sequential {
 
   std::int64_t max_batch_ = 0;
   std::int64_t batch_ = 0;               // N of the last forward
+  Mode mode_ = Mode::infer;              // the last forward's
   TensorView<const T, D> input_view_;    // (N, input...) of the last forward
   Tensor<T, D> owned_input_;             // the last forward's input when it was a temporary
   Generation outputs_;                   // advanced by every forward: its outputs go stale

@@ -45,6 +45,15 @@
 // load_weights() reads only model/... (or bare names, as other safetensors writers produce)
 // for inference or fine-tuning; it too verifies checksums where present, refuses non-finite
 // weights, and changes nothing unless every weight is good.
+//
+// Weights only (a trained model for inference, or to fine-tune with a fresh optimizer):
+//   save_weights("model.safetensors", model);
+//   load_weights("model.safetensors", fresh);     // a model built with the same layers
+// save_weights writes the model/ part of a checkpoint (float32 master weights and buffers,
+// the same names, checksums, the same atomic write) with __metadata__ format
+// "mantissa-weights-1" and the policy; load_weights reads it, or a checkpoint, into a model
+// of any policy. They are free functions, not model.save(): Sequential lives in layers/,
+// which sits below io/ (safetensors) and optim/ (docs/architecture.md's floors).
 #pragma once
 
 #include <filesystem>
@@ -160,18 +169,38 @@ constexpr void require_scaler_reference() {
                 "policy without loss scaling, the TrainingPosition)");
 }
 
+// Where a file may be written: checked before any folder is made for it; missing folders
+// are created (fit writes into its fresh --out); one that cannot be is an IoError, not a
+// foreign std::filesystem_error.
+inline void prepare_destination(const std::filesystem::path& file) {
+  io::check_destination(file);
+  std::error_code ec;
+  if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path(), ec);
+  if (ec)
+    throw IoError(file.string() + ": cannot create its folder " + file.parent_path().string() +
+                  ": " + ec.message());
+}
+
+// The model/ records of a checkpoint or weights file: every float32 master weight, then
+// every buffer, named "model/<layer>/<name>" (device tensors copied to `host`).
+template <Policy P, Device D>
+std::vector<io::TensorRecord> model_records(Sequential<P, D>& model, std::vector<Tensor<float>>& host) {
+  std::vector<io::TensorRecord> records;
+  for (auto* p : model.parameters())
+    records.push_back(io::record<float>("model/" + p->name, detail::host_view<D>(p->master, host)));
+  for (auto& [name, t] : model.buffers())
+    records.push_back(io::record<float>("model/" + name, detail::host_view<D>(t->view(), host)));
+  return records;
+}
+
 template <Policy P, Device D, class Opt>
 void save_checkpoint_impl(const std::filesystem::path& file, Sequential<P, D>& model, Opt& opt,
                           const LossScaler* scaler, const TrainingPosition& pos,
                           const FitState* fit = nullptr) {
   check_optimizer_model(model, opt, "save_checkpoint");
-  std::vector<io::TensorRecord> records;
   std::vector<Tensor<float>> host;  // device tensors copied to the host for the write
   host.reserve(model.parameters().size() * 4);
-  for (auto* p : model.parameters())
-    records.push_back(io::record<float>("model/" + p->name, detail::host_view<D>(p->master, host)));
-  for (auto& [name, t] : model.buffers())
-    records.push_back(io::record<float>("model/" + name, detail::host_view<D>(t->view(), host)));
+  auto records = model_records(model, host);
   for (auto& [name, t] : opt.state_tensors())
     records.push_back(io::record<float>("optimizer/" + name, detail::host_view<D>(t, host)));
   io::Metadata meta{{"format", "mantissa-checkpoint-1"},
@@ -190,14 +219,7 @@ void save_checkpoint_impl(const std::filesystem::path& file, Sequential<P, D>& m
   }
   if (fit) encode_fit_state(*fit, meta);
   detail::seal_checkpoint(records, meta);
-  io::check_destination(file);  // before any folder is made for it
-  // Missing folders are created (fit writes into its fresh --out); one that cannot be is an
-  // IoError, not a foreign std::filesystem_error.
-  std::error_code ec;
-  if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path(), ec);
-  if (ec)
-    throw IoError(file.string() + ": cannot create its folder " + file.parent_path().string() +
-                  ": " + ec.message());
+  prepare_destination(file);
   io::write_safetensors(file, records, meta);
 }
 
@@ -292,17 +314,42 @@ TrainingPosition load_checkpoint(const std::filesystem::path& file, Sequential<P
     return {};
 }
 
-// Only the weights, from a mantissa checkpoint ("model/<name>") or a file whose tensors are
-// named as the parameters ("<layer>/<param>"), in float32, float16 or bfloat16.
+// The model's weights alone: its float32 master weights and its buffers (BatchNorm's running
+// statistics), sealed with checksums, written whole or not at all (as save_checkpoint). No
+// optimizer state, no generator positions, no training position: to resume training, save a
+// checkpoint instead. A non-finite weight is a NumericsError and nothing is written.
+template <Policy P, Device D>
+void save_weights(const std::filesystem::path& file, Sequential<P, D>& model) {
+  std::vector<Tensor<float>> host;  // device tensors copied to the host for the write
+  auto records = detail::model_records(model, host);
+  io::Metadata meta{{"format", "mantissa-weights-1"}, {"policy", std::string(P::name)}};
+  detail::seal_checkpoint(records, meta);
+  detail::prepare_destination(file);
+  io::write_safetensors(file, records, meta);
+}
+
+// Only the weights, from save_weights' file, a mantissa checkpoint ("model/<name>") or a file
+// whose tensors are named as the parameters ("<layer>/<param>"), in float32, float16 or
+// bfloat16: every parameter and every buffer (BatchNorm's running statistics: without them
+// inference would normalise with the initial ones). A file of another architecture is a
+// DataError listing each tensor missing or shaped otherwise; nothing changes unless every
+// tensor is good. The compute copies are refreshed from the loaded masters, so a model
+// loaded under any policy computes exactly as the one saved from the same masters.
 template <Policy P, Device D>
 void load_weights(const std::filesystem::path& file, Sequential<P, D>& model) {
   std::vector<std::pair<std::string, Shape>> names;
   for (auto* p : model.parameters()) names.emplace_back(p->name, p->shape());
+  auto buffers = model.buffers();
+  for (auto& [name, t] : buffers) names.emplace_back(name, t->shape());
   const auto weights = detail::read_weights(file, names);  // checks all before changing any
   const auto& params = model.parameters();
   for (std::size_t i = 0; i < params.size(); ++i) {
     copy_bytes<D, Cpu>(params[i]->master.data(), weights[i].data(), weights[i].size_bytes());
     params[i]->refresh_compute(model.context());
+  }
+  for (std::size_t i = 0; i < buffers.size(); ++i) {
+    const auto& w = weights[params.size() + i];
+    copy_bytes<D, Cpu>(buffers[i].second->data(), w.data(), w.size_bytes());
   }
 }
 

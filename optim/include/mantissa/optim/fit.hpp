@@ -319,7 +319,7 @@ History fit_impl(Sequential<P, D>& model, Opt& opt, LossScaler* scaler, LossFn& 
       // One step: nothing is read back but the step's status, inside opt.step. The next
       // batch is staged and uploaded once this step's work is queued, before that read.
       const auto [x, y] = feed.get(b);
-      auto logits = model.forward(x);
+      auto logits = model.forward(x, Mode::train);
       auto loss = call_loss(loss_fn, ctx, logits, y);
       metrics.add(ctx, logits, y, loss);
       seen += y.numel();

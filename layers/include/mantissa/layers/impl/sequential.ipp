@@ -133,6 +133,7 @@ OutputView<typename P::compute, D> Sequential<P, D>::forward_view(TensorView<con
   const std::int64_t n = x.shape()[0];
   reserve(n);
   batch_ = n;
+  mode_ = mode;
   input_view_ = x;
   TensorView<const T, D> in = x;
   for (std::size_t i = 0; i < layers_.size(); ++i) {
@@ -144,6 +145,20 @@ OutputView<typename P::compute, D> Sequential<P, D>::forward_view(TensorView<con
   return OutputView<T, D>(in, outputs_.stamp(),
                           "Sequential::forward's output (the model's buffer, overwritten by its "
                           "next forward)");
+}
+
+template <Policy P, Device D>
+void Sequential<P, D>::require_training_forward() const {
+  if (batch_ == 0 || mode_ == Mode::train) return;  // no forward yet: backward says so itself
+  std::string what = "Sequential::backward: the last forward ran in inference mode (the default";
+  for (std::size_t i = 0; i < layers_.size(); ++i)
+    if (layers_[i]->depends_on_mode()) {
+      what += "; layer " + std::to_string(i) + " '" + names_[i] + "' (" +
+              std::string(layers_[i]->kind()) + ") computes differently when training";
+      break;
+    }
+  throw StateError(what + "), and backward trains from a training forward: call "
+                          "model.forward(x, Mode::train) before backward");
 }
 
 template <Policy P, Device D>
