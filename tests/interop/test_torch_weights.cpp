@@ -136,9 +136,10 @@ TYPED_TEST(TorchWeightsPolicies, RoundTripRestoresTheModel) {
     auto* pb = b.parameters()[i];
     for (std::int64_t k = 0; k < pa->numel(); ++k)
       ASSERT_EQ(pa->master.data()[k], pb->master.data()[k]) << pa->name << " " << k;
-    if constexpr (mt::Parameter<TypeParam, mt::Cpu>::has_compute_copy)
+    if constexpr (mt::Parameter<TypeParam, mt::Cpu>::has_compute_copy) {
       for (std::int64_t k = 0; k < pa->numel(); ++k)
         ASSERT_EQ(float(pa->compute.data()[k]), float(pb->compute.data()[k])) << pa->name;
+    }
   }
   auto ba = a.buffers(), bb = b.buffers();
   for (std::size_t i = 0; i < ba.size(); ++i)
@@ -208,6 +209,20 @@ TEST(TorchWeights, MisShapedTensorIsNamedWithBothShapes) {
                      "layer 0 'conv2d' (Conv2D) kernel (3, 3, 1, 32)")) << e;
 }
 
+namespace {
+// Replacement data for one tensor: the first element bad, the rest zero.
+const std::vector<float> negative_first = [] {
+  std::vector<float> v(128, 0.0f);
+  v[0] = -1.0f;
+  return v;
+}();
+const std::vector<float> nan_first = [] {
+  std::vector<float> v(10, 0.0f);
+  v[0] = std::nanf("");
+  return v;
+}();
+}  // namespace
+
 TEST(TorchWeights, WrongDtypeAndBadValuesAreRefused) {
   const auto e = load_error(edited_file("dtype", [](auto& r) {
     for (auto& t : r)
@@ -215,17 +230,15 @@ TEST(TorchWeights, WrongDtypeAndBadValuesAreRefused) {
   }));
   EXPECT_TRUE(has(e, "'1.num_batches_tracked': dtype F32, where layer 1 'batchnorm' (BatchNorm) "
                      "batch count () needs I64 or I32")) << e;
-  static const float neg[128] = {-1.0f};
   const auto v = load_error(edited_file("variance", [](auto& r) {
     for (auto& t : r)
-      if (t.name == "10.running_var") t.data = neg;
+      if (t.name == "10.running_var") t.data = negative_first.data();
   }));
   EXPECT_TRUE(has(v, "'10.running_var' (layer 10 'batchnorm_2' (BatchNorm) running_var (128,)) "
                      "holds -1.000000 at flat index 0: a variance must be finite and >= 0")) << v;
-  static const float nan[10] = {std::nanf("")};
   const auto n = load_error(edited_file("nan", [](auto& r) {
     for (auto& t : r)
-      if (t.name == "12.bias") t.data = nan;
+      if (t.name == "12.bias") t.data = nan_first.data();
   }));
   EXPECT_TRUE(has(n, "'12.bias'") && has(n, "a weight must be finite")) << n;
 }
