@@ -21,6 +21,7 @@ std::size_t dtype_size(const std::string& d) {
   if (d == "F32" || d == "I32") return 4;
   if (d == "F16" || d == "BF16") return 2;
   if (d == "U8") return 1;
+  if (d == "I64") return 8;  // PyTorch's counters (BatchNorm's num_batches_tracked)
   return 0;
 }
 
@@ -215,7 +216,7 @@ SafetensorsFile::SafetensorsFile(const std::filesystem::path& file) : file_(file
     const std::size_t size = dtype_size(e.dtype);
     if (size == 0)
       throw DataError(where + "dtype " + shown(e.dtype) +
-                      " is not one mantissa reads (F32, F16, BF16, I32, U8)");
+                      " is not one mantissa reads (F32, F16, BF16, I32, U8, I64)");
     if (v["shape"].size() > static_cast<std::size_t>(Shape::max_rank))
       throw DataError(where + "shape " + shown_json(v["shape"]) + " has rank " +
                       std::to_string(v["shape"].size()) + ", above the " +

@@ -30,6 +30,8 @@
 namespace mantissa::io {
 
 // "F32", "F16", "BF16", "I32", "U8": safetensors' names for the dtypes (dtype.hpp's).
+// The reader also takes "I64" (PyTorch's counters, BatchNorm's num_batches_tracked), which
+// has no tensor dtype here: its bytes are read through SafetensorsFile::bytes.
 constexpr std::string_view safetensors_name(std::string_view dtype) {
   constexpr std::string_view ours[] = {"float32", "float16", "bfloat16", "int32", "uint8"};
   constexpr std::string_view theirs[] = {"F32", "F16", "BF16", "I32", "U8"};

@@ -10,3 +10,4 @@
 #include "mantissa/optim/schedule.hpp"
 #include "mantissa/optim/sgd.hpp"
 #include "mantissa/optim/step.hpp"
+#include "mantissa/optim/torch_weights.hpp"
