@@ -2,8 +2,8 @@
 # The GEMM, conversion and convolution kernels are compiled once per CPU level and the highest
 # the CPU has is run (core/src/cpu/cpu_level.hpp); these registrations run the suites that
 # exercise them under MANTISSA_CPU=<level> for every lower level, so that the paths another
-# machine would take are tested here too. Each suite is one CTest test per level (about a
-# minute in all).
+# machine would take are tested here too. Each suite is one CTest test per level (about 20 s
+# in all on a 2-core machine).
 mantissa_add_suites(core cpu_level)
 
 set(_lower_levels scalar avx2 avx512)
@@ -31,4 +31,15 @@ if(CMAKE_NM)
         -P ${CMAKE_CURRENT_SOURCE_DIR}/check_level_symbols.cmake)
     set_tests_properties(cpu_${level}.objects_private PROPERTIES LABELS "core;cpu_levels")
   endforeach()
+endif()
+
+# And no AVX instruction anywhere else in the libraries (built for baseline x86-64 unless
+# MANTISSA_NATIVE): the installed package runs on any x86-64 CPU.
+list(LENGTH MANTISSA_CPU_LEVELS _level_count)
+if(CMAKE_OBJDUMP AND _level_count GREATER 1 AND NOT MANTISSA_NATIVE)
+  add_test(NAME cpu_levels.baseline_code_has_no_avx
+    COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/check_baseline_code.sh ${CMAKE_OBJDUMP}
+      $<TARGET_FILE:mantissa_core> $<TARGET_FILE:mantissa_data> $<TARGET_FILE:mantissa_layers>
+      $<TARGET_FILE:mantissa_optim> $<TARGET_FILE:mantissa_dist>)
+  set_tests_properties(cpu_levels.baseline_code_has_no_avx PROPERTIES LABELS "core;cpu_levels")
 endif()
