@@ -1,5 +1,5 @@
 # tests/cpu_levels.cmake: the kernel suites again with the fastest paths switched off.
-# The GEMM, conversion and max-pooling kernels are compiled once per CPU level and the highest
+# The GEMM, conversion, max-pooling and Adam kernels are compiled once per CPU level and the highest
 # the CPU has is run (core/src/cpu/cpu_level.hpp); these registrations run the suites that
 # exercise them under MANTISSA_CPU=<level> for every lower level, so that the paths another
 # machine would take are tested here too. Each suite is one CTest test per level (25 s of CPU,
@@ -9,7 +9,7 @@ mantissa_add_suites(core cpu_level)
 set(_lower_levels scalar avx2 avx512)
 foreach(level IN LISTS _lower_levels)
   foreach(suite IN ITEMS test_cpu_level test_gemm test_convert test_nn_ops test_conv2d
-      test_maxpool2d test_layers)
+      test_maxpool2d test_layers test_optim)
     add_test(NAME cpu_${level}.${suite} COMMAND ${suite})
     set_tests_properties(cpu_${level}.${suite} PROPERTIES
       ENVIRONMENT MANTISSA_CPU=${level} LABELS "core;cpu_levels")
