@@ -143,11 +143,11 @@ void run_config(const std::string& model, std::int64_t batch, int threads, const
               "\"batch\":%lld,\"threads\":%d,\"warmup\":%d,\"steps\":%d,\"parameters\":%lld,"
               "\"images_per_s\":%.1f,\"step_ms_p50\":%.4f,\"step_ms_p95\":%.4f,"
               "\"peak_rss_mib\":%.1f,\"tensor_mib\":%.2f,\"gpu_peak_mib\":%.2f,"
-              "\"skipped_steps\":%d}\n",
+              "\"skipped_steps\":%d,\"cpu_kernels\":\"%s\"}\n",
               o.json ? "" : "json: ", model.c_str(), policy.c_str(), device.c_str(),
               static_cast<long long>(batch), threads, o.warmup, o.steps,
               static_cast<long long>(r.params), r.ips, r.p50_ms, r.p95_ms, rss, r.tensor_mib,
-              r.gpu_peak_mib, r.skipped);
+              r.gpu_peak_mib, r.skipped, mt::cpu_kernels());
   if (!o.profile) return;
   const auto layers = tb::profile_layers<P, D>(model, batch, o.warmup, o.steps, o.seed);
   double sum_fw = 0, sum_bw = 0;

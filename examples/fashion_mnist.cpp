@@ -83,7 +83,8 @@ int run(const Flags& f, Group& group) {
                 static_cast<long long>(train.size() * (dp ? dp->world() : 1)),
                 static_cast<long long>(test.size()), std::string(P::name).c_str(),
                 std::string(D::name).c_str());
-    if constexpr (std::same_as<D, mt::Cpu>) std::printf(", %d threads", mt::num_threads());
+    if constexpr (std::same_as<D, mt::Cpu>)
+      std::printf(", %d threads, %s kernels", mt::num_threads(), mt::cpu_kernels());
     if (dp) std::printf(", %d ranks of batch %lld", dp->world(), static_cast<long long>(f.batch));
     std::printf("\n");
     std::fflush(stdout);

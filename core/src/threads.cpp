@@ -1,5 +1,5 @@
-// core/src/threads.cpp: one thread count for OpenMP and Eigen; the error of a thread that
-// cannot start (thread_start.hpp).
+// core/src/threads.cpp: one thread count for OpenMP and Eigen; the CPU kernels' level; the
+// error of a thread that cannot start (thread_start.hpp).
 #include "mantissa/core/threads.hpp"
 
 #include <omp.h>
@@ -9,6 +9,7 @@
 #include <string>
 #include <thread>
 
+#include "cpu/cpu_level.hpp"
 #include "mantissa/core/error.hpp"
 #include "mantissa/core/thread_start.hpp"
 
@@ -45,6 +46,8 @@ Error thread_start_error(std::string_view who, std::string_view what, std::strin
 }
 
 int num_threads() noexcept { return omp_get_max_threads(); }
+
+const char* cpu_kernels() noexcept { return cpu::detail::cpu_level_name(cpu::detail::cpu_level()); }
 
 ThreadScope::ThreadScope(int n) noexcept : saved_(n > 0 ? omp_get_max_threads() : 0) {
   if (n > 0 && n != saved_) omp_set_num_threads(n);

@@ -7,7 +7,9 @@
 //              masked moves).
 //   portable - the scalar conversions of half.hpp in a loop.
 // The ISA-specific functions carry __attribute__((target)) so they are compiled whatever -march
-// the build uses; they run only after __builtin_cpu_supports has said the CPU (and the OS) can.
+// the build uses; they run only where cpu_level() (cpu_level.hpp: CPUID and XGETBV, capped by
+// MANTISSA_CPU) allows them. Every function here is in an anonymous namespace or called only
+// through the tables, so no out-of-line copy of an AVX function can stand in for a baseline one.
 //
 // Why each vector path is bit-exact with the scalar code (test_convert checks all 16-bit
 // patterns and millions of floats; all 2^32 floats were compared once, when this was written):
@@ -30,6 +32,7 @@
 #include <utility>
 
 #include "convert_impl.hpp"
+#include "cpu_level.hpp"
 #include "intrinsics.hpp"
 
 namespace mantissa::cpu {
@@ -172,20 +175,9 @@ const ConvertKernels avx512_kernels{
     "avx512", run16<float, half, f2h_block16>, run16<half, float, h2f_block16>,
     run16<float, bfloat16, f2b_block16>, run16<bfloat16, float, b2f_block16>};
 
-// __builtin_cpu_supports also checks that the OS saves the YMM/ZMM state (XGETBV). F16C is read
-// from CPUID directly because clang (14) does not accept "f16c" there; its instructions need no
-// state beyond AVX's, which the "avx2" check covers.
-bool cpu_has_f16c() noexcept {
-  __builtin_cpu_init();  // may run before the library's own initialiser has
-  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
-  const bool f16c = __get_cpuid(1, &eax, &ebx, &ecx, &edx) && (ecx & bit_F16C) != 0;
-  return f16c && __builtin_cpu_supports("avx2");
-}
-bool cpu_has_avx512() noexcept {
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-         __builtin_cpu_supports("avx512vl");
-}
+// The level of cpu_level.hpp: the CPU's, capped by MANTISSA_CPU.
+bool cpu_has_f16c() noexcept { return cpu_level() >= CpuLevel::avx2; }
+bool cpu_has_avx512() noexcept { return cpu_level() >= CpuLevel::avx512; }
 #else
 // Not x86: the names exist so that tests and benchmarks link, but they are never supported.
 const ConvertKernels f16c_kernels = portable_kernels;

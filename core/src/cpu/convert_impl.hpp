@@ -32,10 +32,13 @@ extern const ConvertKernels f16c_kernels;
 // AVX-512 F/BW/VL, 16 lanes, masked tails; needs cpu_has_avx512().
 extern const ConvertKernels avx512_kernels;
 
-bool cpu_has_f16c() noexcept;    // F16C and AVX2 (with OS support for the YMM state)
-bool cpu_has_avx512() noexcept;  // AVX-512 F, BW and VL (with OS support for the ZMM state)
+// Whether the kernels' CPU level (cpu_level.hpp: the CPU's, capped by MANTISSA_CPU) allows
+// the path: F16C and AVX2 (avx2 and up), AVX-512 F, BW and VL (avx512 and up).
+bool cpu_has_f16c() noexcept;
+bool cpu_has_avx512() noexcept;
 
-// The kernels this CPU can run, fastest first; the first is the one cpu::convert dispatches to.
+// The kernels allowed at that level, fastest first; the first is the one cpu::convert
+// dispatches to.
 std::span<const ConvertKernels* const> supported_kernels() noexcept;
 
 }  // namespace mantissa::cpu::detail

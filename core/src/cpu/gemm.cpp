@@ -1,18 +1,13 @@
-// core/src/cpu/gemm.cpp: the CPU GEMM driver (contract in mantissa/core/cpu/gemm.hpp).
+// core/src/cpu/gemm.cpp: the CPU GEMM entry point (contract in mantissa/core/cpu/gemm.hpp),
+// compiled for baseline x86-64.
 //
-// A BLIS-style loop nest around the micro-kernels of gemm_kernel.cpp:
-//   threads:  C is cut into a grid of rectangles, one per OpenMP thread, along M and N only;
-//   jc (kNC): a block of columns of C;
-//   pc (kc):  a block of K; B's kc x nc block is packed into a per-thread buffer;
-//   ic (kMC): a block of rows; A's mc x kc block is packed likewise;
-//   jr, ir:   one micro-kernel call per 6 x 64 tile.
-// Two shortcuts: A is read in place when the thread's C is one panel wide (each A panel
-// would be packed for a single use), and bfloat16 A and B are packed as pairs for
-// vdpbf16ps where the CPU has AVX512-BF16 (same results, twice the rate; gemm_kernel.hpp).
-// Each thread packs the parts of A and B it needs itself (two cores each have a private L2,
-// so a shared packed B would only move the copy to L3) and never waits on another, and K is
+// It checks the trivial cases, cuts C into a grid of rectangles, one per OpenMP thread, along M
+// and N only, and runs each thread's share through the loop nest of the CPU level chosen once
+// at start-up (cpu_level.hpp; gemm_isa.cpp, compiled once per level: gemm_driver.hpp).
+// Each thread packs the parts of A and B it needs itself and never waits on another, and K is
 // never split, so every element of C is the same sum in the same order whatever the thread
-// count: results are bit-identical from 1 thread to many.
+// count: results are bit-identical from 1 thread to many (at a given level: the levels' kernels
+// differ in how they round, e.g. FMA or not).
 #include "mantissa/core/cpu/gemm.hpp"
 
 #include <omp.h>
@@ -24,8 +19,9 @@
 #include <string>
 #include <type_traits>
 
+#include "cpu_level.hpp"
+#include "gemm_driver.hpp"
 #include "gemm_kernel.hpp"
-#include "gemm_pack.hpp"
 #include "mantissa/core/error.hpp"
 
 namespace mantissa::cpu {
@@ -38,70 +34,6 @@ constexpr int64_t ceil_div(int64_t a, int64_t b) {
   return (a + b - 1) / b;
 }
 
-// ---- per-thread buffers ----------------------------------------------------------------------
-
-// Grown on demand, never shrunk, 64-byte aligned. OpenMP keeps its worker threads between
-// parallel regions, so after the first call of a given size a GEMM allocates nothing.
-class Buffer {
- public:
-  Buffer() = default;
-  Buffer(const Buffer&) = delete;
-  Buffer& operator=(const Buffer&) = delete;
-  ~Buffer() { std::free(data_); }
-
-  float* get(int64_t n) {
-    if (n > capacity_) {
-      const auto bytes = static_cast<std::size_t>(ceil_div(n * 4, 64) * 64);
-      void* p = std::aligned_alloc(64, bytes);
-      if (p == nullptr)
-        throw Error("gemm: out of host memory allocating " + std::to_string(bytes) +
-                    " bytes of packing buffer");
-      std::free(data_);
-      data_ = static_cast<float*>(p);
-      capacity_ = n;
-    }
-    return data_;
-  }
-
- private:
-  float* data_ = nullptr;
-  int64_t capacity_ = 0;
-};
-
-struct Workspace {
-  Buffer a;  // packed A block, kMC x kc
-  Buffer b;  // packed B block, kc x kNC
-  Buffer w;  // float partial sums of a 16-bit C when K takes several blocks
-};
-
-Workspace& workspace() {
-  thread_local Workspace ws;
-  return ws;
-}
-
-// ---- the problem and one thread's share of it ------------------------------------------------
-
-template <class T, class TC>
-struct Problem {
-  Transpose ta, tb;
-  int64_t k;
-  int64_t kc;  // K block length: a function of k alone (it fixes the order of the sums)
-  float alpha, beta;
-  const T* a;
-  int64_t lda;
-  const T* b;
-  int64_t ldb;
-  TC* c;
-  int64_t ldc;
-
-  const T* a_at(int64_t i, int64_t p) const {  // &op(A)(i, p)
-    return ta == Transpose::no ? a + i * lda + p : a + p * lda + i;
-  }
-  const T* b_at(int64_t p, int64_t j) const {  // &op(B)(p, j)
-    return tb == Transpose::no ? b + p * ldb + j : b + j * ldb + p;
-  }
-};
-
 // K blocks of at most about kKC, of equal length (rounded up to 4 for the kernel's unrolled
 // loop), so that k = 600 runs as 2 x 300 rather than 512 + 88.
 int64_t k_block(int64_t k) {
@@ -109,88 +41,19 @@ int64_t k_block(int64_t k) {
   return std::min(k, ceil_div(ceil_div(k, blocks), 4) * 4);
 }
 
-// The packed form of a block: float panels, or bfloat16 pairs (gemm_kernel.hpp).
-template <class T>
-struct Packing {
-  static constexpr bool pairs = std::is_same_v<T, bfloat16> && kHasBf16Pairs;
-  static int64_t length(int64_t kc) { return pairs ? (kc + 1) / 2 : kc; }  // per panel row
-  static void a_block(Transpose ta, const T* a, int64_t lda, int64_t mc, int64_t kc, float* pa) {
-    if constexpr (pairs)
-      pack_a_pairs(ta, a, lda, mc, kc, pa);
-    else
-      pack_a(ta, a, lda, mc, kc, pa);
-  }
-  static void b_block(Transpose tb, const T* b, int64_t ldb, int64_t kc, int64_t nc, float* pb) {
-    if constexpr (pairs)
-      pack_b_pairs(tb, b, ldb, kc, nc, pb);
-    else
-      pack_b(tb, b, ldb, kc, nc, pb);
-  }
-  template <class TC>
-  static KernelFn<TC> kernel(int m, int n) {
-    if constexpr (pairs)
-      return bf16_pair_kernel_for<TC>(m, n);
-    else
-      return kernel_for<TC>(m, n);
-  }
-};
-
-template <class T, class TC>
-void run_rectangle(const Problem<T, TC>& pr, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
-  using Pack = Packing<T>;
-  constexpr bool narrow_c = !std::is_same_v<TC, float>;
-  const int64_t k = pr.k;
-  const bool split_k = pr.kc < k;
-  const int64_t nc_max = std::min(kNC, n1 - n0);
-  Workspace& ws = workspace();
-  float* pa = ws.a.get(kMC * pr.kc);
-  float* pb = ws.b.get(ceil_div(nc_max, kNR) * kNR * pr.kc);
-  float* w = narrow_c && split_k ? ws.w.get((m1 - m0) * nc_max) : nullptr;
-
-  for (int64_t jc = n0; jc < n1; jc += kNC) {
-    const int64_t nc = std::min(kNC, n1 - jc);
-    for (int64_t pc = 0; pc < k; pc += pr.kc) {
-      const int64_t kc = std::min(pr.kc, k - pc);
-      const bool first = pc == 0, last = pc + kc == k;
-      Epilogue ep{pr.alpha, pr.beta, false, false};
-      if constexpr (narrow_c) {
-        ep.to_w = !last;
-        ep.add_w = !first;
-      } else if (!first) {
-        ep.beta = 1.0f;  // C already holds alpha * (earlier blocks) + beta * C
-      }
-      const int64_t kl = Pack::length(kc);
-      Pack::b_block(pr.tb, pr.b_at(pc, jc), pr.ldb, kc, nc, pb);
-      if constexpr (kHasDirectKernel && !Pack::pairs) {
-        if (nc <= kNR) {  // each A panel would be used once: read A in place
-          const int64_t rs = pr.ta == Transpose::no ? pr.lda : 1;
-          const int64_t cs = pr.ta == Transpose::no ? 1 : pr.lda;
-          for (int64_t ir = m0; ir < m1; ir += kMR) {
-            const int mr = static_cast<int>(std::min<int64_t>(kMR, m1 - ir));
-            float* wt = w != nullptr ? w + (ir - m0) * nc : nullptr;
-            direct_kernel_for<T, TC>(mr, static_cast<int>(nc))(kc, pr.a_at(ir, pc), rs, cs, pb, ep,
-                                                               pr.c + ir * pr.ldc + jc, pr.ldc, wt,
-                                                               nc, static_cast<int>(nc));
-          }
-          continue;
-        }
-      }
-      for (int64_t ic = m0; ic < m1; ic += kMC) {
-        const int64_t mc = std::min(kMC, m1 - ic);
-        Pack::a_block(pr.ta, pr.a_at(ic, pc), pr.lda, mc, kc, pa);
-        for (int64_t jr = 0; jr < nc; jr += kNR) {
-          const int nr = static_cast<int>(std::min<int64_t>(kNR, nc - jr));
-          for (int64_t ir = 0; ir < mc; ir += kMR) {
-            const int mr = static_cast<int>(std::min<int64_t>(kMR, mc - ir));
-            float* wt = w != nullptr ? w + (ic - m0 + ir) * nc + jr : nullptr;
-            Pack::template kernel<TC>(mr, nr)(kc, pa + ir * kl, pb + jr * kl, ep,
-                                              pr.c + (ic + ir) * pr.ldc + jc + jr, pr.ldc, wt, nc,
-                                              nr);
-          }
-        }
-      }
+// The loop nests of the kernels' CPU level, chosen on the first GEMM.
+const GemmIsa& active_isa() noexcept {
+  static const GemmIsa* const isa = [] {
+    switch (detail::cpu_level()) {
+#if MANTISSA_CPU_LEVELS
+      case detail::CpuLevel::avx512_bf16: return &isa_avx512_bf16::gemm_isa();
+      case detail::CpuLevel::avx512: return &isa_avx512::gemm_isa();
+      case detail::CpuLevel::avx2: return &isa_avx2::gemm_isa();
+#endif
+      default: return &isa_scalar::gemm_isa();
     }
-  }
+  }();
+  return *isa;
 }
 
 // ---- splitting C between threads -------------------------------------------------------------
@@ -198,10 +61,6 @@ void run_rectangle(const Problem<T, TC>& pr, int64_t m0, int64_t m1, int64_t n0,
 // Below this many multiply-adds (about 15 us on one core) a second thread costs more to wake
 // than it saves.
 constexpr int64_t kMinParallelMacs = int64_t{1} << 21;
-
-struct Grid {
-  int tm = 1, tn = 1;  // threads along M and along N
-};
 
 // The grid that minimises the largest share, in kernel cycles (32 multiply-adds a cycle, a
 // padded tile costs as much as a full one) plus packing (about 2 cycles per 16 elements).
@@ -225,18 +84,6 @@ Grid choose_grid(int threads, int64_t m, int64_t n, int64_t k) {
   return best;
 }
 
-// Thread t's rectangle of C in a grid: rows and columns cut on tile boundaries.
-template <class T, class TC>
-void run_share(const Problem<T, TC>& pr, int64_t m, int64_t n, Grid g, int t) {
-  const int64_t mt = ceil_div(m, kMR), nt = ceil_div(n, kNR);
-  const int ti = t / g.tn, tj = t % g.tn;
-  const int64_t m0 = std::min(m, mt * ti / g.tm * kMR);
-  const int64_t m1 = std::min(m, mt * (ti + 1) / g.tm * kMR);
-  const int64_t n0 = std::min(n, nt * tj / g.tn * kNR);
-  const int64_t n1 = std::min(n, nt * (tj + 1) / g.tn * kNR);
-  if (m0 < m1 && n0 < n1) run_rectangle(pr, m0, m1, n0, n1);
-}
-
 // C = beta * C, for k == 0 or alpha == 0 (A and B are then not read, as in BLAS).
 template <class TC>
 void scale_c(int64_t m, int64_t n, float beta, TC* c, int64_t ldc) {
@@ -248,6 +95,13 @@ void scale_c(int64_t m, int64_t n, float beta, TC* c, int64_t ldc) {
 }
 
 }  // namespace
+
+namespace gemm_detail {
+void throw_packing_alloc(std::size_t bytes) {
+  throw Error("gemm: out of host memory allocating " + std::to_string(bytes) +
+              " bytes of packing buffer");
+}
+}  // namespace gemm_detail
 
 template <FloatDtype T, FloatDtype TC>
 void gemm(Transpose ta, Transpose tb, int64_t m, int64_t n, int64_t k, float alpha, const T* a,
@@ -261,8 +115,9 @@ void gemm(Transpose ta, Transpose tb, int64_t m, int64_t n, int64_t k, float alp
 
   int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
   if (m * n * k < kMinParallelMacs) threads = 1;
+  const ShareFn<T, TC> run_share = active_isa().share<T, TC>();
   if (threads <= 1) {
-    run_rectangle(pr, 0, m, 0, n);
+    run_share(pr, m, n, Grid{}, 0);
     return;
   }
   std::exception_ptr error;  // an exception must not leave an OpenMP region

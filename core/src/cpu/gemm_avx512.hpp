@@ -1,6 +1,7 @@
 // core/src/cpu/gemm_avx512.hpp: internal to the CPU GEMM: AVX-512 helpers shared by the
 // micro-kernels (gemm_kernel.cpp) and the packing code of the float path (gemm_pack.cpp) and of
-// the bfloat16 pair path (gemm_pack_bf16.cpp). Included only where MANTISSA_GEMM_AVX512 is set.
+// the bfloat16 pair path (gemm_pack_bf16.cpp). Included only where MANTISSA_GEMM_AVX512 is set,
+// in the namespace of the CPU level being compiled (gemm_driver.hpp).
 #pragma once
 
 #include <algorithm>
@@ -10,7 +11,7 @@
 #include "gemm_kernel.hpp"
 #include "intrinsics.hpp"
 
-namespace mantissa::cpu::gemm_detail {
+namespace mantissa::cpu::gemm_detail::MANTISSA_ISA {
 
 inline __mmask16 first_n(std::int64_t n) {  // lanes [0, n), n clamped to [0, 16]
   return n >= 16 ? static_cast<__mmask16>(0xffff)
@@ -90,4 +91,4 @@ inline void store_rows_as_groups(const __m512 (&x)[kMR], float* dst, std::int64_
   }
 }
 
-}  // namespace mantissa::cpu::gemm_detail
+}  // namespace mantissa::cpu::gemm_detail::MANTISSA_ISA

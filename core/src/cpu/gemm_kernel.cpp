@@ -1,6 +1,6 @@
 // core/src/cpu/gemm_kernel.cpp: the GEMM micro-kernels (see gemm_kernel.hpp for the contract).
 //
-// AVX-512 (built with -march=native on any AVX-512 F/BW/VL CPU): a 6 x 64 register tile,
+// AVX-512 (the avx512 and avx512_bf16 levels: gemm_driver.hpp): a 6 x 64 register tile,
 // instantiated for every edge shape (1..6 rows x 1..4 vectors) so that an edge tile costs
 // only the FMAs it needs; the last vector of a row is stored through a mask.
 // Portable: the same tile as plain loops that the compiler vectorises for whatever ISA it
@@ -18,7 +18,7 @@
 #include "gemm_avx512.hpp"
 #endif
 
-namespace mantissa::cpu::gemm_detail {
+namespace mantissa::cpu::gemm_detail::MANTISSA_ISA {
 namespace {
 
 #if MANTISSA_GEMM_AVX512
@@ -276,4 +276,4 @@ template KernelFn<float> kernel_for<float>(int, int) noexcept;
 template KernelFn<half> kernel_for<half>(int, int) noexcept;
 template KernelFn<bfloat16> kernel_for<bfloat16>(int, int) noexcept;
 
-}  // namespace mantissa::cpu::gemm_detail
+}  // namespace mantissa::cpu::gemm_detail::MANTISSA_ISA

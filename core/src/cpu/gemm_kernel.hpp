@@ -1,6 +1,12 @@
 // core/src/cpu/gemm_kernel.hpp: internal to the CPU GEMM (gemm*.cpp): the blocking constants,
 // the packed-panel layout and the micro-kernel tables.
 //
+// The constants and types are the same at every CPU level; the kernel lookups and what the
+// level has (kHasDirectKernel, kHasBf16Pairs) are declared only where MANTISSA_ISA names the
+// level's namespace (the files compiled once per level: gemm_driver.hpp), and follow the
+// level's compiler flags: AVX-512 F/BW/VL kernels where they are on, AVX512-BF16 pairs too
+// where that is, the portable loops otherwise.
+//
 // Layout of the packed operands (float32; 16-bit inputs widened while packing, except the
 // bfloat16 pairs below):
 //   A block (mc x kc) -> ceil(mc / kMR) panels of kMR rows; panel r at pa + r * kMR * kc holds
@@ -73,6 +79,17 @@ template <class TC>
 using KernelFn = void (*)(std::int64_t kc, const float* pa, const float* pb, const Epilogue& ep,
                           TC* c, std::int64_t ldc, float* w, std::int64_t ldw, int n);
 
+// A read in place, element (i, p) at a[i * rs + p * cs] (see direct_kernel_for below).
+template <class TA, class TC>
+using DirectKernelFn = void (*)(std::int64_t kc, const TA* a, std::int64_t rs, std::int64_t cs,
+                                const float* pb, const Epilogue& ep, TC* c, std::int64_t ldc,
+                                float* w, std::int64_t ldw, int n);
+
+}  // namespace mantissa::cpu::gemm_detail
+
+#ifdef MANTISSA_ISA
+namespace mantissa::cpu::gemm_detail::MANTISSA_ISA {
+
 // The kernel for a tile of m rows (1..kMR) and n columns (1..kNR). Every kernel computes each
 // element of C with the same sequence of float operations, so a tile's position (full or
 // edge) never changes a result.
@@ -83,10 +100,6 @@ KernelFn<TC> kernel_for(int m, int n) noexcept;
 // widened in the broadcast: worth it when each panel of A would be used once (the thread's C
 // is one panel wide), as in the CNN's n = 64 products, where packing A costs as much as the
 // FMAs. Instantiated for (T, TC) of gemm.hpp; bfloat16 only where it has no pair kernels.
-template <class TA, class TC>
-using DirectKernelFn = void (*)(std::int64_t kc, const TA* a, std::int64_t rs, std::int64_t cs,
-                                const float* pb, const Epilogue& ep, TC* c, std::int64_t ldc,
-                                float* w, std::int64_t ldw, int n);
 inline constexpr bool kHasDirectKernel = MANTISSA_GEMM_AVX512 != 0;
 template <class TA, class TC>
 DirectKernelFn<TA, TC> direct_kernel_for(int m, int n) noexcept;  // null without it
@@ -108,4 +121,5 @@ void pack_a_pairs(Transpose ta, const bfloat16* a, std::int64_t lda, std::int64_
 void pack_b_pairs(Transpose tb, const bfloat16* b, std::int64_t ldb, std::int64_t kc,
                   std::int64_t nc, float* pb) noexcept;
 
-}  // namespace mantissa::cpu::gemm_detail
+}  // namespace mantissa::cpu::gemm_detail::MANTISSA_ISA
+#endif  // MANTISSA_ISA

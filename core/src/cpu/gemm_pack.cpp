@@ -20,7 +20,7 @@
 #include "gemm_avx512.hpp"
 #endif
 
-namespace mantissa::cpu::gemm_detail {
+namespace mantissa::cpu::gemm_detail::MANTISSA_ISA {
 namespace {
 
 using std::int64_t;
@@ -144,4 +144,4 @@ template void pack_b(Transpose, const float*, int64_t, int64_t, int64_t, float*)
 template void pack_b(Transpose, const half*, int64_t, int64_t, int64_t, float*) noexcept;
 template void pack_b(Transpose, const bfloat16*, int64_t, int64_t, int64_t, float*) noexcept;
 
-}  // namespace mantissa::cpu::gemm_detail
+}  // namespace mantissa::cpu::gemm_detail::MANTISSA_ISA

@@ -13,7 +13,7 @@
 #include "mantissa/core/cpu/gemm.hpp"
 #include "mantissa/core/half.hpp"
 
-namespace mantissa::cpu::gemm_detail {
+namespace mantissa::cpu::gemm_detail::MANTISSA_ISA {
 
 // T: float, half or bfloat16.
 template <class T>
@@ -34,4 +34,4 @@ inline void pack_by_layout(Transpose t, Args... args) {
     Cols(args...);
 }
 
-}  // namespace mantissa::cpu::gemm_detail
+}  // namespace mantissa::cpu::gemm_detail::MANTISSA_ISA

@@ -20,7 +20,7 @@
 #include "gemm_avx512.hpp"
 #include "gemm_pack.hpp"
 
-namespace mantissa::cpu::gemm_detail {
+namespace mantissa::cpu::gemm_detail::MANTISSA_ISA {
 namespace {
 
 using std::int64_t;
@@ -118,6 +118,6 @@ void pack_b_pairs(Transpose tb, const bfloat16* b, int64_t ldb, int64_t kc, int6
   pack_by_layout<pack_b_rows, pack_b_cols>(tb, b, ldb, kc, nc, pb);
 }
 
-}  // namespace mantissa::cpu::gemm_detail
+}  // namespace mantissa::cpu::gemm_detail::MANTISSA_ISA
 
 #endif  // MANTISSA_GEMM_BF16_PAIRS

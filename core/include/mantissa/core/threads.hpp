@@ -8,6 +8,11 @@ namespace mantissa {
 void set_num_threads(int n);  // 1 <= n <= max_threads(), else ValueError
 int num_threads() noexcept;
 
+// The instruction-set level the CPU kernels (GEMM, conversions) run at: "avx512_bf16",
+// "avx512", "avx2" or "scalar". The highest this CPU supports, chosen once per process, unless
+// the environment variable MANTISSA_CPU names a lower one (for testing the slower paths).
+const char* cpu_kernels() noexcept;
+
 // The most threads a count may ask for: 4x the hardware threads, at least 64. OpenMP aborts
 // the process when it cannot create the threads asked for (a typo'd --threads 1000000), which
 // no exception can catch; a count this far past the cores never runs faster, so it is refused
