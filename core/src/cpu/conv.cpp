@@ -14,6 +14,7 @@
 
 #include "cpu_level.hpp"
 #include "mantissa/core/cpu/convert.hpp"
+#include "mantissa/core/parallel.hpp"
 
 namespace mantissa::cpu {
 
@@ -101,29 +102,30 @@ struct GatherBlock {
 template <std::int64_t B, FloatDtype T, class Add>
 void gather_windows(T* dx, const Window2D& g, std::int64_t reads, Add add) {
   const std::int64_t C = g.c, rows = g.n * g.h;
-#pragma omp parallel for schedule(static) firstprivate(add) if (rows * g.w * reads > kParallelMin)
-  for (std::int64_t r = 0; r < rows; ++r) {
-    const std::int64_t n = r / g.h, ih = r % g.h;
-    const Covering oh = covering(ih, g.kh, g.sh, g.pad_top, g.oh);
-    alignas(64) float acc[block_step<B>()];
-    alignas(64) float buf[block_step<B>()];
-    T* out = dx + r * g.w * C;
-    for (std::int64_t iw = 0; iw < g.w; ++iw, out += C) {
-      const Covering ow = covering(iw, g.kw, g.sw, g.pad_left, g.ow);
-      for (std::int64_t c0 = 0; c0 < C; c0 += block_step<B>()) {
-        const GatherBlock b{acc, buf, block_len<B>(c0, C), c0, (ih * g.w + iw) * C + c0};
-        std::fill_n(acc, b.len, 0.0f);
-        for (std::int64_t o = oh.first; o <= oh.last; ++o) {
-          const std::int64_t kh = ih + g.pad_top - o * g.sh;
-          for (std::int64_t p = ow.first; p <= ow.last; ++p) {
-            const std::int64_t kw = iw + g.pad_left - p * g.sw;
-            add(b, (n * g.oh + o) * g.ow + p, kh * g.kw + kw);
+  parallel_for(rows, grain_for(rows, g.w * reads, kParallelMin), [&, add](std::int64_t first, std::int64_t last) {
+    for (std::int64_t r = first; r < last; ++r) {
+      const std::int64_t n = r / g.h, ih = r % g.h;
+      const Covering oh = covering(ih, g.kh, g.sh, g.pad_top, g.oh);
+      alignas(64) float acc[block_step<B>()];
+      alignas(64) float buf[block_step<B>()];
+      T* out = dx + r * g.w * C;
+      for (std::int64_t iw = 0; iw < g.w; ++iw, out += C) {
+        const Covering ow = covering(iw, g.kw, g.sw, g.pad_left, g.ow);
+        for (std::int64_t c0 = 0; c0 < C; c0 += block_step<B>()) {
+          const GatherBlock b{acc, buf, block_len<B>(c0, C), c0, (ih * g.w + iw) * C + c0};
+          std::fill_n(acc, b.len, 0.0f);
+          for (std::int64_t o = oh.first; o <= oh.last; ++o) {
+            const std::int64_t kh = ih + g.pad_top - o * g.sh;
+            for (std::int64_t p = ow.first; p <= ow.last; ++p) {
+              const std::int64_t kw = iw + g.pad_left - p * g.sw;
+              add(b, (n * g.oh + o) * g.ow + p, kh * g.kw + kw);
+            }
           }
+          narrow_row(acc, out + c0, b.len);
         }
-        narrow_row(acc, out + c0, b.len);
       }
     }
-  }
+  });
 }
 
 }  // namespace
@@ -139,37 +141,38 @@ template <std::int64_t L, FloatDtype T>
 void im2col_rows(T* cols, const T* x, const Window2D& g) {
   const std::int64_t C = g.c, K = g.kh * g.kw * C, rows = g.n * g.oh;
   const std::int64_t row_len = L > 0 ? L : g.kw * C;
-#pragma omp parallel for schedule(static) if (rows * g.ow * K > kParallelMin)
-  for (std::int64_t r = 0; r < rows; ++r) {
-    const std::int64_t n = r / g.oh, ih0 = (r % g.oh) * g.sh - g.pad_top;
-    const T* img = x + n * g.h * g.w * C;
-    // Kernel rows inside the image: [kh_lo, kh_hi); the others are zero.
-    const std::int64_t kh_lo = std::max<std::int64_t>(0, -ih0);
-    const std::int64_t kh_hi = std::min(g.kh, g.h - ih0);
-    T* out = cols + r * g.ow * K;
-    for (std::int64_t ow = 0; ow < g.ow; ++ow, out += K) {
-      const std::int64_t iw0 = ow * g.sw - g.pad_left;
-      // Real taps of a kernel row, as an element range [lo, hi) of its KW * C.
-      const std::int64_t lo = std::max<std::int64_t>(0, -iw0) * C;
-      const std::int64_t hi = std::min(g.kw, g.w - iw0) * C;
-      // Offset of tap (kh_lo, 0) in the image: negative left of it, so offsets stay integers
-      // until lo is added (no pointer before the buffer is ever formed).
-      std::int64_t off = ((ih0 + kh_lo) * g.w + iw0) * C;
-      zero_run(out, kh_lo * row_len);
-      if (lo == 0 && hi == row_len) {  // inside the image: each kernel row is one full run
-        for (std::int64_t kh = kh_lo; kh < kh_hi; ++kh, off += g.w * C)
-          copy_run(out + kh * row_len, img + off, row_len);
-      } else {
-        for (std::int64_t kh = kh_lo; kh < kh_hi; ++kh, off += g.w * C) {
-          T* dst = out + kh * row_len;
-          zero_run(dst, lo);
-          copy_run(dst + lo, img + (off + lo), hi - lo);
-          zero_run(dst + hi, row_len - hi);
+  parallel_for(rows, grain_for(rows, g.ow * K, kParallelMin), [&](std::int64_t first, std::int64_t last) {
+    for (std::int64_t r = first; r < last; ++r) {
+      const std::int64_t n = r / g.oh, ih0 = (r % g.oh) * g.sh - g.pad_top;
+      const T* img = x + n * g.h * g.w * C;
+      // Kernel rows inside the image: [kh_lo, kh_hi); the others are zero.
+      const std::int64_t kh_lo = std::max<std::int64_t>(0, -ih0);
+      const std::int64_t kh_hi = std::min(g.kh, g.h - ih0);
+      T* out = cols + r * g.ow * K;
+      for (std::int64_t ow = 0; ow < g.ow; ++ow, out += K) {
+        const std::int64_t iw0 = ow * g.sw - g.pad_left;
+        // Real taps of a kernel row, as an element range [lo, hi) of its KW * C.
+        const std::int64_t lo = std::max<std::int64_t>(0, -iw0) * C;
+        const std::int64_t hi = std::min(g.kw, g.w - iw0) * C;
+        // Offset of tap (kh_lo, 0) in the image: negative left of it, so offsets stay integers
+        // until lo is added (no pointer before the buffer is ever formed).
+        std::int64_t off = ((ih0 + kh_lo) * g.w + iw0) * C;
+        zero_run(out, kh_lo * row_len);
+        if (lo == 0 && hi == row_len) {  // inside the image: each kernel row is one full run
+          for (std::int64_t kh = kh_lo; kh < kh_hi; ++kh, off += g.w * C)
+            copy_run(out + kh * row_len, img + off, row_len);
+        } else {
+          for (std::int64_t kh = kh_lo; kh < kh_hi; ++kh, off += g.w * C) {
+            T* dst = out + kh * row_len;
+            zero_run(dst, lo);
+            copy_run(dst + lo, img + (off + lo), hi - lo);
+            zero_run(dst + hi, row_len - hi);
+          }
         }
+        zero_run(out + kh_hi * row_len, (g.kh - kh_hi) * row_len);
       }
-      zero_run(out + kh_hi * row_len, (g.kh - kh_hi) * row_len);
     }
-  }
+  });
 }
 
 }  // namespace
@@ -265,14 +268,14 @@ template <std::int64_t B, FloatDtype T>
 // The row loop, once per CPU level (cpu_level.hpp): the select of the max and the bfloat16
 // widening are vector blends and shifts that baseline x86-64 (SSE2) spells as and / andnot /
 // or sequences: 1.3x (float) to 2x (bfloat16) slower on the CNN's pools than AVX-512. Each
-// copy carries its level's target attribute, so the row body inlined into it, and the OpenMP
-// region outlined from it, are compiled for that level; they run only at that level.
+// copy, over a range of rows, carries its level's target attribute, so the row body inlined into
+// it is compiled for that level; it runs only at that level, on the chunks parallel_for hands
+// out (maxpool_forward_blocks).
 #define MANTISSA_MAXPOOL_LEVEL(name, attributes)                                                \
   template <std::int64_t B, FloatDtype T>                                                      \
-  attributes void name(T* y, std::int32_t* argmax, const T* x, const Window2D& g) {            \
-    const std::int64_t rows = g.n * g.oh;                                                      \
-    _Pragma("omp parallel for schedule(static) if (rows * g.ow * g.kh * g.kw * g.c > kParallelMin)") \
-    for (std::int64_t r = 0; r < rows; ++r) maxpool_forward_row<B>(y, argmax, x, g, r);       \
+  attributes void name(T* y, std::int32_t* argmax, const T* x, const Window2D& g,            \
+                       std::int64_t first, std::int64_t last) {                                \
+    for (std::int64_t r = first; r < last; ++r) maxpool_forward_row<B>(y, argmax, x, g, r);    \
   }
 MANTISSA_MAXPOOL_LEVEL(maxpool_forward_baseline, )
 #if MANTISSA_CPU_LEVELS
@@ -284,15 +287,18 @@ MANTISSA_MAXPOOL_LEVEL(maxpool_forward_avx512,
 
 template <std::int64_t B, FloatDtype T>
 void maxpool_forward_blocks(T* y, std::int32_t* argmax, const T* x, const Window2D& g) {
+  auto level = &maxpool_forward_baseline<B, T>;
 #if MANTISSA_CPU_LEVELS
   switch (detail::cpu_level()) {
     case detail::CpuLevel::avx512_bf16:
-    case detail::CpuLevel::avx512: return maxpool_forward_avx512<B>(y, argmax, x, g);
-    case detail::CpuLevel::avx2: return maxpool_forward_avx2<B>(y, argmax, x, g);
+    case detail::CpuLevel::avx512: level = &maxpool_forward_avx512<B, T>; break;
+    case detail::CpuLevel::avx2: level = &maxpool_forward_avx2<B, T>; break;
     case detail::CpuLevel::scalar: break;
   }
 #endif
-  maxpool_forward_baseline<B>(y, argmax, x, g);
+  const std::int64_t rows = g.n * g.oh;
+  parallel_for(rows, grain_for(rows, g.ow * g.kh * g.kw * g.c, kParallelMin),
+               [&](std::int64_t first, std::int64_t last) { level(y, argmax, x, g, first, last); });
 }
 
 // Windows that never overlap (MaxPool2D(2), any pool with strides >= its size): each input
@@ -301,14 +307,15 @@ void maxpool_forward_blocks(T* y, std::int32_t* argmax, const T* x, const Window
 template <FloatDtype T>
 void maxpool_backward_scatter(T* dx, const T* dy, const std::int32_t* argmax, const Window2D& g) {
   const std::int64_t in = g.h * g.w * g.c, out = g.oh * g.ow * g.c;
-#pragma omp parallel for schedule(static) if (g.n * in > kParallelMin)
-  for (std::int64_t n = 0; n < g.n; ++n) {
-    T* img = dx + n * in;
-    const T* d = dy + n * out;
-    const std::int32_t* a = argmax + n * out;
-    zero_run(img, in);
-    for (std::int64_t i = 0; i < out; ++i) img[a[i]] = d[i];
-  }
+  parallel_for(g.n, grain_for(g.n, in, kParallelMin), [&](std::int64_t first, std::int64_t last) {
+      for (std::int64_t n = first; n < last; ++n) {
+        T* img = dx + n * in;
+        const T* d = dy + n * out;
+        const std::int32_t* a = argmax + n * out;
+        zero_run(img, in);
+        for (std::int64_t i = 0; i < out; ++i) img[a[i]] = d[i];
+      }
+  });
 }
 
 // Overlapping windows: gather, so that each element sums its windows in float32, is rounded

@@ -1,16 +1,15 @@
 // core/src/cpu/gemm.cpp: the CPU GEMM entry point (contract in mantissa/core/cpu/gemm.hpp),
 // compiled for baseline x86-64.
 //
-// It checks the trivial cases, cuts C into a grid of rectangles, one per OpenMP thread, along M
-// and N only, and runs each thread's share through the loop nest of the CPU level chosen once
-// at start-up (cpu_level.hpp; gemm_isa.cpp, compiled once per level: gemm_driver.hpp).
-// Each thread packs the parts of A and B it needs itself and never waits on another, and K is
+// It checks the trivial cases, cuts C into a grid of rectangles (shares) along M and N only, and
+// runs the shares on the thread pool (parallel.hpp) through the loop nest of the CPU level
+// chosen once at start-up (cpu_level.hpp; gemm_isa.cpp, compiled once per level:
+// gemm_driver.hpp). Each share packs the parts of A and B it needs itself and never waits on
+// another, and K is
 // never split, so every element of C is the same sum in the same order whatever the thread
 // count: results are bit-identical from 1 thread to many (at a given level: the levels' kernels
 // differ in how they round, e.g. FMA or not).
 #include "mantissa/core/cpu/gemm.hpp"
-
-#include <omp.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -23,6 +22,8 @@
 #include "gemm_driver.hpp"
 #include "gemm_kernel.hpp"
 #include "mantissa/core/error.hpp"
+#include "mantissa/core/parallel.hpp"
+#include "mantissa/core/threads.hpp"
 
 namespace mantissa::cpu {
 namespace {
@@ -113,25 +114,21 @@ void gemm(Transpose ta, Transpose tb, int64_t m, int64_t n, int64_t k, float alp
   }
   const Problem<T, TC> pr{ta, tb, k, k_block(k), alpha, beta, a, lda, b, ldb, c, ldc};
 
-  int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
+  int threads = num_threads();
   if (m * n * k < kMinParallelMacs) threads = 1;
   const ShareFn<T, TC> run_share = active_isa().share<T, TC>();
   if (threads <= 1) {
     run_share(pr, m, n, Grid{}, 0);
     return;
   }
-  std::exception_ptr error;  // an exception must not leave an OpenMP region
-#pragma omp parallel num_threads(threads)
-  {
-    const int team = omp_get_num_threads();
-    try {
-      run_share(pr, m, n, choose_grid(team, m, n, k), omp_get_thread_num());
-    } catch (...) {
-#pragma omp critical(mantissa_gemm_error)
-      error = std::current_exception();
-    }
-  }
-  if (error) std::rethrow_exception(error);
+  // Twice as many shares as threads for a large product, handed out one at a time (parallel.hpp):
+  // a thread that another process slows down takes fewer, so it does not hold the others up
+  // (a share packs its own panels: the cost model of choose_grid counts that).
+  const int shares = m * n * k >= 16 * kMinParallelMacs ? 2 * threads : threads;
+  const Grid grid = choose_grid(shares, m, n, k);
+  parallel_for(shares, 1, [&](std::int64_t first, std::int64_t last) {
+    for (std::int64_t t = first; t < last; ++t) run_share(pr, m, n, grid, static_cast<int>(t));
+  });
 }
 
 template void gemm<float, float>(Transpose, Transpose, int64_t, int64_t, int64_t, float,

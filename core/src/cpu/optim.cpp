@@ -62,18 +62,16 @@ namespace {
 
 // The blocked update (as `blocked` above) once per CPU level (cpu_level.hpp): Adam's five
 // streams and square root are 13 % of the optimizer phase slower as baseline SSE2 than with
-// AVX2 / AVX-512 on the reference CNN (measured). Each copy's target attribute covers the row
-// body inlined into it and the OpenMP region outlined from it; a copy runs only at its level.
-// With FMA the compiler contracts a * b + c, so the last bits of an update depend on the level,
-// as the GEMM's do.
+// AVX2 / AVX-512 on the reference CNN (measured). Each copy updates blocks [first, last); its
+// target attribute covers the row body inlined into it; a copy runs only at its level, on the
+// chunks parallel_for hands out (adam_update below). With FMA the compiler contracts
+// a * b + c, so the last bits of an update depend on the level, as the GEMM's do.
 #define MANTISSA_ADAM_LEVEL(name, attributes)                                                 \
   template <class T>                                                                         \
   attributes void name(float* w, const float* grad, float* m, float* v, T* compute,          \
                        std::int64_t n, const AdamParams& p, float step_size,                 \
-                       float inv_sqrt_c2) {                                                  \
-    const std::int64_t blocks = (n + detail::kWidenBlock - 1) / detail::kWidenBlock;         \
-    _Pragma("omp parallel for schedule(static) if (n > (1 << 16))")                          \
-    for (std::int64_t b = 0; b < blocks; ++b) {                                              \
+                       float inv_sqrt_c2, std::int64_t first, std::int64_t last) {            \
+    for (std::int64_t b = first; b < last; ++b) {                                            \
       const std::int64_t begin = b * detail::kWidenBlock;                                    \
       const std::int64_t end = std::min(n, begin + detail::kWidenBlock);                     \
       adam_range(w, grad, m, v, begin, end, p, step_size, inv_sqrt_c2);                      \
@@ -99,17 +97,19 @@ void adam_update(float* w, const float* grad, float* m, float* v, T* compute, st
   const auto c2 = static_cast<float>(1.0 - std::pow(static_cast<double>(p.beta2), t));
   const float step_size = p.lr / c1;
   const float inv_sqrt_c2 = 1.0f / std::sqrt(c2);
+  auto level = &adam_baseline<T>;
 #if MANTISSA_CPU_LEVELS
   switch (detail::cpu_level()) {
     case detail::CpuLevel::avx512_bf16:
-    case detail::CpuLevel::avx512:
-      return adam_avx512(w, grad, m, v, compute, n, p, step_size, inv_sqrt_c2);
-    case detail::CpuLevel::avx2:
-      return adam_avx2(w, grad, m, v, compute, n, p, step_size, inv_sqrt_c2);
+    case detail::CpuLevel::avx512: level = &adam_avx512<T>; break;
+    case detail::CpuLevel::avx2: level = &adam_avx2<T>; break;
     case detail::CpuLevel::scalar: break;
   }
 #endif
-  adam_baseline(w, grad, m, v, compute, n, p, step_size, inv_sqrt_c2);
+  const std::int64_t blocks = (n + detail::kWidenBlock - 1) / detail::kWidenBlock;
+  parallel_for(blocks, grain_for(blocks, detail::kWidenBlock), [&](std::int64_t first, std::int64_t last) {
+    level(w, grad, m, v, compute, n, p, step_size, inv_sqrt_c2, first, last);
+  });
 }
 
 void clip_grad_norm(float* g, std::int64_t n, float max_norm, float* norm) {
