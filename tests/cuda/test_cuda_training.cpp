@@ -70,7 +70,7 @@ struct TrainingRun {
   mt::History fit(Synthetic<typename P::compute>& data, int epochs,
                   const std::filesystem::path& out = {}) {
     return mt::fit(*model, opt, scaler, mt::SoftmaxCrossEntropy{}, data,
-                   mt::FitOptions<Synthetic<typename P::compute>>{
+                   {
                        .epochs = epochs, .out = out, .progress = false});
   }
 };
@@ -368,8 +368,7 @@ TEST(CudaTraining, FitOverAnImageLoaderStagesBatchesInPinnedMemory) {
   auto run = [&]<class D>(TrainingRun<P, D>& t) {
     mt::data::ImageLoader<mt::half> train(ds, {.batch = 16, .seed = 3, .mean = 0.2f, .std = 0.3f});
     return mt::fit(*t.model, t.opt, t.scaler, mt::SoftmaxCrossEntropy{}, train,
-                   mt::FitOptions<mt::data::ImageLoader<mt::half>>{
-                       .epochs = 3, .validation = nullptr, .out = {}, .progress = false});
+                   {.epochs = 3, .out = {}, .progress = false});
   };
   TrainingRun<P, Cpu> cpu;
   TrainingRun<P, Cuda> gpu;
