@@ -70,8 +70,7 @@ struct TrainingRun {
   mt::History fit(Synthetic<typename P::compute>& data, int epochs,
                   const std::filesystem::path& out = {}) {
     return mt::fit(*model, opt, scaler, mt::SoftmaxCrossEntropy{}, data,
-                   {
-                       .epochs = epochs, .out = out, .progress = false});
+                   {.epochs = epochs, .out = out, .progress = false});
   }
 };
 
