@@ -86,6 +86,41 @@ TEST(TabularLoader, ShufflesByTheSeedAndEpochCoveringEveryRow) {
   for (std::int32_t i = 0; i < 23; ++i) ASSERT_EQ(sorted[static_cast<std::size_t>(i)], i);
 }
 
+// Shards as ImageLoader's (PyTorch's DistributedSampler): the same rows in the same order.
+TEST(TabularLoader, ShardsAsTheImageLoaderDoes) {
+  const auto ds = rows(7);
+  data::ImageDataset images{mt::Tensor<std::uint8_t>(Shape{7, 1, 1, 1}),
+                            mt::Tensor<std::int32_t>(Shape{7})};
+  for (std::int32_t i = 0; i < 7; ++i) images.labels[i] = i;
+  for (bool drop : {false, true}) {
+    std::vector<std::int32_t> all;
+    for (int rank = 0; rank < 2; ++rank) {
+      const data::Shard shard{.rank = rank, .world = 2, .drop_remainder = drop};
+      data::TabularLoader<float> t(ds, {.batch = 3, .seed = 9, .shard = shard});
+      data::ImageLoader<float> i(images, {.batch = 3, .seed = 9, .prefetch = false, .shard = shard});
+      t.set_epoch(1);
+      i.set_epoch(1);
+      ASSERT_EQ(t.size(), drop ? 3 : 4);
+      ASSERT_EQ(t.size(), i.size());
+      ASSERT_EQ(t.batches(), i.batches());
+      EXPECT_EQ(t.shard().rank, rank);
+      for (std::int64_t b = 0; b < t.batches(); ++b) {
+        const auto yt = t.batch(b).y;
+        const auto yi = i.batch(b).y;
+        ASSERT_EQ(yt.numel(), yi.numel());
+        for (std::int64_t k = 0; k < yt.numel(); ++k) {
+          EXPECT_EQ(yt.data()[k], yi.data()[k]);
+          all.push_back(yt.data()[k]);
+        }
+      }
+    }
+    std::set<std::int32_t> distinct(all.begin(), all.end());
+    EXPECT_EQ(distinct.size(), drop ? 6u : 7u);  // padded by one repeat, or cut by one
+  }
+  EXPECT_THROW((data::TabularLoader<float>(ds, {.shard = {.rank = 2, .world = 2}})),
+               mt::ValueError);
+}
+
 TEST(TabularLoader, RangeCheckNamesTheSampleAndFeature) {
   auto ds = rows(4);
   ds.features(2, 1) = 70000.0f;

@@ -22,22 +22,24 @@
 #include <numeric>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "mantissa/core/error.hpp"
 #include "mantissa/core/random.hpp"
 #include "mantissa/core/tensor.hpp"
 #include "mantissa/data/csv.hpp"
+#include "mantissa/data/loader.hpp"
 
 namespace mantissa::data {
 
-// As ImageLoader's LoaderOptions, less what only images have (normalisation, prefetch,
-// shards).
+// As ImageLoader's LoaderOptions, less what only images have (normalisation, prefetch).
 struct TabularOptions {
   std::int64_t batch = 32;  // Keras's default
   bool shuffle = true;
   std::uint64_t seed = 0;
   bool drop_last = false;  // keep the last partial batch by default (as PyTorch)
+  Shard shard = {};        // this rank's part of every epoch (loader.hpp); the whole set by default
 };
 
 template <FloatDtype T, class L = std::int32_t>
@@ -75,7 +77,13 @@ class TabularLoader {
     if (y.rank() != 1 || y.shape()[0] != x.shape()[0])
       throw ShapeError("TabularLoader: " + y.shape().str() + " labels for samples " +
                        x.shape().str() + "; needs one label per sample, (N,)");
+    const Shard& sh = o.shard;
+    if (sh.world < 1 || sh.rank < 0 || sh.rank >= sh.world)
+      throw ValueError("TabularLoader: shard rank " + std::to_string(sh.rank) + " of world " +
+                       std::to_string(sh.world) +
+                       ": the world size must be >= 1 and the rank in [0, world)");
     n_ = x.shape()[0];
+    rows_ = sh.drop_remainder ? n_ / sh.world : (n_ + sh.world - 1) / sh.world;
     sample_ = x.shape().drop_front();
     x_ = Tensor<T, Cpu>::empty(x.shape());
     y_ = Tensor<L, Cpu>::empty(y.shape());
@@ -89,13 +97,15 @@ class TabularLoader {
   TabularLoader(const TabularLoader&) = delete;
   TabularLoader& operator=(const TabularLoader&) = delete;
 
-  std::int64_t size() const noexcept { return n_; }
+  // The samples of one epoch: the data set's, or this rank's shard's.
+  std::int64_t size() const noexcept { return rows_; }
   std::int64_t batches() const noexcept {
-    return o_.drop_last ? n_ / o_.batch : (n_ + o_.batch - 1) / o_.batch;
+    return o_.drop_last ? rows_ / o_.batch : (rows_ + o_.batch - 1) / o_.batch;
   }
   std::int64_t epoch() const noexcept { return epoch_; }
   std::int64_t batch_size() const noexcept { return o_.batch; }
   std::uint64_t seed() const noexcept { return o_.shuffle ? o_.seed : 0; }
+  const Shard& shard() const noexcept { return o_.shard; }
   Shape sample_shape() const { return sample_; }
 
   // Views into the loader's batch buffer, valid until the next call of batch(). On a
@@ -118,7 +128,7 @@ class TabularLoader {
     if (index < 0 || index >= batches())
       throw ValueError("TabularLoader: batch " + std::to_string(index) + " of " +
                        std::to_string(batches()));
-    const std::int64_t first = index * o_.batch, n = std::min(o_.batch, n_ - first);
+    const std::int64_t first = index * o_.batch, n = std::min(o_.batch, rows_ - first);
     const std::int64_t per = sample_.numel();
     for (std::int64_t i = 0; i < n; ++i) {
       const std::int64_t src = order_[static_cast<std::size_t>(first + i)];
@@ -161,15 +171,25 @@ class TabularLoader {
     }
   }
   void shuffle() {
-    order_.resize(static_cast<std::size_t>(n_));
-    std::iota(order_.begin(), order_.end(), std::int64_t{0});
-    // Keyed by (seed, epoch), as ImageLoader: each epoch's order is reproducible on its own.
+    std::vector<std::int64_t> perm(static_cast<std::size_t>(n_));
+    std::iota(perm.begin(), perm.end(), std::int64_t{0});
+    // Keyed by (seed, epoch) alone, as ImageLoader: each epoch's order is reproducible on its
+    // own, and the same on every rank.
     if (o_.shuffle)
-      mantissa::shuffle(order_, Generator(o_.seed, static_cast<std::uint64_t>(epoch_) << 40));
+      mantissa::shuffle(perm, Generator(o_.seed, static_cast<std::uint64_t>(epoch_) << 40));
+    const auto world = static_cast<std::size_t>(o_.shard.world);
+    if (world == 1) {
+      order_ = std::move(perm);
+      return;
+    }
+    // ImageLoader's sharding: padded cyclically (or cut) to rows_ * world, then strided.
+    order_.resize(static_cast<std::size_t>(rows_));
+    for (std::size_t i = 0; i < order_.size(); ++i)
+      order_[i] = perm[(i * world + static_cast<std::size_t>(o_.shard.rank)) % perm.size()];
   }
 
   TabularOptions o_;
-  std::int64_t n_ = 0, epoch_ = 0;
+  std::int64_t n_ = 0, rows_ = 0, epoch_ = 0;  // samples in the set, in an epoch; the epoch
   Shape sample_;
   Tensor<T, Cpu> x_;   // (N, features...): every sample, in T
   Tensor<L, Cpu> y_;   // (N,)

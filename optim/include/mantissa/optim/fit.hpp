@@ -410,20 +410,39 @@ auto guard_foreign(F&& f) {
 }
 }  // namespace detail
 
+namespace detail {
+// fit's scaler parameter: a LossScaler, const or not, so that a const one reaches the
+// static_assert below (one message) instead of a list of every fit overload.
+template <class S>
+concept ScalerArg = std::same_as<std::remove_cvref_t<S>, LossScaler>;
+template <class S>
+constexpr bool mutable_scaler() {
+  static_assert(!std::is_const_v<S>,
+                "mantissa::fit: the loss scaler is const, but fit updates it (its scale and its "
+                "clean-step and skipped-step counts); pass a mantissa::LossScaler that is not "
+                "const");
+  return !std::is_const_v<S>;
+}
+}  // namespace detail
+
 // With a loss scaler (required under mixed_float16, allowed under every policy).
-template <Policy P, Device D, class Opt, class LossFn, Loader L>
-History fit(Sequential<P, D>& model, Opt& opt, LossScaler& scaler, LossFn loss_fn, L& train,
+template <Policy P, Device D, class Opt, detail::ScalerArg S, class LossFn, Loader L>
+History fit(Sequential<P, D>& model, Opt& opt, S& scaler, LossFn loss_fn, L& train,
             const FitOptions& o = {}) {
-  detail::refuse_tensor_options(o);
-  return detail::guard_foreign([&] {
-    return detail::fit_impl(model, opt, &scaler, loss_fn, train, static_cast<L*>(nullptr), o);
-  });
+  if constexpr (detail::mutable_scaler<S>()) {
+    detail::refuse_tensor_options(o);
+    return detail::guard_foreign([&] {
+      return detail::fit_impl(model, opt, &scaler, loss_fn, train, static_cast<L*>(nullptr), o);
+    });
+  } else {
+    return {};
+  }
 }
 // ... and a validation set, evaluated after each epoch.
-template <Policy P, Device D, class Opt, class LossFn, Loader L, Loader V>
-History fit(Sequential<P, D>& model, Opt& opt, LossScaler& scaler, LossFn loss_fn, L& train,
+template <Policy P, Device D, class Opt, detail::ScalerArg S, class LossFn, Loader L, Loader V>
+History fit(Sequential<P, D>& model, Opt& opt, S& scaler, LossFn loss_fn, L& train,
             V& validation, const FitOptions& o = {}) {
-  if constexpr (detail::validation_fits<P, L, V>()) {
+  if constexpr (detail::mutable_scaler<S>() && detail::validation_fits<P, L, V>()) {
     detail::refuse_tensor_options(o);
     return detail::guard_foreign(
         [&] { return detail::fit_impl(model, opt, &scaler, loss_fn, train, &validation, o); });

@@ -14,7 +14,8 @@
 // the same checkpoints and resume; fit on x, y equals fit on TabularLoader(x, y, {.batch,
 // .shuffle, .seed}) bit for bit. validation_split holds out the LAST rows, before any
 // shuffling (Keras's rule: the first ceil(N * (1 - split)) rows train): shuffle x, y first
-// if they are sorted.
+// if they are sorted. Under FitOptions::data_parallel every rank passes the whole x, y and
+// trains on its shard of the training rows (dp.shard()); each validates on all held-out rows.
 #pragma once
 
 #include <algorithm>
@@ -65,7 +66,9 @@ History fit_tensors(Sequential<P, D>& model, Opt& opt, LossScaler* scaler, LossF
                      x.shape().str() + " and y " + y.shape().str());
   const data::TabularOptions to{.batch = checked_batch_size("fit", o.batch_size.value_or(32)),
                                 .shuffle = o.shuffle.value_or(true),
-                                .seed = o.seed.value_or(0)};
+                                .seed = o.seed.value_or(0),
+                                // data-parallel: this rank's part of the training rows
+                                .shard = o.data_parallel ? o.data_parallel->shard() : data::Shard{}};
   const std::int64_t n = x.shape()[0];
   // Keras: split_at = ceil(N * (1 - validation_split)); rows [split_at, N) are held out.
   const auto n_train = static_cast<std::int64_t>(std::ceil(double(n) * (1.0 - split)));
@@ -87,10 +90,11 @@ History fit_tensors(Sequential<P, D>& model, Opt& opt, LossScaler* scaler, LossF
 }  // namespace detail
 
 // With a loss scaler (required under mixed_float16, allowed under every policy).
-template <Policy P, Device D, class Opt, class LossFn, TensorLike X, TensorLike Y>
-History fit(Sequential<P, D>& model, Opt& opt, LossScaler& scaler, LossFn loss_fn, const X& x,
-            const Y& y, const FitOptions& o = {}) {
-  if constexpr (detail::tensors_fit<X, Y>())
+template <Policy P, Device D, class Opt, detail::ScalerArg S, class LossFn, TensorLike X,
+          TensorLike Y>
+History fit(Sequential<P, D>& model, Opt& opt, S& scaler, LossFn loss_fn, const X& x, const Y& y,
+            const FitOptions& o = {}) {
+  if constexpr (detail::mutable_scaler<S>() && detail::tensors_fit<X, Y>())
     return detail::fit_tensors(model, opt, &scaler, loss_fn, x, y, o);
   else
     return {};
