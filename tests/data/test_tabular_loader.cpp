@@ -97,7 +97,8 @@ TEST(TabularLoader, ShardsAsTheImageLoaderDoes) {
     for (int rank = 0; rank < 2; ++rank) {
       const data::Shard shard{.rank = rank, .world = 2, .drop_remainder = drop};
       data::TabularLoader<float> t(ds, {.batch = 3, .seed = 9, .shard = shard});
-      data::ImageLoader<float> i(images, {.batch = 3, .seed = 9, .prefetch = false, .shard = shard});
+      data::ImageLoader<float> i(images,
+                                 {.batch = 3, .seed = 9, .prefetch = false, .shard = shard});
       t.set_epoch(1);
       i.set_epoch(1);
       ASSERT_EQ(t.size(), drop ? 3 : 4);

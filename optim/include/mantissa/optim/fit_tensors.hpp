@@ -64,11 +64,12 @@ History fit_tensors(Sequential<P, D>& model, Opt& opt, LossScaler* scaler, LossF
   if (x.rank() < 2 || y.rank() != 1 || x.shape()[0] != y.shape()[0])
     throw ShapeError("fit: needs samples x (N, features...) and labels y (N,), got x " +
                      x.shape().str() + " and y " + y.shape().str());
-  const data::TabularOptions to{.batch = checked_batch_size("fit", o.batch_size.value_or(32)),
-                                .shuffle = o.shuffle.value_or(true),
-                                .seed = o.seed.value_or(0),
-                                // data-parallel: this rank's part of the training rows
-                                .shard = o.data_parallel ? o.data_parallel->shard() : data::Shard{}};
+  const data::TabularOptions to{
+      .batch = checked_batch_size("fit", o.batch_size.value_or(32)),
+      .shuffle = o.shuffle.value_or(true),
+      .seed = o.seed.value_or(0),
+      // data-parallel: this rank's part of the training rows
+      .shard = o.data_parallel ? o.data_parallel->shard() : data::Shard{}};
   const std::int64_t n = x.shape()[0];
   // Keras: split_at = ceil(N * (1 - validation_split)); rows [split_at, N) are held out.
   const auto n_train = static_cast<std::int64_t>(std::ceil(double(n) * (1.0 - split)));
