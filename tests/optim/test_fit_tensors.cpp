@@ -92,6 +92,12 @@ void tensor_fit_equals_loader_fit() {
 
 }  // namespace
 
+// On a device that uploads asynchronously, fit gathers a TabularLoader's batches straight into
+// the pinned staging buffer (batch_feed.hpp), as an ImageLoader's.
+static_assert(
+    mt::detail::fills_into<mt::data::TabularLoader<mt::bfloat16, float>, mt::bfloat16, float>);
+static_assert(mt::detail::fills_into<mt::data::TabularLoader<mt::half>, mt::half, std::int32_t>);
+
 TEST(FitTensors, Float32EqualsTheLoaderFitBitForBit) {
   tensor_fit_equals_loader_fit<F32>();
 }
