@@ -1,5 +1,6 @@
 // examples/breast_cancer.cpp: tabular data from a CSV with a typed schema, standardised,
-// a small network trained with binary cross-entropy from logits, accuracy on a held-out 20%.
+// a small network trained on tensors (fit(model, opt, loss, x, y, ...), as Keras's) with
+// binary cross-entropy from logits, accuracy on a held-out 20%.
 //
 //   breast_cancer [--csv FILE] [--epochs N] [--precision float32|mixed_bfloat16] [--seed S]
 //
@@ -15,36 +16,25 @@ namespace {
 
 template <class P>
 int run(const std::string& csv, int epochs, std::uint64_t seed) {
-  using T = typename P::compute;
-  auto ds = mt::data::read_csv<float>(csv, {.label = "benign"});  // 0 / 1 targets
+  auto ds = mt::data::read_csv<float>(csv, {.label = "benign", .binary_labels = true});
   auto [train, test] = mt::data::split(ds, 0.2f, seed);
   const auto stats = mt::data::Standardizer::fit(train.features);  // training split only
   stats.apply(train.features);
   stats.apply(test.features);
-  auto x_train = mt::checked_cast<T>(train.features);
-  auto x_test = mt::checked_cast<T>(test.features);
 
-  const std::int64_t features = train.features.shape()[1];
-  mt::Sequential<P> model(mt::Shape{features}, mt::Seed{seed}, mt::Dense(16), mt::ReLU(),
-                          mt::Dense(1));
+  mt::Sequential<P> model(mt::Shape{train.features.shape()[1]}, mt::Seed{seed}, mt::Dense(16),
+                          mt::ReLU(), mt::Dense(1));
   mt::Adam opt(model, {.lr = 1e-2f});
-  mt::BinaryCrossEntropy bce;
-  const std::int64_t n = x_train.shape()[0], batch = 32;
-  for (int e = 1; e <= epochs; ++e) {
-    double total = 0;
-    for (std::int64_t b = 0; b < n; b += batch) {
-      const auto end = std::min(n, b + batch);
-      auto loss = bce(model.forward(x_train.slice(b, end), mt::Mode::train), train.labels.slice(b, end));
-      total += loss.value() * double(end - b);
-      (void)opt.step(model.backward(loss));
-    }
-    if (e % 10 == 0 || e == epochs)
-      std::printf("epoch %3d  train loss %.4f  held-out accuracy %.4f\n", e, total / double(n),
-                  mt::binary_accuracy(model.forward(x_test.view(), mt::Mode::infer), test.labels));
-  }
-  const float acc = mt::binary_accuracy(model.forward(x_test.view(), mt::Mode::infer), test.labels);
+  // The features are cast to the policy's compute dtype inside fit, checked on the way in.
+  const auto history =
+      mt::fit(model, opt, mt::BinaryCrossEntropy{}, train.features, train.labels,
+              {.epochs = epochs, .progress = false, .batch_size = 32, .seed = seed});
+  for (const auto& e : history.epochs)
+    if (e.epoch % 10 == 0 || e.epoch == epochs)
+      std::printf("epoch %3d  train loss %.4f  train accuracy %.4f\n", e.epoch, e.loss, e.accuracy);
+  const auto held_out = mt::evaluate(model, mt::BinaryCrossEntropy{}, test.features, test.labels);
   std::printf("held-out accuracy (%lld samples): %.4f\n",
-              static_cast<long long>(test.labels.numel()), acc);
+              static_cast<long long>(test.labels.numel()), held_out.accuracy);
   return 0;
 }
 
@@ -58,7 +48,8 @@ int main(int argc, char** argv) {
   int epochs = 50;
   std::uint64_t seed = 1;
   app.add_option("--csv", csv, "the CSV file (label column 'benign')")->check(CLI::ExistingFile);
-  app.add_option("--epochs", epochs, "full-batch epochs")->check(CLI::Range(1, 100000));
+  app.add_option("--epochs", epochs, "epochs (mini-batches of 32, shuffled)")
+      ->check(CLI::Range(1, 100000));
   app.add_option("--precision", precision, "precision policy")
       ->check(CLI::IsMember({"float32", "mixed_bfloat16"}));
   app.add_option("--seed", seed, "seed for the split and initialisation")

@@ -89,15 +89,15 @@ int run(const Flags& f, Group& group) {
     std::printf("\n");
     std::fflush(stdout);
   }
-  const mt::FitOptions<mt::data::ImageLoader<T>> options{
-      .epochs = f.epochs, .validation = &test, .out = f.out, .resume = f.resume,
+  const mt::FitOptions options{
+      .epochs = f.epochs, .out = f.out, .resume = f.resume,
       .progress = group.root(), .data_parallel = dp};
   mt::History history;
   if constexpr (P::needs_loss_scaling) {
     mt::LossScaler scaler;  // float16 training does not compile without one
-    history = mt::fit(model, opt, scaler, mt::SoftmaxCrossEntropy{}, train, options);
+    history = mt::fit(model, opt, scaler, mt::SoftmaxCrossEntropy{}, train, test, options);
   } else {
-    history = mt::fit(model, opt, mt::SoftmaxCrossEntropy{}, train, options);
+    history = mt::fit(model, opt, mt::SoftmaxCrossEntropy{}, train, test, options);
   }
   mt::SoftmaxCrossEntropy loss_fn;
   const double accuracy = history.epochs.empty() ? mt::evaluate(model, loss_fn, test).accuracy

@@ -88,4 +88,20 @@ void raise_nonfinite_run(int epoch, std::int64_t batch, int steps, bool loss_non
   throw NumericsError(msg.str());
 }
 
+void refuse_tensor_options(const FitOptions& o) {
+  std::string set;
+  auto name = [&](bool on, const char* what) {
+    if (on) set += (set.empty() ? "" : ", ") + std::string(what);
+  };
+  name(o.batch_size.has_value(), "batch_size");
+  name(o.shuffle.has_value(), "shuffle");
+  name(o.seed.has_value(), "seed");
+  name(o.validation_split != 0.0, "validation_split");
+  if (set.empty()) return;
+  throw ValueError("fit: " + set + " given with a loader: these options are for fit on tensors "
+                   "(x, y); a loader batches and shuffles itself (set them in its options), and "
+                   "a validation set is passed to fit before the options (data::split holds one "
+                   "out)");
+}
+
 }  // namespace mantissa::detail

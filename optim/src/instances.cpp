@@ -5,13 +5,14 @@ namespace mantissa::detail {
 
 template History fit_impl(Sequential<policy::float32, Cpu>&, Adam<policy::float32, Cpu>&,
                           LossScaler*, SoftmaxCrossEntropy&, data::ImageLoader<float>&,
-                          const FitOptions<data::ImageLoader<float>>&);
+                          data::ImageLoader<float>*, const FitOptions&);
 template History fit_impl(Sequential<policy::mixed_float16, Cpu>&,
                           Adam<policy::mixed_float16, Cpu>&, LossScaler*, SoftmaxCrossEntropy&,
-                          data::ImageLoader<half>&, const FitOptions<data::ImageLoader<half>>&);
+                          data::ImageLoader<half>&,
+                          data::ImageLoader<half>*, const FitOptions&);
 template History fit_impl(Sequential<policy::mixed_bfloat16, Cpu>&,
                           Adam<policy::mixed_bfloat16, Cpu>&, LossScaler*, SoftmaxCrossEntropy&,
                           data::ImageLoader<bfloat16>&,
-                          const FitOptions<data::ImageLoader<bfloat16>>&);
+                          data::ImageLoader<bfloat16>*, const FitOptions&);
 
 }  // namespace mantissa::detail

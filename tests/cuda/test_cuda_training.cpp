@@ -3,8 +3,8 @@
 //     Dropout, Dense) under each policy, whose loss curve follows the CPU's;
 //   - a step skipped for overflow leaves the GPU's masters and Adam moments bit-identical;
 //   - a reserved training step allocates no device memory;
-//   - fit, evaluate and predict on Cuda; a checkpoint written on one device resumes on the
-//     other.
+//   - fit, evaluate and predict on Cuda (over loaders and over tensors); a checkpoint
+//     written on one device resumes on the other.
 // On a GPU, or on the host in the emulation build; skipped by name elsewhere.
 #include <cmath>
 #include <cstring>
@@ -70,8 +70,7 @@ struct TrainingRun {
   mt::History fit(Synthetic<typename P::compute>& data, int epochs,
                   const std::filesystem::path& out = {}) {
     return mt::fit(*model, opt, scaler, mt::SoftmaxCrossEntropy{}, data,
-                   mt::FitOptions<Synthetic<typename P::compute>>{
-                       .epochs = epochs, .out = out, .progress = false});
+                   {.epochs = epochs, .out = out, .progress = false});
   }
 };
 
@@ -368,8 +367,7 @@ TEST(CudaTraining, FitOverAnImageLoaderStagesBatchesInPinnedMemory) {
   auto run = [&]<class D>(TrainingRun<P, D>& t) {
     mt::data::ImageLoader<mt::half> train(ds, {.batch = 16, .seed = 3, .mean = 0.2f, .std = 0.3f});
     return mt::fit(*t.model, t.opt, t.scaler, mt::SoftmaxCrossEntropy{}, train,
-                   mt::FitOptions<mt::data::ImageLoader<mt::half>>{
-                       .epochs = 3, .validation = nullptr, .out = {}, .progress = false});
+                   {.epochs = 3, .out = {}, .progress = false});
   };
   TrainingRun<P, Cpu> cpu;
   TrainingRun<P, Cuda> gpu;
@@ -381,4 +379,38 @@ TEST(CudaTraining, FitOverAnImageLoaderStagesBatchesInPinnedMemory) {
   for (int e = 0; e < 3; ++e)
     EXPECT_NEAR(hg.epochs[e].loss, hc.epochs[e].loss, 0.05 * hc.epochs[e].loss) << "epoch " << e;
   EXPECT_LT(hg.epochs[2].loss, hg.epochs[0].loss);
+}
+
+// fit on tensors: a TabularLoader's batches (float targets here) gathered straight into the
+// pinned staging buffer and uploaded while the step runs; the same steps and losses as the
+// CPU's, and evaluate / predict on tensors on Cuda.
+TEST(CudaTraining, FitOnTensorsWithFloatTargetsStagesTabularBatches) {
+  MANTISSA_REQUIRE_GPU();
+  using P = mt::policy::mixed_bfloat16;
+  const std::int64_t n = 90;  // 72 training rows: 5 batches of 16, the last of 8
+  mt::Generator gen(4);
+  const auto x = mt::normal<float>({n, 6}, 0.0f, 1.0f, gen);
+  mt::Tensor<float> y(mt::Shape{n});
+  for (std::int64_t i = 0; i < n; ++i) y[i] = x(i, 0) + 0.5f * x(i, 3) > 0.0f ? 1.0f : 0.0f;
+  auto run = [&]<class D>(D) {
+    mt::Sequential<P, D> model(mt::Shape{6}, mt::Seed{5}, mt::Dense(12), mt::ReLU(), mt::Dense(1));
+    mt::Adam<P, D> opt(model, {.lr = 1e-2f});
+    const auto h = mt::fit(model, opt, mt::BinaryCrossEntropy{}, x, y,
+                           {.epochs = 4, .progress = false, .batch_size = 16, .seed = 2,
+                            .validation_split = 0.2});
+    EXPECT_EQ(opt.steps(), 4 * 5);
+    const auto ev = mt::evaluate(model, mt::BinaryCrossEntropy{}, x, y, 32);
+    const auto p = mt::predict(model, x, 32);
+    EXPECT_EQ(p.shape(), (mt::Shape{n, 1}));
+    EXPECT_NEAR(ev.accuracy, mt::binary_accuracy(p, y), 1e-6);
+    return h;
+  };
+  const auto hc = run(Cpu{});
+  const auto hg = run(Cuda{});
+  ASSERT_EQ(hg.epochs.size(), 4u);
+  for (int e = 0; e < 4; ++e) {
+    EXPECT_NEAR(hg.epochs[e].loss, hc.epochs[e].loss, 0.02 * hc.epochs[e].loss) << "epoch " << e;
+    EXPECT_NEAR(hg.epochs[e].val_loss, hc.epochs[e].val_loss, 0.02 * hc.epochs[e].val_loss);
+  }
+  EXPECT_LT(hg.epochs[3].loss, hg.epochs[0].loss);
 }

@@ -72,7 +72,7 @@ struct TrainingRun {
   // fit() with softmax cross-entropy, no progress output, checkpoints into `out` if given.
   mt::History fit(Synthetic& data, int epochs, const std::filesystem::path& out = {}) {
     return mt::fit(*model, opt, scaler, mt::SoftmaxCrossEntropy{}, data,
-                   mt::FitOptions<Synthetic>{.epochs = epochs, .out = out, .progress = false});
+                   {.epochs = epochs, .out = out, .progress = false});
   }
 };
 

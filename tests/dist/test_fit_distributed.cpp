@@ -66,10 +66,9 @@ Result run(dist::DataParallel* dp, std::int64_t batch, int epochs, const fs::pat
   mt::Adam opt(model, {.lr = 1e-2f});
   mt::LossScaler scaler({.init_scale = 1024.0f});
   Result r;
-  r.history = mt::fit(model, opt, scaler, mt::SoftmaxCrossEntropy{}, train,
-                      mt::FitOptions<decltype(val)>{.epochs = epochs, .validation = &val, .out = out,
-                                                    .checkpoint_every = 3, .resume = resume,
-                                                    .progress = false, .data_parallel = dp});
+  r.history = mt::fit(model, opt, scaler, mt::SoftmaxCrossEntropy{}, train, val,
+                      {.epochs = epochs, .out = out, .checkpoint_every = 3, .resume = resume,
+                       .progress = false, .data_parallel = dp});
   const auto m = model.trainables().arena.master();
   r.masters.assign(m.begin(), m.end());
   r.scaler = scaler.state();
@@ -163,7 +162,7 @@ TEST(FitDistributed, ALoaderThatIsNotThisRanksShardIsRefused) {
     mt::Adam opt(model);
     mt::LossScaler scaler;
     (void)mt::fit(model, opt, scaler, mt::SoftmaxCrossEntropy{}, whole,
-                  mt::FitOptions<decltype(whole)>{.progress = false, .data_parallel = &dp});
+                  {.progress = false, .data_parallel = &dp});
   });
   for (const auto& e : errors) {
     ASSERT_TRUE(e);

@@ -24,7 +24,7 @@ int main() {
   ToyLoader data;
   try {
     auto h = mt::fit(model, opt, mt::SoftmaxCrossEntropy{}, data,
-                     mt::FitOptions<ToyLoader>{.epochs = 1, .progress = false});
+                     {.epochs = 1, .progress = false});
     std::cout << "loss " << h.epochs[0].loss << " acc " << h.epochs[0].accuracy << "\n";
   } catch (const mt::Error& e) {
     std::cout << "mantissa::Error: " << e.what() << "\n";

@@ -44,9 +44,8 @@ TEST(Fit, LearnsWritesHistoryAndEvaluates) {
   auto m = model();
   mt::Adam opt(*m, {.lr = 1e-2f});
   const auto out = scratch("learn");
-  auto h = mt::fit(*m, opt, mt::SoftmaxCrossEntropy{}, train,
-                   mt::FitOptions<decltype(test)>{.epochs = 4, .validation = &test, .out = out,
-                                                  .progress = false});
+  auto h = mt::fit(*m, opt, mt::SoftmaxCrossEntropy{}, train, test,
+                   {.epochs = 4, .out = out, .progress = false});
   ASSERT_EQ(h.epochs.size(), 4u);
   EXPECT_GT(h.epochs.back().val_accuracy, 0.95);
   EXPECT_LT(h.epochs.back().loss, h.epochs.front().loss);
@@ -76,9 +75,8 @@ TEST(Fit, ResumeContinuesFromTheCheckpointBitIdentically) {
     auto m = model();
     mt::Adam opt(*m, {.lr = 1e-2f});
     (void)mt::fit(*m, opt, mt::SoftmaxCrossEntropy{}, train,
-                  mt::FitOptions<decltype(train)>{.epochs = epochs, .out = out,
-                                                  .checkpoint_every = every, .resume = resume,
-                                                  .progress = false});
+                  {.epochs = epochs, .out = out, .checkpoint_every = every, .resume = resume,
+                   .progress = false});
     std::vector<float> w;
     for (auto* p : m->parameters()) w.insert(w.end(), p->master.begin(), p->master.end());
     return w;
@@ -99,9 +97,8 @@ TEST(Fit, EarlyStoppingStopsWhenValidationStopsImproving) {
   mt::data::ImageLoader<float> val(val_set, {.batch = 64, .shuffle = false});
   auto m = model();
   mt::Adam opt(*m, {.lr = 5e-2f});
-  auto h = mt::fit(*m, opt, mt::SoftmaxCrossEntropy{}, train,
-                   mt::FitOptions<decltype(val)>{.epochs = 50, .validation = &val, .out = {},
-                                                 .early_stopping_patience = 2, .progress = false});
+  auto h = mt::fit(*m, opt, mt::SoftmaxCrossEntropy{}, train, val,
+                   {.epochs = 50, .out = {}, .early_stopping_patience = 2, .progress = false});
   EXPECT_TRUE(h.stopped_early);
   EXPECT_LT(h.epochs.size(), 50u);
 }

@@ -312,9 +312,8 @@ TEST(HistorySvg, FitTitlesThePlotWithTheModelPolicyAndDate) {
   mt::Adam opt(m, {.lr = 1e-2f});
   const auto out = scratch("fit");
   const auto before = std::chrono::system_clock::now();
-  (void)mt::fit(m, opt, mt::SoftmaxCrossEntropy{}, train,
-                mt::FitOptions<decltype(val)>{
-                    .epochs = 2, .validation = &val, .out = out, .progress = false});
+  (void)mt::fit(m, opt, mt::SoftmaxCrossEntropy{}, train, val,
+                {.epochs = 2, .out = out, .progress = false});
   const auto svg = slurp(out / "history.svg");
   EXPECT_EQ(xml_problem(svg), "");
   const auto title = all(svg, "<text id='title'[^>]*>([^<]*)</text>", 1);

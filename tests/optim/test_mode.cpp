@@ -156,8 +156,7 @@ TEST(Mode, AfterFitAPlainForwardIsInference) {
                         mt::Dropout(0.5f, 7), mt::BatchNorm(), mt::Dense(3));
   mt::Adam opt(m, {.lr = 1e-2f});
   const auto initial = running(m);
-  (void)mt::fit(m, opt, mt::SoftmaxCrossEntropy{}, train,
-                mt::FitOptions<decltype(train)>{.epochs = 2, .progress = false});
+  (void)mt::fit(m, opt, mt::SoftmaxCrossEntropy{}, train, {.epochs = 2, .progress = false});
   const auto trained = running(m);
   EXPECT_NE(trained, initial) << "fit did not train BatchNorm in training mode";
   const auto [x, y] = train.batch(0);

@@ -219,7 +219,7 @@ void fit_stops_after_n_nonfinite_steps() {
   auto m = small_model<P>();
   mt::Adam opt(*m, {.lr = 1e-2f});
   FloatLoader<T> data(6, 8, {false, true, true, true, true, true});
-  const mt::FitOptions<FloatLoader<T>> o{.epochs = 2, .progress = false, .terminate_on_nan = 3};
+  const mt::FitOptions o{.epochs = 2, .progress = false, .terminate_on_nan = 3};
   try {
     if constexpr (P::needs_loss_scaling) {
       mt::LossScaler scaler;
@@ -246,7 +246,7 @@ TEST(FitNumerics, SkipsAndCountsWhenNotInARow) {
   mt::Adam opt(*m, {.lr = 1e-2f});
   FloatLoader<float> data(6, 8, {true, true, false, true, true, false});
   const auto h = mt::fit(*m, opt, mt::SoftmaxCrossEntropy{}, data,
-                         mt::FitOptions<FloatLoader<float>>{.epochs = 2, .progress = false,
+                         {.epochs = 2, .progress = false,
                                                             .terminate_on_nan = 3});
   ASSERT_EQ(h.epochs.size(), 2u);
   EXPECT_EQ(h.epochs[0].skipped_steps, 4);
@@ -259,13 +259,13 @@ TEST(FitNumerics, SkipsAndCountsWhenNotInARow) {
   mt::Adam opt2(*m2, {.lr = 1e-2f});
   FloatLoader<float> all_bad(4, 8, {true, true, true, true});
   const auto h2 = mt::fit(*m2, opt2, mt::SoftmaxCrossEntropy{}, all_bad,
-                          mt::FitOptions<FloatLoader<float>>{.progress = false, .terminate_on_nan = 0});
+                          {.progress = false, .terminate_on_nan = 0});
   EXPECT_EQ(h2.epochs[0].skipped_steps, 4);
   EXPECT_EQ(opt2.steps(), 0);
   expect_value_error(
       [&] {
         (void)mt::fit(*m2, opt2, mt::SoftmaxCrossEntropy{}, all_bad,
-                      mt::FitOptions<FloatLoader<float>>{.progress = false, .terminate_on_nan = -1});
+                      {.progress = false, .terminate_on_nan = -1});
       },
       {"terminate_on_nan", "-1"});
 }
@@ -283,8 +283,8 @@ TEST(FitRefuses, EmptyAndTooSmallSetsBeforeTraining) {
   mt::Adam opt(*m);
   using L = mt::data::ImageLoader<float>;
   auto fit = [&](L& train, L* val) {
-    (void)mt::fit(*m, opt, mt::SoftmaxCrossEntropy{}, train,
-                  mt::FitOptions<L>{.validation = val, .progress = false});
+    if (val) (void)mt::fit(*m, opt, mt::SoftmaxCrossEntropy{}, train, *val, {.progress = false});
+    else (void)mt::fit(*m, opt, mt::SoftmaxCrossEntropy{}, train, {.progress = false});
   };
   const auto none = images(0), ten = images(10), many = images(64);
   L empty(none, {.batch = 4});
@@ -309,7 +309,7 @@ TEST(FitRefuses, AnOutputFolderThatIsAFileBeforeTraining) {
   mt::data::ImageLoader<float> train(d, {.batch = 8});
   try {
     (void)mt::fit(*m, opt, mt::SoftmaxCrossEntropy{}, train,
-                  mt::FitOptions<decltype(train)>{.out = dir, .progress = false});
+                  {.out = dir, .progress = false});
     ADD_FAILURE() << "fit wrote into a regular file";
   } catch (const mt::IoError& e) {
     EXPECT_HAS(e.what(), dir.string());
@@ -318,7 +318,7 @@ TEST(FitRefuses, AnOutputFolderThatIsAFileBeforeTraining) {
   EXPECT_EQ(opt.steps(), 0);
   // A folder below a regular file cannot be created either: IoError, not filesystem_error.
   EXPECT_THROW((void)mt::fit(*m, opt, mt::SoftmaxCrossEntropy{}, train,
-                             mt::FitOptions<decltype(train)>{.out = dir / "sub", .progress = false}),
+                             {.out = dir / "sub", .progress = false}),
                mt::IoError);
   fs::remove(dir);
 }

@@ -402,7 +402,7 @@ TEST(Protocol, FitKeepsALoadersOwningBatchAliveForBackward) {
   auto b = small_model<F32>();
   mt::SGD oa(*a, {.lr = 0.1f}), ob(*b, {.lr = 0.1f});
   OwningLoader data;
-  mt::FitOptions<OwningLoader> options;
+  mt::FitOptions options;
   options.progress = false;  // one epoch, the default
   (void)mt::fit(*a, oa, mt::SoftmaxCrossEntropy{}, data, options);
   mt::SoftmaxCrossEntropy loss_fn;

@@ -64,8 +64,8 @@ struct Job {
                   bool allow_change = false) {
     mt::data::ImageLoader<float> train(train_set, {.batch = batch, .seed = seed});
     mt::data::ImageLoader<float> val(val_set, {.batch = 64, .shuffle = false});
-    return mt::fit(model, opt, mt::SoftmaxCrossEntropy{}, train,
-                   mt::FitOptions<decltype(val)>{.epochs = epochs, .validation = &val, .out = out,
+    return mt::fit(model, opt, mt::SoftmaxCrossEntropy{}, train, val,
+                   {.epochs = epochs, .out = out,
                                                  .checkpoint_every = every,
                                                  .early_stopping_patience = patience,
                                                  .resume = resume,
@@ -133,10 +133,9 @@ TEST(Resume, AMidEpochCheckpointResumesWithTheEpochsRunningSums) {
       if (++calls == 10) throw Cut{};
       return ce(logits, labels);
     };
-    EXPECT_THROW((void)mt::fit(a.model, a.opt, loss, train,
-                               mt::FitOptions<decltype(val)>{.epochs = 3, .validation = &val,
-                                                             .out = out, .checkpoint_every = 2,
-                                                             .progress = false}),
+    EXPECT_THROW((void)mt::fit(a.model, a.opt, loss, train, val,
+                               {.epochs = 3, .out = out, .checkpoint_every = 2,
+                                .progress = false}),
                  Cut);
   }
   const mt::io::SafetensorsFile f(out / "checkpoint.safetensors");

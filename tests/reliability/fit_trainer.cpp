@@ -54,11 +54,11 @@ int main(int argc, char** argv) {
                             mt::ReLU(), mt::Dropout(0.2f, 5), mt::Dense(4));
     mt::Adam opt(model, {.lr = 3e-3f, .schedule = mt::schedule::cosine(3e-3f, epochs * train.batches())});
     mt::LossScaler scaler({.growth_interval = 16});
-    const mt::FitOptions<decltype(valid)> options{
-        .epochs = epochs, .validation = &valid, .out = dir, .checkpoint_every = 2,
+    const mt::FitOptions options{
+        .epochs = epochs, .out = dir, .checkpoint_every = 2,
         .early_stopping_patience = 3, .resume = std::filesystem::exists(dir / "checkpoint.safetensors"),
         .progress = false};
-    const auto history = mt::fit(model, opt, scaler, mt::SoftmaxCrossEntropy{}, train, options);
+    const auto history = mt::fit(model, opt, scaler, mt::SoftmaxCrossEntropy{}, train, valid, options);
     std::printf("done: %zu epochs%s\n", history.epochs.size(), history.stopped_early ? ", stopped early" : "");
   } catch (const std::exception& e) {
     std::fprintf(stderr, "fit_trainer: %s\n", e.what());

@@ -35,9 +35,8 @@ void fit_sets(std::int64_t n_train, mt::data::LoaderOptions o_train, std::int64_
   mt::Adam opt(m);
   const auto a = images(n_train), b = images(std::max<std::int64_t>(n_val, 0));  // -1: none
   mt::data::ImageLoader<float> train(a, o_train), val(b, o_val);
-  (void)mt::fit(m, opt, mt::SoftmaxCrossEntropy{}, train,
-                mt::FitOptions<decltype(val)>{.validation = n_val >= 0 ? &val : nullptr,
-                                              .progress = false});
+  if (n_val >= 0) (void)mt::fit(m, opt, mt::SoftmaxCrossEntropy{}, train, val, {.progress = false});
+  else (void)mt::fit(m, opt, mt::SoftmaxCrossEntropy{}, train, {.progress = false});
 }
 
 // A loader whose every batch holds a NaN feature: the loss is NaN at every step.
@@ -126,7 +125,7 @@ std::vector<Case> numerics_cases() {
          const auto d = images(16);
          mt::data::ImageLoader<float> train(d, {.batch = 8});
          (void)mt::fit(m, opt, mt::SoftmaxCrossEntropy{}, train,
-                       mt::FitOptions<decltype(train)>{.out = f, .progress = false});
+                       {.out = f, .progress = false});
        },
        Kind::io,
        {"fit_out_is_a_file", "not a directory"}},
@@ -136,7 +135,7 @@ std::vector<Case> numerics_cases() {
          mt::Adam opt(m);
          NaNLoader data;
          (void)mt::fit(m, opt, mt::SoftmaxCrossEntropy{}, data,
-                       mt::FitOptions<NaNLoader>{.epochs = 5, .progress = false});
+                       {.epochs = 5, .progress = false});
        },
        Kind::numerics,
        {"epoch 3, batch 2", "last 10 steps", "non-finite loss"}},

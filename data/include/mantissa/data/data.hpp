@@ -5,5 +5,7 @@
 #include "mantissa/data/csv.hpp"
 #include "mantissa/data/idx.hpp"
 #include "mantissa/data/loader.hpp"
+#include "mantissa/data/subset.hpp"
 #include "mantissa/data/tabular.hpp"
+#include "mantissa/data/tabular_loader.hpp"
 #include "mantissa/io/safetensors.hpp"

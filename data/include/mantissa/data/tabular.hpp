@@ -1,5 +1,6 @@
 // mantissa/data/tabular.hpp: what tabular data needs before training: a seeded
-// train/validation split and standardisation fitted on the training split only.
+// train/validation split and standardisation fitted on the training split only (take, skip
+// and subset: subset.hpp; batches for fit: tabular_loader.hpp).
 //
 //   auto [train, test] = data::split(ds, 0.2f, /*seed=*/1);
 //   data::Standardizer s = data::Standardizer::fit(train.features);
@@ -8,10 +9,12 @@
 
 #include <cmath>
 #include <numeric>
+#include <span>
 #include <utility>
 #include <vector>
 
 #include "mantissa/data/csv.hpp"
+#include "mantissa/data/subset.hpp"
 #include "mantissa/core/error.hpp"
 #include "mantissa/core/random.hpp"
 
@@ -21,24 +24,16 @@ namespace mantissa::data {
 template <class L>
 std::pair<TabularDataset<L>, TabularDataset<L>> split(const TabularDataset<L>& ds, float fraction,
                                                       std::uint64_t seed) {
-  const std::int64_t n = ds.features.shape()[0], f = ds.features.shape()[1];
+  const std::int64_t n = ds.features.shape()[0];
   if (!(fraction > 0.0f && fraction < 1.0f))
     throw ValueError("split: fraction must be in (0, 1), got " + std::to_string(fraction));
   std::vector<std::int64_t> order(static_cast<std::size_t>(n));
   std::iota(order.begin(), order.end(), std::int64_t{0});
   shuffle(order, Generator(seed));
   const auto second = static_cast<std::int64_t>(std::lround(double(n) * fraction));
-  auto take = [&](std::int64_t first, std::int64_t count) {
-    TabularDataset<L> part{Tensor<float>::empty(Shape{count, f}),
-                           Tensor<L>::empty(Shape{count}), ds.feature_names};
-    for (std::int64_t i = 0; i < count; ++i) {
-      const auto src = order[static_cast<std::size_t>(first + i)];
-      for (std::int64_t k = 0; k < f; ++k) part.features(i, k) = ds.features(src, k);
-      part.labels[i] = ds.labels[src];
-    }
-    return part;
-  };
-  return {take(0, n - second), take(n - second, second)};
+  const std::span<const std::int64_t> rows(order);
+  return {subset(ds, rows.first(static_cast<std::size_t>(n - second))),
+          subset(ds, rows.last(static_cast<std::size_t>(second)))};
 }
 
 // Per-feature (x - mean) / std, the statistics fitted once (on training data) and reused.

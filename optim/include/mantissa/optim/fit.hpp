@@ -1,7 +1,13 @@
 // mantissa/optim/fit.hpp: the training loop, as Keras's fit / evaluate / predict.
 //
-//   auto history = fit(model, opt, scaler, SoftmaxCrossEntropy{}, train,
-//                      {.epochs = 5, .validation = &test, .out = "runs/fmnist"});
+//   auto history = fit(model, opt, scaler, SoftmaxCrossEntropy{}, train, test,
+//                      {.epochs = 5, .out = "runs/fmnist"});
+//
+// The validation set (optional) comes before the options (fit_options.hpp); its loader must
+// yield the model's compute dtype and the training set's label dtype, or the call does not
+// compile. On tensors (x, y) instead of loaders, with Keras's batch_size, shuffle and
+// validation_split: fit_tensors.hpp. The loss may be passed named, as a temporary or by
+// reference (fit and evaluate take a copy).
 //
 // Per step: forward, loss (float32), backward (scaled when a LossScaler is given), step
 // (skipped on overflow), on the model's device; the loss and accuracy accumulate there and
@@ -19,7 +25,9 @@
 // Under mixed_float16 the overload without a LossScaler does not compile.
 //
 // A Loader is anything with size(), batches(), batch(i) -> {x, y}, set_epoch(e), epoch()
-// (data::ImageLoader is one). Labels are int32 classes (accuracy is categorical).
+// (data::ImageLoader and data::TabularLoader are). Labels are int32 classes (accuracy is
+// categorical: argmax) or float targets (accuracy is binary: logit > 0 against target >= 0.5,
+// the measure for BinaryCrossEntropy; meaningless for a regression's MeanSquaredError).
 #pragma once
 
 #include <algorithm>
@@ -39,44 +47,12 @@
 #include "mantissa/layers/metrics.hpp"
 #include "mantissa/optim/batch_feed.hpp"
 #include "mantissa/optim/checkpoint.hpp"
+#include "mantissa/optim/fit_options.hpp"
 #include "mantissa/optim/history.hpp"
 #include "mantissa/optim/progress.hpp"
 #include "mantissa/optim/step.hpp"
 
 namespace mantissa {
-
-template <class V>
-struct FitOptions {
-  int epochs = 1;
-  V* validation = nullptr;            // evaluated after each epoch
-  std::filesystem::path out{};        // history and checkpoints; empty: write nothing
-  std::int64_t checkpoint_every = 0;  // steps; 0: only at epoch ends
-  int early_stopping_patience = 0;    // epochs without a better val_loss; 0: off
-  // Continue from <out>/checkpoint.safetensors: the weights, optimizer, loss scaler and
-  // generators, and fit's own state (history, early stopping, the interrupted epoch's running
-  // sums), at the batch after the last one saved; the result is the run it resumes, bit for
-  // bit. A training set of another size, batch size or shuffling seed than the checkpoint's is
-  // refused (the position would point elsewhere) unless allow_data_change, which maps the
-  // position by samples seen: the interrupted epoch restarts at the batch holding its next
-  // sample under the new batch size.
-  bool resume = false;
-  bool allow_data_change = false;
-  bool progress = true;
-  // Keras's TerminateOnNaN, with patience: fit throws NumericsError (naming the epoch and
-  // batch) after this many steps in a row were skipped with a non-finite loss, or, without a
-  // loss scaler, with non-finite gradients. A float16 overflow with a finite loss does not
-  // count (the scaler backs off and has its own floor). 0: never stop.
-  int terminate_on_nan = 10;
-  // Data-parallel training (dist/README.md): every rank calls fit with the same options and a
-  // training loader sharded for it (LoaderOptions::shard = dp.shard()). Rank 0's initial
-  // weights are broadcast; the scaled gradients are averaged over the ranks before unscaling
-  // (every rank takes the same skip and scale decision); BatchNorm statistics are averaged
-  // before each validation and checkpoint; the epoch's metrics and validation are reduced over
-  // the ranks; only the root writes the checkpoint and history (every rank reads the
-  // checkpoint on resume: put `out` on storage every rank sees). images/s is this rank's
-  // times the world size.
-  dist::DataParallel* data_parallel = nullptr;
-};
 
 struct Evaluation {
   double loss, accuracy;
@@ -120,7 +96,10 @@ class RunningMetrics {
       copy_bytes<D, Cpu>(loss_.data(), &v, sizeof v);
       value = loss_.view();
     }
-    ops::accumulate_classification(ctx, sums_.view(), logits, labels, value);
+    if constexpr (std::same_as<dtype_of<Y>, float>)
+      ops::accumulate_binary(ctx, sums_.view(), logits, labels, value);
+    else
+      ops::accumulate_classification(ctx, sums_.view(), logits, labels, value);
   }
   // (mean loss, accuracy, samples): one host read.
   std::array<double, 3> read() const {
@@ -145,10 +124,9 @@ class RunningMetrics {
 
 }  // namespace detail
 
-// Loss and accuracy over a whole loader, in inference mode. The sums stay on the model's
-// device until the end: one host read (and a label out of range is reported then).
+namespace detail {
 template <Policy P, Device D, class LossFn, Loader L>
-Evaluation evaluate(Sequential<P, D>& model, LossFn& loss_fn, L& data) {
+Evaluation evaluate_impl(Sequential<P, D>& model, LossFn& loss_fn, L& data) {
   require_batches(data, "evaluate: the data set");
   auto& ctx = model.context();
   detail::RunningMetrics<D> metrics;
@@ -167,6 +145,14 @@ Evaluation evaluate(Sequential<P, D>& model, LossFn& loss_fn, L& data) {
   detail::raise_bad_label(s);
   const auto [loss, acc, n] = metrics.read();
   return {loss, acc};
+}
+}  // namespace detail
+
+// Loss and accuracy over a whole loader, in inference mode. The sums stay on the model's
+// device until the end: one host read (and a label out of range is reported then).
+template <Policy P, Device D, class LossFn, Loader L>
+Evaluation evaluate(Sequential<P, D>& model, LossFn loss_fn, L& data) {
+  return detail::evaluate_impl(model, loss_fn, data);
 }
 
 // The model's outputs for every sample, in loader order, as float32 (N, outputs...) on the
@@ -240,15 +226,36 @@ std::int64_t resume_batch(const TrainingPosition& pos, const FitState& saved, co
                           std::uint64_t seed_now, bool allow_change,
                           const std::filesystem::path& file);
 
-template <Policy P, Device D, class Opt, class LossFn, Loader L, class V>
+// Refuses the tensor-only options on a loader (it batches and shuffles itself).
+void refuse_tensor_options(const FitOptions& o);
+
+// The validation set's batches must be what the model computes in, and labelled as the
+// training set's: a compile error naming the fix (evaluate's forward would fail later, with
+// a message about forward, not about the validation set).
+template <Policy P, Loader L, Loader V>
+constexpr bool validation_fits() {
+  using VX = dtype_of<decltype(std::declval<V&>().batch(0).x)>;
+  using VY = dtype_of<decltype(std::declval<V&>().batch(0).y)>;
+  using TY = dtype_of<decltype(std::declval<L&>().batch(0).y)>;
+  static_assert(std::same_as<VX, typename P::compute>,
+                "mantissa::fit: the validation set's samples are not in the model's compute "
+                "dtype (the policy's compute, as the training set's); build its loader for that "
+                "dtype: ImageLoader<typename P::compute> / TabularLoader<typename P::compute, L>");
+  static_assert(std::same_as<VY, TY>,
+                "mantissa::fit: the validation set's labels have another dtype than the training "
+                "set's (int32 classes or float targets); label both alike");
+  return std::same_as<VX, typename P::compute> && std::same_as<VY, TY>;
+}
+
+template <Policy P, Device D, class Opt, class LossFn, Loader L, Loader V>
 History fit_impl(Sequential<P, D>& model, Opt& opt, LossScaler* scaler, LossFn& loss_fn,
-                 L& train, const FitOptions<V>& o) {
+                 L& train, V* validation, const FitOptions& o) {
   // Everything that can be refused is refused here, before the first step.
   if (o.terminate_on_nan < 0)
     throw ValueError("fit: terminate_on_nan must be >= 0 (0: off), got " +
                      std::to_string(o.terminate_on_nan));
   require_batches(train, "fit: the training set");
-  if (o.validation) require_batches(*o.validation, "fit: the validation set");
+  if (validation) require_batches(*validation, "fit: the validation set");
   dist::DataParallel* const dp = o.data_parallel;
   const bool writer = !dp || dp->writes_checkpoints();  // the root writes files, alone
   if (dp) check_shard(train, *dp);
@@ -289,7 +296,7 @@ History fit_impl(Sequential<P, D>& model, Opt& opt, LossScaler* scaler, LossFn& 
   if (history.stopped_early && o.early_stopping_patience > 0) return history;  // it had ended
   auto& ctx = model.context();
   Progress bar(o.progress);
-  if (o.validation) bar.expect_validation(o.validation->batches());  // the first epoch's ETA
+  if (validation) bar.expect_validation(validation->batches());  // the first epoch's ETA
   RunningMetrics<D> metrics;
   BatchFeed<D, L> feed(ctx, train);
   // Under data parallelism the gradient token comes back averaged over the ranks, each bucket
@@ -364,19 +371,19 @@ History fit_impl(Sequential<P, D>& model, Opt& opt, LossScaler* scaler, LossFn& 
                   std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::quiet_NaN(),
                   ips, opt.lr(), scaler ? scaler->loss_scale() : 0.0f,
                   st.skipped};
-    if (o.validation) {
+    if (validation) {
       if (dp) dp->average_buffers(model);
-      const auto ev = evaluate(model, loss_fn, *o.validation);
+      const auto ev = evaluate_impl(model, loss_fn, *validation);
       r.val_loss = ev.loss;
       r.val_accuracy = ev.accuracy;
       if (dp) {  // each rank's validation set (a shard of it, or all of it) weighed by size
-        const auto m = dp->reduce_metrics(ev.loss, ev.accuracy, o.validation->size());
+        const auto m = dp->reduce_metrics(ev.loss, ev.accuracy, validation->size());
         r.val_loss = m.loss, r.val_accuracy = m.accuracy;
       }
     }
     history.epochs.push_back(r);
     bar.end_epoch(r.loss, r.accuracy, r.val_loss, r.val_accuracy, r.images_per_second);
-    if (o.early_stopping_patience > 0 && o.validation) {
+    if (o.early_stopping_patience > 0 && validation) {
       if (r.val_loss < st.best_val) st.best_val = r.val_loss, st.since_best = 0;
       else if (++st.since_best >= o.early_stopping_patience) history.stopped_early = true;
     }
@@ -405,24 +412,78 @@ auto guard_foreign(F&& f) {
 }
 }  // namespace detail
 
+namespace detail {
+// fit's scaler parameter: a LossScaler, const or not, so that a const one reaches the
+// static_assert below (one message) instead of a list of every fit overload.
+template <class S>
+concept ScalerArg = std::same_as<std::remove_cvref_t<S>, LossScaler>;
+template <class S>
+constexpr bool mutable_scaler() {
+  static_assert(!std::is_const_v<S>,
+                "mantissa::fit: the loss scaler is const, but fit updates it (its scale and its "
+                "clean-step and skipped-step counts); pass a mantissa::LossScaler that is not "
+                "const");
+  return !std::is_const_v<S>;
+}
+}  // namespace detail
+
 // With a loss scaler (required under mixed_float16, allowed under every policy).
-template <Policy P, Device D, class Opt, class LossFn, Loader L, class V = L>
-History fit(Sequential<P, D>& model, Opt& opt, LossScaler& scaler, LossFn loss_fn, L& train,
-            const FitOptions<V>& o = {}) {
-  return detail::guard_foreign([&] { return detail::fit_impl(model, opt, &scaler, loss_fn, train, o); });
+template <Policy P, Device D, class Opt, detail::ScalerArg S, class LossFn, Loader L>
+History fit(Sequential<P, D>& model, Opt& opt, S& scaler, LossFn loss_fn, L& train,
+            const FitOptions& o = {}) {
+  if constexpr (detail::mutable_scaler<S>()) {
+    detail::refuse_tensor_options(o);
+    return detail::guard_foreign([&] {
+      return detail::fit_impl(model, opt, &scaler, loss_fn, train, static_cast<L*>(nullptr), o);
+    });
+  } else {
+    return {};
+  }
+}
+// ... and a validation set, evaluated after each epoch.
+template <Policy P, Device D, class Opt, detail::ScalerArg S, class LossFn, Loader L, Loader V>
+History fit(Sequential<P, D>& model, Opt& opt, S& scaler, LossFn loss_fn, L& train,
+            V& validation, const FitOptions& o = {}) {
+  if constexpr (detail::mutable_scaler<S>() && detail::validation_fits<P, L, V>()) {
+    detail::refuse_tensor_options(o);
+    return detail::guard_foreign(
+        [&] { return detail::fit_impl(model, opt, &scaler, loss_fn, train, &validation, o); });
+  } else {
+    return {};
+  }
 }
 
 // Without one: float32 and mixed_bfloat16 only.
-template <Policy P, Device D, class Opt, class LossFn, Loader L, class V = L>
+template <Policy P, Device D, class Opt, class LossFn, Loader L>
   requires(!std::same_as<std::remove_cvref_t<LossFn>, LossScaler>)
-History fit(Sequential<P, D>& model, Opt& opt, LossFn loss_fn, L& train,
-            const FitOptions<V>& o = {}) {
+History fit(Sequential<P, D>& model, Opt& opt, LossFn loss_fn, L& train, const FitOptions& o = {}) {
   static_assert(!needs_loss_scaling_v<P>,
                 "mantissa::fit: this policy (note below) needs a loss scaler: "
                 "fit(model, opt, scaler, loss, data, options) with a mantissa::LossScaler");
-  if constexpr (!needs_loss_scaling_v<P>)
-    return detail::guard_foreign([&] { return detail::fit_impl(model, opt, nullptr, loss_fn, train, o); });
-  else return {};
+  if constexpr (!needs_loss_scaling_v<P>) {
+    detail::refuse_tensor_options(o);
+    return detail::guard_foreign([&] {
+      return detail::fit_impl(model, opt, nullptr, loss_fn, train, static_cast<L*>(nullptr), o);
+    });
+  } else {
+    return {};
+  }
+}
+template <Policy P, Device D, class Opt, class LossFn, Loader L, Loader V>
+  requires(!std::same_as<std::remove_cvref_t<LossFn>, LossScaler>)
+History fit(Sequential<P, D>& model, Opt& opt, LossFn loss_fn, L& train, V& validation,
+            const FitOptions& o = {}) {
+  static_assert(!needs_loss_scaling_v<P>,
+                "mantissa::fit: this policy (note below) needs a loss scaler: "
+                "fit(model, opt, scaler, loss, data, validation, options) with a "
+                "mantissa::LossScaler");
+  if constexpr (!needs_loss_scaling_v<P> && detail::validation_fits<P, L, V>()) {
+    detail::refuse_tensor_options(o);
+    return detail::guard_foreign(
+        [&] { return detail::fit_impl(model, opt, nullptr, loss_fn, train, &validation, o); });
+  } else {
+    return {};
+  }
 }
 
 }  // namespace mantissa

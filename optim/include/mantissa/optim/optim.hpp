@@ -4,6 +4,7 @@
 #include "mantissa/optim/adam.hpp"
 #include "mantissa/optim/checkpoint.hpp"
 #include "mantissa/optim/fit.hpp"
+#include "mantissa/optim/fit_tensors.hpp"
 #include "mantissa/optim/instances.hpp"
 #include "mantissa/optim/loss_scaler.hpp"
 #include "mantissa/optim/optimizer.hpp"
