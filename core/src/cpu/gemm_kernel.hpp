@@ -43,7 +43,10 @@
 #else
 #define MANTISSA_GEMM_AVX512 0
 #endif
-#if MANTISSA_GEMM_AVX512 && defined(__AVX512BF16__)
+// The pairs only in the avx512_bf16 level's objects (core/CMakeLists.txt defines
+// MANTISSA_LEVEL_BF16_PAIRS per level): under MANTISSA_NATIVE every level is compiled with
+// -march=native, and the other levels do not build the pair packing.
+#if MANTISSA_GEMM_AVX512 && defined(__AVX512BF16__) && MANTISSA_LEVEL_BF16_PAIRS
 #define MANTISSA_GEMM_BF16_PAIRS 1
 #else
 #define MANTISSA_GEMM_BF16_PAIRS 0

@@ -23,6 +23,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <typeinfo>
 
@@ -162,4 +163,41 @@ class ModelCheckpoint final : public Callback {
   Options o_;
 };
 
+namespace detail {
+
+// The FitContext fit gives its callbacks: fit sets where the run is; the loss read and the
+// checkpoint write are fit's own functions.
+class FitRun final : public FitContext {
+ public:
+  template <class Model>
+  FitRun(Model& model, History& h, int epochs, bool writer, FitState& st, bool has_checkpoint)
+      : FitContext(&model, typeid(Model), h, epochs, writer), has_checkpoint_(has_checkpoint) {
+    state_ = &st;
+  }
+  void at_epoch(int epoch, std::int64_t batches) {
+    epoch_ = epoch, batch_ = 0, batches_ = batches;
+  }
+  void at_batch(std::int64_t batch) { batch_ = batch; }
+  void after_step(const StepOutcome& s, bool nonfinite) { step_ = s, nonfinite_ = nonfinite; }
+  void after_epoch() { batch_ = 0; }
+  // Under data parallelism: a stop asked for on any rank (reduced by fit) stops every rank.
+  void agree_stopping(bool any_rank) {
+    if (any_rank && !stopping_) stop("stopped by a callback on another rank");
+  }
+  std::function<float()> read_loss;
+  std::function<void()> write_checkpoint;
+
+  float loss() const override { return read_loss ? read_loss() : 0.0f; }
+  bool has_checkpoint() const noexcept override { return has_checkpoint_; }
+  void save_checkpoint() override {
+    if (!has_checkpoint_ || !write_checkpoint)
+      throw StateError("FitContext::save_checkpoint: fit has no output folder (FitOptions::out)");
+    write_checkpoint();
+  }
+
+ private:
+  bool has_checkpoint_;
+};
+
+}  // namespace detail
 }  // namespace mantissa

@@ -33,6 +33,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <limits>
@@ -46,135 +47,15 @@
 #include "mantissa/layers/losses.hpp"
 #include "mantissa/layers/metrics.hpp"
 #include "mantissa/optim/batch_feed.hpp"
+#include "mantissa/optim/callbacks.hpp"
 #include "mantissa/optim/checkpoint.hpp"
+#include "mantissa/optim/evaluate.hpp"
 #include "mantissa/optim/fit_options.hpp"
 #include "mantissa/optim/history.hpp"
 #include "mantissa/optim/progress.hpp"
 #include "mantissa/optim/step.hpp"
 
 namespace mantissa {
-
-struct Evaluation {
-  double loss, accuracy;
-};
-
-// Refuses a loader that yields no batch (an empty set, or fewer samples than one batch with
-// drop_last) with a ValueError naming `role` ("fit: the training set") and the cause: training
-// on it would report a NaN or zero metric, or fail later inside a schedule.
-template <Loader L>
-void require_batches(L& data, const std::string& role) {
-  const std::int64_t n = data.size(), batches = data.batches();
-  if (batches >= 1) return;
-  if (n == 0) throw ValueError(role + " is empty (0 samples)");
-  std::string why = role + " has " + std::to_string(n) + " samples but yields no batch";
-  if constexpr (requires { data.batch_size(); })
-    why += ": fewer than one batch of " + std::to_string(data.batch_size()) +
-           " with drop_last; lower the batch size or keep the last partial batch";
-  throw ValueError(why);
-}
-
-namespace detail {
-
-// The loss in the model's context when the loss takes one (the built-in losses do).
-template <class LossFn, Device D, class L, class Y>
-auto call_loss(LossFn& loss_fn, Context<D>& ctx, const L& logits, const Y& labels) {
-  if constexpr (requires { loss_fn(ctx, logits, labels); }) return loss_fn(ctx, logits, labels);
-  else return loss_fn(logits, labels);
-}
-
-// Running sums of an epoch or an evaluation, kept on the device: loss * n, correct rows, n.
-template <Device D>
-class RunningMetrics {
- public:
-  RunningMetrics() : sums_(Shape{3}), loss_(Shape{1}) {}
-  void reset(Context<D>& ctx) { ops::fill(ctx, sums_, 0.0f); }
-  template <class L, class Y>
-  void add(Context<D>& ctx, const L& logits, const Y& labels, const LossValue<D>& loss) {
-    auto value = loss.device_value();
-    if (value.empty()) {  // a loss computed on the host: its value goes to the device
-      const float v = loss.value();
-      copy_bytes<D, Cpu>(loss_.data(), &v, sizeof v);
-      value = loss_.view();
-    }
-    if constexpr (std::same_as<dtype_of<Y>, float>)
-      ops::accumulate_binary(ctx, sums_.view(), logits, labels, value);
-    else
-      ops::accumulate_classification(ctx, sums_.view(), logits, labels, value);
-  }
-  // (mean loss, accuracy, samples): one host read.
-  std::array<double, 3> read() const {
-    const auto host = sums();
-    const double n = std::max(1.0f, host[2]);
-    return {host[0] / n, host[1] / n, host[2]};
-  }
-  // The sums themselves (loss * n, correct rows, n), exactly: for a checkpoint, and back.
-  std::array<float, 3> sums() const {
-    std::array<float, 3> host;
-    copy_bytes<Cpu, D>(host.data(), sums_.data(), sizeof host);
-    return host;
-  }
-  void restore(const std::array<float, 3>& host) {
-    copy_bytes<D, Cpu>(sums_.data(), host.data(), sizeof host);
-  }
-
- private:
-  Tensor<float, D> sums_;  // (3)
-  Tensor<float, D> loss_;  // (1)
-};
-
-}  // namespace detail
-
-namespace detail {
-template <Policy P, Device D, class LossFn, Loader L>
-Evaluation evaluate_impl(Sequential<P, D>& model, LossFn& loss_fn, L& data) {
-  require_batches(data, "evaluate: the data set");
-  auto& ctx = model.context();
-  detail::RunningMetrics<D> metrics;
-  metrics.reset(ctx);
-  Tensor<dtype_of<decltype(data.batch(0).x)>, D> xbuf;
-  Tensor<dtype_of<decltype(data.batch(0).y)>, D> ybuf;
-  for (std::int64_t b = 0; b < data.batches(); ++b) {
-    auto batch = data.batch(b);
-    const auto x = detail::on_device<D>(cview(batch.x), xbuf);
-    const auto y = detail::on_device<D>(cview(batch.y), ybuf);
-    auto logits = model.forward(x, Mode::infer);
-    metrics.add(ctx, logits, y, detail::call_loss(loss_fn, ctx, logits, y));
-  }
-  const auto s = ctx.read_status();
-  if (s.bad_label_row >= 0) ctx.reset_status();
-  detail::raise_bad_label(s);
-  const auto [loss, acc, n] = metrics.read();
-  return {loss, acc};
-}
-}  // namespace detail
-
-// Loss and accuracy over a whole loader, in inference mode. The sums stay on the model's
-// device until the end: one host read (and a label out of range is reported then).
-template <Policy P, Device D, class LossFn, Loader L>
-Evaluation evaluate(Sequential<P, D>& model, LossFn loss_fn, L& data) {
-  return detail::evaluate_impl(model, loss_fn, data);
-}
-
-// The model's outputs for every sample, in loader order, as float32 (N, outputs...) on the
-// host.
-template <Policy P, Device D, Loader L>
-Tensor<float> predict(Sequential<P, D>& model, L& data) {
-  auto out = Tensor<float>::empty(model.output_shape().prepend(data.size()));
-  auto& ctx = model.context();
-  Tensor<dtype_of<decltype(data.batch(0).x)>, D> xbuf;
-  Tensor<float, D> fbuf;
-  std::int64_t row = 0;
-  const std::int64_t per_row = data.size() ? out.numel() / data.size() : 0;
-  for (std::int64_t b = 0; b < data.batches(); ++b) {
-    const auto y = model.forward(detail::on_device<D>(cview(data.batch(b).x), xbuf), Mode::infer);
-    if (fbuf.numel() < y.numel()) fbuf = Tensor<float, D>::empty(Shape{y.numel()});
-    TensorView<float, D> f(fbuf.data(), y.shape());
-    ops::cast_into(ctx, f, y);
-    copy_bytes<Cpu, D>(out.data() + row * per_row, f.data(), f.size_bytes());
-    row += y.shape()[0];
-  }
-  return out;
-}
 
 namespace detail {
 void write_history(const std::filesystem::path& dir, const History& h);
@@ -256,6 +137,8 @@ History fit_impl(Sequential<P, D>& model, Opt& opt, LossScaler* scaler, LossFn& 
                      std::to_string(o.terminate_on_nan));
   require_batches(train, "fit: the training set");
   if (validation) require_batches(*validation, "fit: the validation set");
+  for (auto* c : o.callbacks)
+    if (!c) throw ValueError("fit: FitOptions::callbacks holds a null pointer");
   dist::DataParallel* const dp = o.data_parallel;
   const bool writer = !dp || dp->writes_checkpoints();  // the root writes files, alone
   if (dp) check_shard(train, *dp);
@@ -293,7 +176,31 @@ History fit_impl(Sequential<P, D>& model, Opt& opt, LossScaler* scaler, LossFn& 
   if (dp) dp->broadcast_parameters(model);  // the same start on every rank
   if (!o.out.empty() && writer && !history.epochs.empty())  // the files match the checkpoint again
     write_history(o.out, history, run);
-  if (history.stopped_early && o.early_stopping_patience > 0) return history;  // it had ended
+  // The callbacks: the options' built-in ones first, then the user's (callbacks.hpp).
+  std::optional<TerminateOnNaN> nan_guard;
+  std::optional<EarlyStopping> early;
+  std::optional<ModelCheckpoint> every;
+  std::vector<Callback*> callbacks;
+  if (o.terminate_on_nan > 0) callbacks.push_back(&nan_guard.emplace(TerminateOnNaN::Options{o.terminate_on_nan}));
+  if (o.early_stopping_patience > 0) {
+    if (!validation)
+      throw ValueError("fit: early_stopping_patience needs validation data (it watches val_loss): "
+                       "pass a validation set, or validation_split for tensors");
+    callbacks.push_back(&early.emplace(EarlyStopping::Options{o.early_stopping_patience}));
+  }
+  if (o.checkpoint_every > 0 && !ckpt.empty())
+    callbacks.push_back(&every.emplace(ModelCheckpoint::Options{o.checkpoint_every}));
+  bool watches_val = early.has_value();
+  for (auto* c : o.callbacks) {
+    callbacks.push_back(c);
+    if (dynamic_cast<EarlyStopping*>(c)) {
+      if (!validation)
+        throw ValueError("fit: an EarlyStopping callback needs validation data (it watches "
+                         "val_loss): pass a validation set, or validation_split for tensors");
+      watches_val = true;
+    }
+  }
+  if (history.stopped_early && watches_val) return history;  // it had ended
   auto& ctx = model.context();
   Progress bar(o.progress);
   if (validation) bar.expect_validation(validation->batches());  // the first epoch's ETA
@@ -313,6 +220,14 @@ History fit_impl(Sequential<P, D>& model, Opt& opt, LossScaler* scaler, LossFn& 
     st.sums = batch ? metrics.sums() : std::array<float, 3>{};
     save_checkpoint_impl(ckpt, model, opt, scaler, {epoch, batch, seed}, &st);
   };
+  FitRun run_ctx(model, history, o.epochs, writer, st, !ckpt.empty());
+  // A user's callback may stop on one rank only: the ranks agree (one host allreduce).
+  const bool agree = dp && !o.callbacks.empty();
+  auto stop_agreed = [&] {
+    if (agree) run_ctx.agree_stopping(any_rank(*dp, run_ctx.stopping()));
+    return run_ctx.stopping();
+  };
+  for (auto* c : callbacks) c->on_train_begin(run_ctx);
   for (auto epoch = static_cast<int>(pos.epoch); epoch < o.epochs; ++epoch) {
     train.set_epoch(epoch);
     const bool resumed = epoch == pos.epoch && pos.batch > 0;
@@ -322,7 +237,11 @@ History fit_impl(Sequential<P, D>& model, Opt& opt, LossScaler* scaler, LossFn& 
     metrics.reset(ctx);
     if (resumed) metrics.restore(st.sums);  // the epoch's record covers all of it
     bar.start_epoch(epoch + 1, o.epochs, train.batches());
+    run_ctx.at_epoch(epoch + 1, train.batches());
+    for (auto* c : callbacks) c->on_epoch_begin(run_ctx);
     for (std::int64_t b = first; b < train.batches(); ++b) {
+      run_ctx.at_batch(b + 1);
+      for (auto* c : callbacks) c->on_batch_begin(run_ctx);
       // One step: nothing is read back but the step's status, inside opt.step. The next
       // batch is staged and uploaded once this step's work is queued, before that read.
       const auto [x, y] = feed.get(b);
@@ -345,21 +264,18 @@ History fit_impl(Sequential<P, D>& model, Opt& opt, LossScaler* scaler, LossFn& 
       // is itself non-finite counts (the loss is read back only then).
       bool nonfinite = !out.applied && (!scaler || !loss_finite(loss));
       if (dp && !out.applied) nonfinite = any_rank(*dp, nonfinite);  // every rank skipped: agree
-      if (nonfinite) {
-        if (o.terminate_on_nan > 0 && ++st.nonfinite_run >= o.terminate_on_nan)
-          raise_nonfinite_run(epoch + 1, b + 1, static_cast<int>(st.nonfinite_run),
-                              !loss_finite(loss));
-      } else {
-        st.nonfinite_run = 0;
-      }
       bar.advance(b + 1, seen, scaler ? scaler->loss_scale() : 0.0f, st.skipped);
       if (bar.due()) {  // a progress line is printed: the running sums are read for it
         const auto [l, acc, n] = metrics.read();
         bar.draw(l, acc);
       }
-      if (!ckpt.empty() && o.checkpoint_every > 0 && out.step % o.checkpoint_every == 0 &&
-          out.applied && b + 1 < train.batches())
-        save(epoch, b + 1);
+      // TerminateOnNaN, ModelCheckpoint and the user's: the loss is read only if one asks.
+      run_ctx.after_step(out, nonfinite);
+      run_ctx.read_loss = [&loss] { return loss.value(); };
+      run_ctx.write_checkpoint = [&, epoch, b] { save(epoch, b + 1); };
+      for (auto* c : callbacks) c->on_batch_end(run_ctx);
+      run_ctx.read_loss = nullptr;
+      if (stop_agreed()) break;
     }
     auto [train_loss, train_acc, n] = metrics.read();
     double ips = bar.images_per_second();
@@ -383,9 +299,12 @@ History fit_impl(Sequential<P, D>& model, Opt& opt, LossScaler* scaler, LossFn& 
     }
     history.epochs.push_back(r);
     bar.end_epoch(r.loss, r.accuracy, r.val_loss, r.val_accuracy, r.images_per_second);
-    if (o.early_stopping_patience > 0 && validation) {
-      if (r.val_loss < st.best_val) st.best_val = r.val_loss, st.since_best = 0;
-      else if (++st.since_best >= o.early_stopping_patience) history.stopped_early = true;
+    run_ctx.after_epoch();
+    run_ctx.write_checkpoint = [&, epoch] { save(epoch + 1, 0); };
+    for (auto* c : callbacks) c->on_epoch_end(run_ctx);  // EarlyStopping among them
+    if (stop_agreed()) {
+      history.stopped_early = true;
+      if (o.progress && writer) std::printf("%s\n", run_ctx.stop_reason().c_str());
     }
     st.skipped = 0;
     if (!o.out.empty()) {  // the checkpoint first: the history files are derived from it
@@ -394,6 +313,7 @@ History fit_impl(Sequential<P, D>& model, Opt& opt, LossScaler* scaler, LossFn& 
     }
     if (history.stopped_early) break;
   }
+  for (auto* c : callbacks) c->on_train_end(run_ctx);
   return history;
 }
 

@@ -11,8 +11,11 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <vector>
 
 namespace mantissa {
+
+class Callback;  // callbacks.hpp
 
 namespace dist {
 class DataParallel;
@@ -47,6 +50,11 @@ struct FitOptions {
   // checkpoint on resume: put `out` on storage every rank sees). images/s is this rank's
   // times the world size.
   dist::DataParallel* data_parallel = nullptr;
+  // Called at the edges of the run, of each epoch and of each batch (callbacks.hpp), after
+  // the built-in ones the options above make (TerminateOnNaN from terminate_on_nan,
+  // EarlyStopping from early_stopping_patience, ModelCheckpoint from checkpoint_every), in
+  // this order. Not owned: they must outlive fit.
+  std::vector<Callback*> callbacks{};
 
   // ---- fit on tensors (x, y) only, as Keras's; a loader batches and shuffles itself, and
   // fit on a loader refuses these with a ValueError.
