@@ -120,15 +120,17 @@ class Pool {
     while (static_cast<int>(threads_.size()) < want) {
       const int index = static_cast<int>(threads_.size());
       try {
-        threads_.emplace_back([this, index] { work(index); });
+        // The generation before this job's: a thread that starts after the job is published
+        // must still see it as new.
+        const std::uint32_t before = generation_.load(std::memory_order_acquire);
+        threads_.emplace_back([this, index, before] { work(index, before); });
       } catch (const std::system_error&) {
         return;
       }
     }
   }
 
-  void work(int index) {
-    std::uint32_t seen = generation_.load(std::memory_order_acquire);
+  void work(int index, std::uint32_t seen) {
     for (;;) {
       if (!spin_until([&] { return generation_.load(std::memory_order_acquire) != seen; }))
         generation_.wait(seen, std::memory_order_acquire);

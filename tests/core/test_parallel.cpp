@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstring>
@@ -118,8 +119,10 @@ TEST(Parallel, OneSlowChunkDoesNotHoldTheOthersBack) {
   });
   ASSERT_EQ(mt::parallel_stats().pooled, before.pooled + 1) << "the job did not run on the pool";
   // Chunks are handed out one at a time: while one thread sleeps in chunk 0, the other takes
-  // every other chunk (a static split would have left half of them to the sleeper).
-  for (std::size_t i = 1; i < who.size(); ++i) EXPECT_NE(who[i], who[0]) << "chunk " << i;
+  // the chunks (a static split would have left half of them, 20, to the sleeper; a loaded
+  // machine may wake the other thread late, so only fewer than that is required).
+  const auto sleeper = std::count(who.begin(), who.end(), who[0]);
+  EXPECT_LT(sleeper, 20) << "the thread that slept in chunk 0 ran " << sleeper << " of 40 chunks";
 }
 
 TEST(Parallel, IdleWorkersSleep) {

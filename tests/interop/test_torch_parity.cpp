@@ -100,7 +100,7 @@ void check_against_torch(M model, const std::string& arch, M* twin = nullptr) {
     mt::SGD opt(*twin, {.lr = 0.05f});
     mt::SoftmaxCrossEntropy loss_fn;
     for (int step = 0; step < 3; ++step) {
-      auto logits = twin->forward(x.view());
+      auto logits = twin->forward(x.view(), mt::Mode::train);
       auto loss = loss_fn(logits, y.view());
       (void)opt.step(twin->backward(loss));
     }
