@@ -6,7 +6,7 @@
 # under a minute on a loaded 2-core machine).
 mantissa_add_suites(core cpu_level)
 
-set(_lower_levels scalar avx2 avx512)
+set(_lower_levels scalar avx2 avx512 avx512_bf16)
 foreach(level IN LISTS _lower_levels)
   foreach(suite IN ITEMS test_cpu_level test_gemm test_convert test_nn_ops test_conv2d
       test_maxpool2d test_layers test_optim)
@@ -20,7 +20,7 @@ endforeach()
 add_test(NAME cpu_level_unknown_reported COMMAND test_cpu_level --gtest_filter=CpuLevel.CapIsHonoured)
 set_tests_properties(cpu_level_unknown_reported PROPERTIES
   ENVIRONMENT MANTISSA_CPU=avx3 LABELS "core;cpu_levels"
-  PASS_REGULAR_EXPRESSION "MANTISSA_CPU=avx3 is not a CPU level \\(scalar, avx2, avx512, avx512_bf16\\); ignored")
+  PASS_REGULAR_EXPRESSION "MANTISSA_CPU=avx3 is not a CPU level \\(scalar, avx2, avx512, avx512_bf16, amx\\); ignored")
 
 # The per-level objects define nothing outside their own namespace (besides compiler data),
 # so the linker can never keep an AVX-512 copy of a function a baseline caller runs.

@@ -20,13 +20,14 @@ namespace d = mantissa::cpu::detail;
 
 TEST(CpuLevel, NamesRoundTrip) {
   for (const CpuLevel l :
-       {CpuLevel::scalar, CpuLevel::avx2, CpuLevel::avx512, CpuLevel::avx512_bf16}) {
+       {CpuLevel::scalar, CpuLevel::avx2, CpuLevel::avx512, CpuLevel::avx512_bf16, CpuLevel::amx}) {
     const auto parsed = d::parse_cpu_level(d::cpu_level_name(l));
     ASSERT_TRUE(parsed.has_value()) << d::cpu_level_name(l);
     EXPECT_EQ(*parsed, l);
   }
   EXPECT_STREQ(d::cpu_level_name(CpuLevel::avx2), "avx2");
   EXPECT_STREQ(d::cpu_level_name(CpuLevel::avx512_bf16), "avx512_bf16");
+  EXPECT_STREQ(d::cpu_level_name(CpuLevel::amx), "amx");
 }
 
 TEST(CpuLevel, RefusesUnknownNames) {

@@ -290,6 +290,7 @@ void maxpool_forward_blocks(T* y, std::int32_t* argmax, const T* x, const Window
   auto level = &maxpool_forward_baseline<B, T>;
 #if MANTISSA_CPU_LEVELS
   switch (detail::cpu_level()) {
+    case detail::CpuLevel::amx:
     case detail::CpuLevel::avx512_bf16:
     case detail::CpuLevel::avx512: level = &maxpool_forward_avx512<B, T>; break;
     case detail::CpuLevel::avx2: level = &maxpool_forward_avx2<B, T>; break;

@@ -4,7 +4,7 @@
 // the bulk float <-> half / bfloat16 conversions) are compiled once per level, each in its own
 // translation units with their own -m flags (core/CMakeLists.txt), and one level is chosen
 // here, once per process, from CPUID: the highest the CPU and the OS support, capped by the
-// environment variable MANTISSA_CPU (scalar, avx2, avx512 or avx512_bf16) so that the slower
+// environment variable MANTISSA_CPU (scalar, avx2, avx512, avx512_bf16 or amx) so that the slower
 // paths can be tested and compared on a fast machine. A cap above what the CPU has changes
 // nothing; no level's code ever runs on a CPU without its instructions.
 #pragma once
@@ -19,9 +19,10 @@ enum class CpuLevel {
   avx2 = 1,         // + AVX2, FMA, F16C
   avx512 = 2,       // + AVX-512 F, BW, VL, DQ
   avx512_bf16 = 3,  // + AVX512-BF16 (vdpbf16ps)
+  amx = 4,          // + AMX-TILE and AMX-BF16, and the OS lets the process use the tiles
 };
 
-// "scalar", "avx2", "avx512", "avx512_bf16".
+// "scalar", "avx2", "avx512", "avx512_bf16", "amx".
 const char* cpu_level_name(CpuLevel level) noexcept;
 // The level a MANTISSA_CPU value names (exactly one of the names above), or nothing.
 std::optional<CpuLevel> parse_cpu_level(std::string_view name) noexcept;

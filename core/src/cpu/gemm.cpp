@@ -47,6 +47,7 @@ const GemmIsa& active_isa() noexcept {
   static const GemmIsa* const isa = [] {
     switch (detail::cpu_level()) {
 #if MANTISSA_CPU_LEVELS
+      case detail::CpuLevel::amx: return &isa_amx::gemm_isa();
       case detail::CpuLevel::avx512_bf16: return &isa_avx512_bf16::gemm_isa();
       case detail::CpuLevel::avx512: return &isa_avx512::gemm_isa();
       case detail::CpuLevel::avx2: return &isa_avx2::gemm_isa();

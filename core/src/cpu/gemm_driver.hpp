@@ -72,6 +72,9 @@ const GemmIsa& gemm_isa() noexcept;
 namespace isa_avx512_bf16 {
 const GemmIsa& gemm_isa() noexcept;
 }
+namespace isa_amx {  // gemm_amx.cpp: AMX tiles for bfloat16, the avx512 level's loops otherwise
+const GemmIsa& gemm_isa() noexcept;
+}
 #endif
 
 // Thrown from the loop nests (defined in gemm.cpp, so that the error's strings are built by

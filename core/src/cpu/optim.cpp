@@ -100,6 +100,7 @@ void adam_update(float* w, const float* grad, float* m, float* v, T* compute, st
   auto level = &adam_baseline<T>;
 #if MANTISSA_CPU_LEVELS
   switch (detail::cpu_level()) {
+    case detail::CpuLevel::amx:
     case detail::CpuLevel::avx512_bf16:
     case detail::CpuLevel::avx512: level = &adam_avx512<T>; break;
     case detail::CpuLevel::avx2: level = &adam_avx2<T>; break;
