@@ -81,6 +81,31 @@ TYPED_TEST(NnOpsTyped, ActivationBackwardMatchesNaive) {
   }
 }
 
+// ReLU of 16-bit values works on their bits (elementwise.cpp): for every one of the 65,536
+// values, forward and backward give the bits of the float computation (widen, select, round
+// once), NaN, infinities and -0 included.
+TYPED_TEST(NnOpsTyped, ReluOfEverySixteenBitValueIsTheFloatResult) {
+  using T = TypeParam;
+  if constexpr (!std::is_same_v<T, float>) {
+    const std::int64_t n = 1 << 16;
+    Tensor<T> x(Shape{n}), dy(Shape{n});
+    for (std::int64_t i = 0; i < n; ++i) {
+      x[i] = T(mt::from_bits, static_cast<std::uint16_t>(i));
+      dy[i] = T(static_cast<float>(i % 7) - 3.25f);
+    }
+    const Tensor<T> y = mt::relu(x);
+    Tensor<T> dx(x.shape());
+    mt::ops::activation_backward(mt::default_context<mt::Cpu>(), mt::Activation::relu, dx, dy, x);
+    for (std::int64_t i = 0; i < n; ++i) {
+      const float v = float(x[i]);
+      const T want_y = std::isnan(v) ? x[i] : T(v < 0.0f ? 0.0f : v);
+      const T want_dx = T(v > 0.0f ? float(dy[i]) : 0.0f);
+      ASSERT_EQ(y[i].bits, want_y.bits) << "x bits " << i;
+      ASSERT_EQ(dx[i].bits, want_dx.bits) << "y bits " << i;
+    }
+  }
+}
+
 TYPED_TEST(NnOpsTyped, SoftmaxRowsSumToOneAndMatchNaive) {
   using T = TypeParam;
   mt::Generator g(4);

@@ -4,6 +4,8 @@
 #include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
+#include <concepts>
+#include <cstdint>
 #include <limits>
 
 #include "map_float.hpp"
@@ -86,9 +88,52 @@ void softmax_backward(T* dx, const T* dy, const T* y, std::int64_t n, std::int64
 }
 }  // namespace
 
+namespace {
+// ReLU of 16-bit values on their bits: widening is exact, and so is narrowing a value that was
+// widened, so this is the float path's result bit for bit (a NaN kept as it is), at the cost
+// of an integer compare instead of two conversions. `lowest` is the bits of -inf: negative
+// values (-0 excluded) lie in (0x8000, lowest], NaN with the sign set above it.
+template <FloatDtype T>
+constexpr std::uint16_t kMinusInf = std::same_as<T, half> ? 0xfc00 : 0xff80;
+template <FloatDtype T>
+constexpr std::uint16_t kPlusInf = std::same_as<T, half> ? 0x7c00 : 0x7f80;
+
+template <FloatDtype T>
+void relu_bits(T* y, const T* x, std::int64_t n) {
+  const auto* in = reinterpret_cast<const std::uint16_t*>(x);
+  auto* out = reinterpret_cast<std::uint16_t*>(y);
+  const std::int64_t tasks = (n + detail::kParallelBlock - 1) / detail::kParallelBlock;
+  parallel_for(tasks, 1, [&](std::int64_t first, std::int64_t last) {
+    const std::int64_t end = std::min(n, last * detail::kParallelBlock);
+    for (std::int64_t i = first * detail::kParallelBlock; i < end; ++i) {
+      const std::uint16_t v = in[i];
+      out[i] = v > 0x8000 && v <= kMinusInf<T> ? std::uint16_t{0} : v;
+    }
+  });
+}
+
+// dx = dy where y > 0 (0 < bits <= +inf), else +0.
+template <FloatDtype T>
+void relu_backward_bits(T* dx, const T* dy, const T* y, std::int64_t n) {
+  const auto* g = reinterpret_cast<const std::uint16_t*>(dy);
+  const auto* v = reinterpret_cast<const std::uint16_t*>(y);
+  auto* d = reinterpret_cast<std::uint16_t*>(dx);
+  const std::int64_t tasks = (n + detail::kParallelBlock - 1) / detail::kParallelBlock;
+  parallel_for(tasks, 1, [&](std::int64_t first, std::int64_t last) {
+    const std::int64_t end = std::min(n, last * detail::kParallelBlock);
+    for (std::int64_t i = first * detail::kParallelBlock; i < end; ++i) {
+      const std::uint16_t vi = v[i], gi = g[i];
+      d[i] = vi != 0 && vi <= kPlusInf<T> ? gi : std::uint16_t{0};
+    }
+  });
+}
+}  // namespace
+
 template <FloatDtype T>
 void activation_forward(Activation f, T* y, const T* x, std::int64_t rows, std::int64_t cols) {
   if (f == Activation::softmax) return softmax_rows(y, x, rows, cols);
+  if constexpr (!std::same_as<T, float>)
+    if (f == Activation::relu) return relu_bits(y, x, rows * cols);
   detail::map_float(x, static_cast<const T*>(nullptr), y, rows * cols,
                     [f](const float* in, const float*, float* o, std::int64_t len) {
                       CArr X(in, len);
@@ -111,6 +156,8 @@ template <FloatDtype T>
 void activation_backward(Activation f, T* dx, const T* dy, const T* y, std::int64_t rows,
                          std::int64_t cols) {
   if (f == Activation::softmax) return softmax_backward(dx, dy, y, rows, cols);
+  if constexpr (!std::same_as<T, float>)
+    if (f == Activation::relu) return relu_backward_bits(dx, dy, y, rows * cols);
   auto kernel = [f](const float* g, const float* v, float* d, std::int64_t len) {
     switch (f) {
       case Activation::relu:

@@ -165,8 +165,8 @@ inline void transpose16(__m512i r[16]) {
 void pack_a(Transpose ta, const uint16_t* a, int64_t lda, int64_t mb, int64_t k, int64_t kp,
             uint16_t* pa) {
   const int64_t tiles = kp / kK;
-  for (int64_t r = 0; r < 2; ++r)
-    for (int64_t q = 0; q < tiles; ++q) {
+  for (int64_t q = 0; q < tiles; ++q)  // both panels of a K tile: their rows share lines
+    for (int64_t r = 0; r < 2; ++r) {
       uint16_t* dst = pa + (r * tiles + q) * kRows * kK;
       const int64_t p0 = q * kK;
       if (ta == Transpose::no) {  // row i of op(A) is contiguous: copy 32 values a row
@@ -197,20 +197,21 @@ void pack_a(Transpose ta, const uint16_t* a, int64_t lda, int64_t mb, int64_t k,
 // B, as laid out above: nbp x kp from op(B)(0.., j0..), nb columns and k rows of it real.
 void pack_b(Transpose tb, const uint16_t* b, int64_t ldb, int64_t nb, int64_t k, int64_t kp,
             uint16_t* pb) {
-  const int64_t nbp = round_up(nb, kBlock), pairs = kp / 2;
-  for (int64_t s = 0; s < nbp / kRows; ++s) {
+  const int64_t nbp = round_up(nb, kBlock), pairs = kp / 2, panels = nbp / kRows;
+  if (tb == Transpose::no) {  // row p of op(B) is contiguous: rows p and p + 1 interleaved
+    for (int64_t pr = 0; pr < pairs; ++pr)  // along the rows, which are read once, in order
+      for (int64_t s = 0; s < panels; ++s) {
+        const int64_t p = 2 * pr, j0 = s * kRows;
+        const __m512i v = interleave(p < k ? b + p * ldb + j0 : nullptr,
+                                     p + 1 < k ? b + (p + 1) * ldb + j0 : nullptr,
+                                     first16(nb - j0));
+        _mm512_store_si512(pb + (s * pairs + pr) * kRows * 2, v);
+      }
+    return;
+  }
+  for (int64_t s = 0; s < panels; ++s) {
     const int64_t j0 = s * kRows;
     uint16_t* panel = pb + s * pairs * kRows * 2;
-    if (tb == Transpose::no) {  // row p of op(B) is contiguous: rows p and p + 1 interleaved
-      const __mmask16 m = first16(nb - j0);
-      for (int64_t pr = 0; pr < pairs; ++pr) {
-        const int64_t p = 2 * pr;
-        const __m512i v = interleave(p < k ? b + p * ldb + j0 : nullptr,
-                                     p + 1 < k ? b + (p + 1) * ldb + j0 : nullptr, m);
-        _mm512_store_si512(panel + pr * kRows * 2, v);
-      }
-      continue;
-    }
     // Column j of op(B) is contiguous, its pairs already adjacent: 16 columns x 16 pairs,
     // transposed into 16 rows of pairs.
     for (int64_t q = 0; q < kp / kK; ++q) {
@@ -267,9 +268,11 @@ void write_block(const float* s, int64_t mb, int64_t nb, float alpha, float beta
 
 // ---- the loop nest ---------------------------------------------------------------------------
 
+// transpose_c: pr is the transposed product (gemm.cpp's C^T = op(B)^T op(A)^T, with pr.c and
+// pr.ldc still C's): a block is written to C transposed.
 template <class TC>
 void run_rectangle(const Problem<bfloat16, TC>& pr, int64_t m0, int64_t m1, int64_t n0,
-                   int64_t n1) {
+                   int64_t n1, bool transpose_c) {
   const int64_t k = pr.k, kp = round_up(k, kK), tiles = kp / kK;
   const int64_t nb = n1 - n0, nbp = round_up(nb, kBlock);
   Workspace& ws = workspace();
@@ -323,28 +326,59 @@ void run_rectangle(const Problem<bfloat16, TC>& pr, int64_t m0, int64_t m1, int6
       _tile_stored(1, sums + kRows, kBlock * 4);
       _tile_stored(2, sums + kRows * kBlock, kBlock * 4);
       _tile_stored(3, sums + kRows * kBlock + kRows, kBlock * 4);
-      write_block(sums, mb, std::min(kBlock, nb - j0), pr.alpha, pr.beta,
-                  pr.c + i0 * pr.ldc + n0 + j0, pr.ldc);
+      const int64_t nbj = std::min(kBlock, nb - j0);
+      if (!transpose_c) {
+        write_block(sums, mb, nbj, pr.alpha, pr.beta, pr.c + i0 * pr.ldc + n0 + j0, pr.ldc);
+        continue;
+      }
+      alignas(64) float sums_t[kBlock * kBlock];
+      for (int64_t i = 0; i < kBlock; ++i)
+        for (int64_t j = 0; j < kBlock; ++j) sums_t[j * kBlock + i] = sums[i * kBlock + j];
+      write_block(sums_t, nbj, mb, pr.alpha, pr.beta, pr.c + (n0 + j0) * pr.ldc + i0, pr.ldc);
     }
   }
 }
 
-// Thread t's rectangle of C in grid g (gemm.cpp chose g for the avx512 tile, 6 x 64; cut here
-// on 32 x 32 blocks instead, so that only the last block of each direction is partial).
+// Thread t's rectangle of an m x n product in grid g (gemm.cpp chose g for the avx512 tile,
+// 6 x 64; cut here on 32 x 32 blocks instead, so that only the last block of each direction is
+// partial).
+struct Rectangle {
+  int64_t r0, r1, c0, c1;
+};
+Rectangle share_of(int64_t m, int64_t n, Grid g, int t) {
+  const int64_t mt = (m + kBlock - 1) / kBlock, nt = (n + kBlock - 1) / kBlock;
+  const int ti = t / g.tn, tj = t % g.tn;
+  return {std::min(m, mt * ti / g.tm * kBlock), std::min(m, mt * (ti + 1) / g.tm * kBlock),
+          std::min(n, nt * tj / g.tn * kBlock), std::min(n, nt * (tj + 1) / g.tn * kBlock)};
+}
+
 // Products too thin for tiles (K under one tile's 32, or C under one 32 x 32 block in either
-// direction, where padding would multiply the work) run as at the avx512 level. The choice
-// depends on the shape alone, so every thread count takes the same path.
+// direction, where padding would multiply the work) run as at the avx512 level.
+// With A stored K-major (ta == yes), its tiles need a transpose while packing, and B's too
+// unless tb == no. The transposed product C^T = op(B)^T op(A)^T reads B as A and A as B, with
+// A's K-major storage now the easy one (pairs of rows interleaved): it is taken when that
+// transposes less, i.e. when B is stored (n, k) (no transpose at all) or n < m (the weight
+// gradient dW (K, F) = cols^T dy: dy's F = 64 columns transposed instead of cols' 288).
+// Both choices depend on the shape alone, so every thread count takes the same path.
 template <class TC>
 void run_share(const Problem<bfloat16, TC>& pr, int64_t m, int64_t n, Grid g, int t) {
   if (pr.k < kK || m < kBlock || n < kBlock)
     return isa_avx512::gemm_isa().share<bfloat16, TC>()(pr, m, n, g, t);
-  const int64_t mt = (m + kBlock - 1) / kBlock, nt = (n + kBlock - 1) / kBlock;
-  const int ti = t / g.tn, tj = t % g.tn;
-  const int64_t r0 = std::min(m, mt * ti / g.tm * kBlock);
-  const int64_t r1 = std::min(m, mt * (ti + 1) / g.tm * kBlock);
-  const int64_t c0 = std::min(n, nt * tj / g.tn * kBlock);
-  const int64_t c1 = std::min(n, nt * (tj + 1) / g.tn * kBlock);
-  if (r0 < r1 && c0 < c1) run_rectangle(pr, r0, r1, c0, c1);
+  if (pr.ta == Transpose::no || (pr.tb == Transpose::no && n >= m)) {
+    const Rectangle r = share_of(m, n, g, t);
+    if (r.r0 < r.r1 && r.c0 < r.c1) run_rectangle(pr, r.r0, r.r1, r.c0, r.c1, false);
+    return;
+  }
+  Problem<bfloat16, TC> sw = pr;
+  sw.ta = pr.tb == Transpose::no ? Transpose::yes : Transpose::no;
+  sw.tb = Transpose::no;
+  sw.a = pr.b;
+  sw.lda = pr.ldb;
+  sw.b = pr.a;
+  sw.ldb = pr.lda;
+  // Thread t's rectangle of C^T in the transposed grid: each t still gets one of its own.
+  const Rectangle r = share_of(n, m, Grid{g.tn, g.tm}, t);
+  if (r.r0 < r.r1 && r.c0 < r.c1) run_rectangle(sw, r.r0, r.r1, r.c0, r.c1, true);
 }
 
 }  // namespace
