@@ -39,15 +39,12 @@ TerminateOnNaN::TerminateOnNaN(Options o) : o_(o) {
     throw ValueError("TerminateOnNaN: patience must be >= 1 step, got " + std::to_string(o.patience));
 }
 
+// fit counts the non-finite steps in a row (FitState::nonfinite_run, once a step): a count
+// kept here would grow once per TerminateOnNaN, and the options' own one is on by default.
 void TerminateOnNaN::on_batch_end(FitContext& c) {
-  auto& st = fit_state(c);
-  if (!c.nonfinite()) {
-    st.nonfinite_run = 0;
-    return;
-  }
-  if (++st.nonfinite_run >= o_.patience)
-    detail::raise_nonfinite_run(c.epoch(), c.batch(), static_cast<int>(st.nonfinite_run),
-                                !std::isfinite(c.loss()));
+  const auto run = fit_state(c).nonfinite_run;
+  if (c.nonfinite() && run >= o_.patience)
+    detail::raise_nonfinite_run(c.epoch(), c.batch(), static_cast<int>(run), !std::isfinite(c.loss()));
 }
 
 ModelCheckpoint::ModelCheckpoint(Options o) : o_(o) {

@@ -1,15 +1,14 @@
 // data/src/data/loader.cpp: shuffling (Philox-keyed Fisher-Yates), normalise-and-cast.
 #include "mantissa/data/loader.hpp"
+#include "mantissa/data/epoch_order.hpp"
 
 #include <cmath>
 #include <limits>
 #include <memory>
-#include <numeric>
 #include <string>
 
 #include "mantissa/core/error.hpp"
 #include "mantissa/core/parallel.hpp"
-#include "mantissa/core/random.hpp"
 #include "mantissa/core/thread_start.hpp"
 
 namespace mantissa::data {
@@ -43,13 +42,7 @@ void ImageLoader<T>::setup() {
   if (!(worst <= static_cast<float>(std::numeric_limits<T>::max())))
     throw NumericsError("ImageLoader: normalised pixels reach " + std::to_string(worst) +
                         ", beyond " + std::string(dtype_name<T>) + "'s range");
-  const Shard& sh = o.shard;
-  if (sh.world < 1 || sh.rank < 0 || sh.rank >= sh.world)
-    throw ValueError("ImageLoader: shard rank " + std::to_string(sh.rank) + " of world " +
-                     std::to_string(sh.world) + ": the world size must be >= 1 and the rank in "
-                     "[0, world)");
-  rows_ = sh.drop_remainder ? n_ / sh.world : (n_ + sh.world - 1) / sh.world;
-  if (n_ == 0) rows_ = 0;
+  rows_ = shard_rows("ImageLoader", n_, o.shard);
   const auto rows = std::min(o.batch, std::max<std::int64_t>(n_, 1));
   for (int s = 0; s < 2; ++s) {
     x_[s] = Tensor<T, Cpu>::empty(data.images.shape().with(0, rows));
@@ -109,20 +102,7 @@ std::int64_t ImageLoader<T>::batches() const noexcept {
 
 template <FloatDtype T>
 void ImageLoader<T>::shuffle() {
-  std::vector<std::int64_t> perm(static_cast<std::size_t>(n_));
-  std::iota(perm.begin(), perm.end(), std::int64_t{0});
-  // Keyed by (seed, epoch) alone, not by the shard: each epoch's order is reproducible on its
-  // own, and the same on every rank.
-  if (o_.shuffle) mantissa::shuffle(perm, Generator(o_.seed, static_cast<std::uint64_t>(epoch_) << 40));
-  const auto world = static_cast<std::size_t>(o_.shard.world);
-  if (world == 1) {
-    order_ = std::move(perm);
-    return;
-  }
-  // Padded (cyclically, as PyTorch's DistributedSampler) or cut to rows_ * world, then strided.
-  order_.resize(static_cast<std::size_t>(rows_));
-  for (std::size_t i = 0; i < order_.size(); ++i)
-    order_[i] = perm[(i * world + static_cast<std::size_t>(o_.shard.rank)) % perm.size()];
+  order_ = epoch_order(n_, rows_, o_.shuffle, o_.seed, epoch_, o_.shard);
 }
 
 template <FloatDtype T>

@@ -19,16 +19,15 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
-#include <numeric>
 #include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "mantissa/core/error.hpp"
-#include "mantissa/core/random.hpp"
 #include "mantissa/core/tensor.hpp"
 #include "mantissa/data/csv.hpp"
+#include "mantissa/data/epoch_order.hpp"
 #include "mantissa/data/loader.hpp"
 
 namespace mantissa::data {
@@ -77,13 +76,8 @@ class TabularLoader {
     if (y.rank() != 1 || y.shape()[0] != x.shape()[0])
       throw ShapeError("TabularLoader: " + y.shape().str() + " labels for samples " +
                        x.shape().str() + "; needs one label per sample, (N,)");
-    const Shard& sh = o.shard;
-    if (sh.world < 1 || sh.rank < 0 || sh.rank >= sh.world)
-      throw ValueError("TabularLoader: shard rank " + std::to_string(sh.rank) + " of world " +
-                       std::to_string(sh.world) +
-                       ": the world size must be >= 1 and the rank in [0, world)");
     n_ = x.shape()[0];
-    rows_ = sh.drop_remainder ? n_ / sh.world : (n_ + sh.world - 1) / sh.world;
+    rows_ = shard_rows("TabularLoader", n_, o.shard);
     sample_ = x.shape().drop_front();
     x_ = Tensor<T, Cpu>::empty(x.shape());
     y_ = Tensor<L, Cpu>::empty(y.shape());
@@ -170,23 +164,8 @@ class TabularLoader {
         dst[i] = T(v);
     }
   }
-  void shuffle() {
-    std::vector<std::int64_t> perm(static_cast<std::size_t>(n_));
-    std::iota(perm.begin(), perm.end(), std::int64_t{0});
-    // Keyed by (seed, epoch) alone, as ImageLoader: each epoch's order is reproducible on its
-    // own, and the same on every rank.
-    if (o_.shuffle)
-      mantissa::shuffle(perm, Generator(o_.seed, static_cast<std::uint64_t>(epoch_) << 40));
-    const auto world = static_cast<std::size_t>(o_.shard.world);
-    if (world == 1) {
-      order_ = std::move(perm);
-      return;
-    }
-    // ImageLoader's sharding: padded cyclically (or cut) to rows_ * world, then strided.
-    order_.resize(static_cast<std::size_t>(rows_));
-    for (std::size_t i = 0; i < order_.size(); ++i)
-      order_[i] = perm[(i * world + static_cast<std::size_t>(o_.shard.rank)) % perm.size()];
-  }
+  // ImageLoader's order and sharding (epoch_order.hpp): the same seed, the same epochs.
+  void shuffle() { order_ = epoch_order(n_, rows_, o_.shuffle, o_.seed, epoch_, o_.shard); }
 
   TabularOptions o_;
   std::int64_t n_ = 0, rows_ = 0, epoch_ = 0;  // samples in the set, in an epoch; the epoch

@@ -118,6 +118,7 @@ inline detail::FitState& fit_state(FitContext& c) {
 // Stops when the validation loss has not improved by more than min_delta for `patience`
 // epochs in a row (Keras's EarlyStopping on val_loss). Needs validation data (fit refuses
 // it without). FitOptions::early_stopping_patience = n is EarlyStopping({.patience = n}).
+// One per run (its count is fit's, checkpointed): fit refuses a second with a ValueError.
 class EarlyStopping final : public Callback {
  public:
   struct Options {

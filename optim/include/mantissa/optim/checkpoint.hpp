@@ -65,6 +65,7 @@
 #include "mantissa/io/safetensors.hpp"
 #include "mantissa/layers/sequential.hpp"
 #include "mantissa/optim/history.hpp"
+#include "mantissa/optim/host_view.hpp"
 #include "mantissa/optim/loss_scaler.hpp"
 
 namespace mantissa {
@@ -107,19 +108,6 @@ void seal_checkpoint(const std::vector<io::TensorRecord>& records, io::Metadata&
 }  // namespace detail
 
 namespace detail {
-// A host view of a device tensor: the tensor itself on a host device, else a copy kept in
-// `keep` (an explicit device -> host copy; a file is written from host memory).
-template <Device D>
-TensorView<const float, Cpu> host_view(TensorView<const float, D> t, std::vector<Tensor<float>>& keep) {
-  if constexpr (std::same_as<D, Cpu>) {
-    return t;
-  } else {
-    keep.push_back(Tensor<float>::empty(t.shape()));
-    copy_bytes<Cpu, D>(keep.back().data(), t.data(), t.size_bytes());
-    return keep.back().view();
-  }
-}
-
 // Every model/ tensor of a weights file as float32 on the host, converted from F16 / BF16
 // where needed, in the order of `names` (each found as "model/<name>" or "<name>");
 // DataError listing every name that is missing or has another shape or a non-float dtype,

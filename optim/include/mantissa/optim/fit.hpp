@@ -197,6 +197,11 @@ History fit_impl(Sequential<P, D>& model, Opt& opt, LossScaler* scaler, LossFn& 
       if (!validation)
         throw ValueError("fit: an EarlyStopping callback needs validation data (it watches "
                          "val_loss): pass a validation set, or validation_split for tensors");
+      // Their state is fit's one (checkpointed): two would count each epoch twice.
+      if (watches_val)
+        throw ValueError("fit: two early stoppings (early_stopping_patience and an EarlyStopping "
+                         "callback, or two callbacks) would share one patience count; keep one "
+                         "EarlyStopping");
       watches_val = true;
     }
   }
@@ -239,6 +244,8 @@ History fit_impl(Sequential<P, D>& model, Opt& opt, LossScaler* scaler, LossFn& 
     bar.start_epoch(epoch + 1, o.epochs, train.batches());
     run_ctx.at_epoch(epoch + 1, train.batches());
     for (auto* c : callbacks) c->on_epoch_begin(run_ctx);
+    // A stop asked for at the epoch's start ends the run after this epoch, not its first batch.
+    const bool stop_after_epoch = stop_agreed();
     for (std::int64_t b = first; b < train.batches(); ++b) {
       run_ctx.at_batch(b + 1);
       for (auto* c : callbacks) c->on_batch_begin(run_ctx);
@@ -264,6 +271,8 @@ History fit_impl(Sequential<P, D>& model, Opt& opt, LossScaler* scaler, LossFn& 
       // is itself non-finite counts (the loss is read back only then).
       bool nonfinite = !out.applied && (!scaler || !loss_finite(loss));
       if (dp && !out.applied) nonfinite = any_rank(*dp, nonfinite);  // every rank skipped: agree
+      // Counted here, once a step: every TerminateOnNaN reads this one count (checkpointed).
+      st.nonfinite_run = nonfinite ? st.nonfinite_run + 1 : 0;
       bar.advance(b + 1, seen, scaler ? scaler->loss_scale() : 0.0f, st.skipped);
       if (bar.due()) {  // a progress line is printed: the running sums are read for it
         const auto [l, acc, n] = metrics.read();
@@ -275,7 +284,7 @@ History fit_impl(Sequential<P, D>& model, Opt& opt, LossScaler* scaler, LossFn& 
       run_ctx.write_checkpoint = [&, epoch, b] { save(epoch, b + 1); };
       for (auto* c : callbacks) c->on_batch_end(run_ctx);
       run_ctx.read_loss = nullptr;
-      if (stop_agreed()) break;
+      if (stop_agreed() && !stop_after_epoch) break;
     }
     auto [train_loss, train_acc, n] = metrics.read();
     double ips = bar.images_per_second();

@@ -44,6 +44,7 @@
 #include "mantissa/layers/conv2d.hpp"
 #include "mantissa/layers/maxpool2d.hpp"
 #include "mantissa/layers/sequential.hpp"
+#include "mantissa/optim/host_view.hpp"
 
 namespace mantissa {
 
@@ -120,19 +121,6 @@ TorchModelView<P, D> torch_model_view(Sequential<P, D>& model) {
   }
   return v;
 }
-
-// A host copy of a device tensor (the tensor itself on the host).
-template <Device D>
-TensorView<const float, Cpu> torch_host_view(TensorView<const float, D> t,
-                                             std::vector<Tensor<float>>& keep) {
-  if constexpr (std::same_as<D, Cpu>) {
-    return t;
-  } else {
-    keep.push_back(Tensor<float>::empty(t.shape()));
-    copy_bytes<Cpu, D>(keep.back().data(), t.data(), t.size_bytes());
-    return keep.back().view();
-  }
-}
 }  // namespace detail
 
 // The names and PyTorch shapes the model's file has, in order ("0.weight" (32, 1, 3, 3), ...):
@@ -158,9 +146,9 @@ void save_torch_weights(const std::filesystem::path& file, Sequential<P, D>& mod
   for (const auto& t : plan) {
     using S = detail::TorchTensor::Source;
     if (t.source == S::parameter)
-      ours.push_back(detail::torch_host_view<D>(v.params[t.index]->master, keep));
+      ours.push_back(detail::host_view<D>(v.params[t.index]->master, keep));
     else if (t.source == S::buffer)
-      ours.push_back(detail::torch_host_view<D>(v.buffers[t.index]->view(), keep));
+      ours.push_back(detail::host_view<D>(v.buffers[t.index]->view(), keep));
     else
       ours.emplace_back();
   }
