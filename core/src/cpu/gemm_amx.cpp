@@ -119,11 +119,14 @@ Workspace& workspace() {
 
 // Lanes 0 .. n-1 (n <= 32) of a 16-bit load.
 inline __mmask32 first32(int64_t n) {
-  return n >= 32 ? ~__mmask32{0} : n <= 0 ? 0 : static_cast<__mmask32>((1u << n) - 1u);
+  if (n >= 32) return ~__mmask32{0};
+  if (n <= 0) return 0;
+  return static_cast<__mmask32>((1u << n) - 1u);
 }
 inline __mmask16 first16(int64_t n) {
-  return n >= 16 ? static_cast<__mmask16>(0xffff)
-                 : n <= 0 ? 0 : static_cast<__mmask16>((1u << n) - 1u);
+  if (n >= 16) return static_cast<__mmask16>(0xffffu);
+  if (n <= 0) return 0;
+  return static_cast<__mmask16>((1u << n) - 1u);
 }
 
 // 16 values of row r0 and of row r1 (null: zeros), lanes past m zero, as 16 pairs
