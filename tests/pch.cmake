@@ -16,8 +16,8 @@ if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
     ${PROJECT_SOURCE_DIR}/core/include/*.hpp ${PROJECT_SOURCE_DIR}/data/include/*.hpp
     ${PROJECT_SOURCE_DIR}/layers/include/*.hpp ${PROJECT_SOURCE_DIR}/optim/include/*.hpp
    )
-  set(_pch_incs "$<TARGET_PROPERTY:mantissa,INTERFACE_INCLUDE_DIRECTORIES>")
-  set(_pch_defs "$<TARGET_PROPERTY:mantissa,INTERFACE_COMPILE_DEFINITIONS>")
+  set(_pch_incs "$<TARGET_PROPERTY:mantissa_all,INTERFACE_INCLUDE_DIRECTORIES>")
+  set(_pch_defs "$<TARGET_PROPERTY:mantissa_all,INTERFACE_COMPILE_DEFINITIONS>")
   # -I<dir> and -D<def> each, expanded into arguments (COMMAND_EXPAND_LISTS); none when empty.
   set(_pch_flags -std=c++20 -fdiagnostics-color=never
     "$<$<BOOL:$<JOIN:${_pch_incs},>>:-I$<JOIN:${_pch_incs},$<SEMICOLON>-I>>"

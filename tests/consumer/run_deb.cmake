@@ -2,12 +2,14 @@
 #   1. cpack -G DEB makes libmantissa-dev_<version>_<arch>.deb; its control fields are checked;
 #   2. dpkg-deb -x unpacks it into a scratch root (what dpkg -i would put under /usr);
 #   3. the installed package config names neither Eigen nor nlohmann-json (private, compiled in);
-#   4. a CPU-only consumer (project/) is configured with Eigen, nlohmann-json and MPI hidden,
-#      and, in a build without CUDA, the CUDA toolkit too; then built and run. In a CUDA build,
-#      hiding the toolkit must fail with the message that says why and what to do;
+#   4. a CPU-only consumer (project/) is configured with Eigen, nlohmann-json, MPI and the CUDA
+#      toolkit hidden (in a CUDA build too: mantissa::mantissa is the CPU library), then built
+#      and run; its executable needs none of the CUDA libraries. In a CUDA build, a consumer
+#      of mantissa::cuda (project/ with CONSUMER_CUDA) is built and run too;
 #   5. components (components/): each of cuda, dist_mpi, dist_nccl required is found exactly
 #      when this build has it, else the configure fails naming the reason; OPTIONAL_COMPONENTS
-#      never fail; an unknown name fails naming the components there are.
+#      never fail; an unknown name fails naming the components there are; cuda with the
+#      toolkit hidden fails saying so.
 #   cmake -DBUILD_DIR= -DSOURCE_DIR= -DCOMPONENTS_DIR= -DWORK_DIR= -DCXX= -DWITH_CUDA=
 #         -DWITH_MPI= -DWITH_NCCL= -P run_deb.cmake
 function(run what)
@@ -54,24 +56,33 @@ set(hidden -DCMAKE_DISABLE_FIND_PACKAGE_Eigen3=ON -DCMAKE_DISABLE_FIND_PACKAGE_n
   -DCMAKE_DISABLE_FIND_PACKAGE_MPI=ON)
 set(no_cuda -DCMAKE_DISABLE_FIND_PACKAGE_CUDAToolkit=ON)
 set(common -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_CXX_COMPILER=${CXX} -DCMAKE_BUILD_TYPE=Release)
-if(WITH_CUDA)
-  execute_process(COMMAND ${CMAKE_COMMAND} -S ${SOURCE_DIR} -B ${WORK_DIR}/nocuda ${common}
-    ${hidden} ${no_cuda} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-  string(REGEX REPLACE "[ \n]+" " " flat "${err}")
-  if(rc EQUAL 0 OR NOT flat MATCHES "built with CUDA.*configured with -DMANTISSA_CUDA=OFF")
-    message(FATAL_ERROR "deb consumer test: a CUDA build's package found without the CUDA "
-      "toolkit should fail saying why (${rc}):\n${out}\n${err}")
-  endif()
-  set(no_cuda "")
-endif()
 run("configure (CPU-only consumer)" ${CMAKE_COMMAND} -S ${SOURCE_DIR} -B ${WORK_DIR}/build
   ${common} ${hidden} ${no_cuda})
 run("build" ${CMAKE_COMMAND} --build ${WORK_DIR}/build)
-run("run" ${WORK_DIR}/build/consumer)
-if(NOT last_output MATCHES "consumer ok: mantissa 0\\.1\\.0, \\(2, 2\\) float32 product 10 13 28 40")
+run("run" ${CMAKE_COMMAND} -E chdir ${WORK_DIR}/build ${WORK_DIR}/build/consumer)
+set(want "consumer ok: mantissa 0\\.1\\.0, \\(2, 2\\) float32 product 10 13 28 40\n")
+string(APPEND want "consumer model: loss fell, accuracy at least 0\\.9")
+if(NOT last_output MATCHES "${want}")
   message(FATAL_ERROR "deb consumer test: unexpected output:\n${last_output}")
 endif()
 message(STATUS "${last_output}")
+# What the executable loads: none of the CUDA libraries, whatever this build has.
+run("readelf -d" readelf -d ${WORK_DIR}/build/consumer)
+if(last_output MATCHES "(libcuda[a-z]*|libcublas[A-Za-z]*|libcudnn[a-z_]*)\\.so")
+  message(FATAL_ERROR "deb consumer test: the CPU-only consumer needs ${CMAKE_MATCH_1}:\n"
+    "${last_output}")
+endif()
+if(WITH_CUDA)
+  run("configure (CUDA consumer)" ${CMAKE_COMMAND} -S ${SOURCE_DIR} -B ${WORK_DIR}/build_cuda
+    ${common} ${hidden} -DCONSUMER_CUDA=ON)
+  run("build (CUDA consumer)" ${CMAKE_COMMAND} --build ${WORK_DIR}/build_cuda
+    --target consumer_cuda)
+  run("run (CUDA consumer)" ${WORK_DIR}/build_cuda/consumer_cuda)
+  if(NOT last_output MATCHES "cuda consumer ok: linked mantissa::cuda")
+    message(FATAL_ERROR "deb consumer test: unexpected output:\n${last_output}")
+  endif()
+  message(STATUS "${last_output}")
+endif()
 
 # 5. Components.
 set(case 0)
@@ -107,4 +118,9 @@ components(ok "" "cuda,dist_mpi,dist_nccl" "${states}")
 if(WITH_MPI)
   components(fail dist_mpi "" "component dist_mpi: MPI \\(C\\+\\+\\) was not found here"
     -DCMAKE_DISABLE_FIND_PACKAGE_MPI=ON)
+endif()
+if(WITH_CUDA)
+  components(fail cuda "" "component cuda: the CUDA toolkit was not found here.*CUDAToolkit_ROOT"
+    -DCMAKE_DISABLE_FIND_PACKAGE_CUDAToolkit=ON)
+  components(ok "" cuda "component cuda: not found" -DCMAKE_DISABLE_FIND_PACKAGE_CUDAToolkit=ON)
 endif()

@@ -66,8 +66,9 @@ constexpr void require_model_input() {
 
 // Which models the library has compiled (their definitions are in impl/sequential.ipp, built
 // into the library, not into user code): the three policies on the CPU, and on CUDA where
-// mantissa was built with its CUDA backend. A device or policy of one's own that includes
-// impl/sequential.ipp and instantiates its models says so by specialising this to true.
+// the program links mantissa::cuda (which defines MANTISSA_WITH_CUDA). A device or policy of
+// one's own that includes impl/sequential.ipp and instantiates its models says so by
+// specialising this to true.
 template <class P, class D>
 inline constexpr bool model_is_built =
     (std::same_as<P, policy::float32> || std::same_as<P, policy::mixed_float16> ||
@@ -91,9 +92,10 @@ class Sequential {
                 "loss scaling, whose gradients underflow; set needs_loss_scaling = true (or use "
                 "policy::mixed_float16)");
   static_assert(!scales_float16_loss<P> || cuda_backend_built<D>,
-                "mantissa::Sequential<P, Cuda>: this build of mantissa has no CUDA backend (nvcc "
-                "was not found when it was built); rebuild with -DMANTISSA_CUDA=ON, or train on "
-                "the CPU: Sequential<P, Cpu>");
+                "mantissa::Sequential<P, Cuda>: this program does not link mantissa's CUDA "
+                "backend: link mantissa::cuda (find_package(mantissa COMPONENTS cuda)); if this "
+                "build of mantissa has no CUDA backend (nvcc was not found when it was built), "
+                "rebuild it with -DMANTISSA_CUDA=ON; or train on the CPU: Sequential<P, Cpu>");
   static_assert(!scales_float16_loss<P> || !cuda_backend_built<D> || model_is_built<P, D>,
                 "mantissa::Sequential<P, D>: mantissa's library holds models for policy::float32, "
                 "mixed_float16 and mixed_bfloat16 on Cpu (and Cuda when built with it); for "
