@@ -361,3 +361,48 @@ TYPED_TEST(Gemm, BitIdenticalAcrossThreadCounts) {
 }
 
 }  // namespace
+
+namespace {
+
+// A K-major A with a thin C (a weight gradient, cols^T dy) runs as the transposed product
+// (core/src/cpu/gemm.cpp): C against the double reference, C's padding untouched and, with
+// beta 0, C never read; and bit for bit the C of the same A stored row-major, which takes the
+// plain loop nest (products commuted, the same sums in the same order). One, two and several
+// K blocks; C 1, 7, 32 and 64 wide; 1 and 2 threads.
+TYPED_TEST(Gemm, KMajorAWithAThinCGivesTheBitsOfARowMajorA) {
+  using T = typename TypeParam::A;
+  using TC = typename TypeParam::C;
+  const Case cases[] = {{288, 32, 700, kYes, kNo, 1.0f, 0.0f},
+                        {100, 64, 1200, kYes, kNo, 1.5f, 0.5f},
+                        {70, 7, 513, kYes, kNo, 1.0f, 1.0f},
+                        {65, 1, 64, kYes, kNo, -1.0f, 0.0f}};
+  const int saved = omp_get_max_threads();
+  for (int threads : {1, 2}) {
+    omp_set_num_threads(threads);
+    for (const Case& cs : cases) {
+      check<T, TC>(cs, 7);
+      SCOPED_TRACE(describe(cs) + " threads " + std::to_string(threads));
+      std::mt19937 rng(11);
+      const Stored<T> a(cs.k, cs.m, cs.pad, rng, -1, 1);  // K-major: k rows of m
+      const Stored<T> b(cs.k, cs.n, cs.pad, rng, -1, 1);
+      Stored<T> at(cs.m, cs.k, cs.pad, rng, -1, 1);  // the same A, row-major
+      for (int64_t i = 0; i < cs.m; ++i)
+        for (int64_t p = 0; p < cs.k; ++p) at.v[i * at.ld + p] = a.v[p * a.ld + i];
+      const Stored<TC> c0(cs.m, cs.n, cs.pad, rng, -1, 1);
+      Stored<TC> c1 = c0, c2 = c0;
+      gemm<T, TC>(kYes, kNo, cs.m, cs.n, cs.k, cs.alpha, a.v.data(), a.ld, b.v.data(), b.ld,
+                  cs.beta, c1.v.data(), c1.ld);
+      gemm<T, TC>(kNo, kNo, cs.m, cs.n, cs.k, cs.alpha, at.v.data(), at.ld, b.v.data(), b.ld,
+                  cs.beta, c2.v.data(), c2.ld);
+      if (amx_bf16<T>()) continue;  // AMX's own order of the pair sums (checked above)
+      for (int64_t i = 0; i < cs.m; ++i)
+        for (int64_t j = 0; j < cs.n; ++j)
+          ASSERT_TRUE(same_bits(c1.v[i * c1.ld + j], c2.v[i * c2.ld + j]))
+              << "(" << i << ", " << j << "): " << float(c1.v[i * c1.ld + j]) << " vs "
+              << float(c2.v[i * c2.ld + j]);
+    }
+  }
+  omp_set_num_threads(saved);
+}
+
+}  // namespace

@@ -1,12 +1,14 @@
 // tests/core/test_nn_ops.cpp: the kernels under the layers (bias, activation derivatives,
-// softmax) against naive references, at sizes on both sides of the threading thresholds, for
+// softmax, batch normalisation) against naive references, at sizes on both sides of the threading thresholds, for
 // float, half and bfloat16, on 1 and 2 threads.
 #include <gtest/gtest.h>
 #include <omp.h>
 
 #include <cmath>
+#include <vector>
 
 #include "mantissa/core/core.hpp"
+#include "mantissa/core/cpu/nn.hpp"
 
 namespace mt = mantissa;
 using mt::Shape;
@@ -140,4 +142,85 @@ TYPED_TEST(NnOpsTyped, SoftmaxAndLogSumExpReturnFloat32BySignature) {
   Tensor<T> big(Shape{1, 2});
   big[0] = T(30000.0f), big[1] = T(30000.0f);  // exp(30000) overflows: max subtracted first
   EXPECT_NEAR(mt::log_sum_exp(big)[0], float(big[0]) + std::log(2.0f), 1e-2f);
+}
+
+// Batch normalisation's kernels on (m, c) rows: the statistics against a double reference, the
+// outputs bit-identical to the float formula on the widened inputs (the 16-bit paths convert
+// rows in bulk and compute in float, as float does), and every bit the same on 1 and 2
+// threads (fixed chunks of rows, their partial sums added in order), at sizes of one chunk and
+// of many.
+TYPED_TEST(NnOpsTyped, BatchNormMatchesTheFloatFormulaAndAReferenceOnAnyThreadCount) {
+  using T = TypeParam;
+  const int saved = omp_get_max_threads();
+  struct Size {
+    std::int64_t m, c;
+  };
+  for (const Size sz : {Size{1, 3}, Size{7, 33}, Size{3000, 33}, Size{70000, 3}}) {
+    const std::int64_t m = sz.m, c = sz.c;
+    const auto uc = static_cast<std::size_t>(c);
+    mt::Generator g(static_cast<std::uint64_t>(m * 100 + c));
+    auto x = mt::normal<T>(Shape{m, c}, 0.5f, 3.0f, g);
+    auto dy = mt::normal<T>(Shape{m, c}, 0.0f, 1.0f, g);
+    auto gamma = mt::normal<float>(Shape{c}, 1.0f, 0.2f, g);
+    auto beta = mt::normal<float>(Shape{c}, 0.0f, 0.2f, g);
+    struct Out {
+      Tensor<T> y, dx;
+      std::vector<float> mean, inv_std, rmean, rvar, dgamma, dbeta;
+    };
+    auto run = [&](int threads) {
+      mt::set_num_threads(threads);
+      Out o{Tensor<T>(Shape{m, c}), Tensor<T>(Shape{m, c}), std::vector<float>(uc),
+            std::vector<float>(uc), std::vector<float>(uc, 0.5f), std::vector<float>(uc, 2.0f),
+            std::vector<float>(uc), std::vector<float>(uc)};
+      mt::cpu::batchnorm_forward(o.y.data(), x.data(), m, c, gamma.data(), beta.data(),
+                                 o.mean.data(), o.inv_std.data(), o.rmean.data(), o.rvar.data(),
+                                 0.9f, 1e-3f, true);
+      mt::cpu::batchnorm_backward(o.dx.data(), o.dgamma.data(), o.dbeta.data(), dy.data(),
+                                  x.data(), m, c, gamma.data(), o.mean.data(), o.inv_std.data(),
+                                  false);
+      return o;
+    };
+    const Out one = run(1), two = run(2);
+    for (std::int64_t i = 0; i < m * c; ++i) {
+      ASSERT_EQ(float(one.y[i]), float(two.y[i])) << m << "x" << c << " y at " << i;
+      ASSERT_EQ(float(one.dx[i]), float(two.dx[i])) << m << "x" << c << " dx at " << i;
+    }
+    EXPECT_EQ(one.mean, two.mean);
+    EXPECT_EQ(one.inv_std, two.inv_std);
+    EXPECT_EQ(one.dgamma, two.dgamma);
+    EXPECT_EQ(one.dbeta, two.dbeta);
+    // References in double over the widened inputs.
+    for (std::int64_t j = 0; j < c; ++j) {
+      double s = 0, v = 0, sg = 0, sgx = 0;
+      for (std::int64_t i = 0; i < m; ++i) s += float(x(i, j));
+      s /= double(m);
+      for (std::int64_t i = 0; i < m; ++i) v += (float(x(i, j)) - s) * (float(x(i, j)) - s);
+      const double inv = 1.0 / std::sqrt(v / double(m) + 1e-3);
+      ASSERT_NEAR(one.mean[j], s, 1e-5 * std::max(1.0, std::abs(s))) << "channel " << j;
+      ASSERT_NEAR(one.inv_std[j], inv, 1e-5 * inv) << "channel " << j;
+      const double unbiased = m > 1 ? v / double(m - 1) : v / double(m);
+      ASSERT_NEAR(one.rvar[j], 0.9 * 2.0 + 0.1 * unbiased, 1e-4 * std::max(1.0, unbiased));
+      for (std::int64_t i = 0; i < m; ++i) {
+        const float xf = float(x(i, j));
+        // The float formula the kernels compute, element for element.
+        const float want = (xf - one.mean[j]) * one.inv_std[j] * gamma[j] + beta[j];
+        ASSERT_EQ(float(one.y(i, j)), float(T(want))) << m << "x" << c << " at " << i << "," << j;
+        const double gi = float(dy(i, j));
+        sg += gi;
+        sgx += gi * double((xf - one.mean[j]) * one.inv_std[j]);
+      }
+      ASSERT_NEAR(one.dbeta[j], sg, 1e-5 * std::max(1.0, std::abs(sg)) + 1e-6 * double(m));
+      ASSERT_NEAR(one.dgamma[j], sgx, 1e-5 * std::max(1.0, std::abs(sgx)) + 1e-6 * double(m));
+      const auto fm = static_cast<float>(m);
+      for (std::int64_t i = 0; i < m; ++i) {
+        const float xhat = (float(x(i, j)) - one.mean[j]) * one.inv_std[j];
+        const float want = gamma[j] * one.inv_std[j] / fm *
+                           (fm * float(dy(i, j)) - float(sg) - xhat * float(sgx));
+        ASSERT_NEAR(float(one.dx(i, j)), want,
+                    tol<T>() * std::max(1.0f, std::abs(want)) + 1e-5 * gamma[j] * one.inv_std[j])
+            << m << "x" << c << " dx at " << i << "," << j;
+      }
+    }
+  }
+  mt::set_num_threads(saved);
 }

@@ -4,8 +4,8 @@
 //   pc (kc):  a block of K; B's kc x nc block is packed into a per-thread buffer;
 //   ic (kMC): a block of rows; A's mc x kc block is packed likewise;
 //   jr, ir:   one micro-kernel call per 6 x 64 tile.
-// Two shortcuts: A is read in place when the thread's C is one panel wide (each A panel
-// would be packed for a single use), and bfloat16 A and B are packed as pairs for
+// Two shortcuts: a float A is read in place when the thread's C is one panel wide (each A
+// panel would be packed for a single use), and bfloat16 A and B are packed as pairs for
 // vdpbf16ps at the avx512_bf16 level (same results, twice the rate; gemm_kernel.hpp).
 // Each thread packs the parts of A and B it needs itself (two cores each have a private L2,
 // so a shared packed B would only move the copy to L3) and never waits on another.
@@ -129,7 +129,9 @@ void run_rectangle(const Problem<T, TC>& pr, int64_t m0, int64_t m1, int64_t n0,
       }
       const int64_t kl = Pack::length(kc);
       Pack::b_block(pr.tb, b_at(pr, pc, jc), pr.ldb, kc, nc, pb);
-      if constexpr (kHasDirectKernel && !Pack::pairs) {
+      // Float A only: widening a 16-bit A in each broadcast cost more than packing it (2x on
+      // the deep CNN's float16 and bfloat16 convolutions, benchmarks/README.md).
+      if constexpr (kHasDirectKernel && std::is_same_v<T, float>) {
         if (nc <= kNR) {  // each A panel would be used once: read A in place
           const int64_t rs = pr.ta == Transpose::no ? pr.lda : 1;
           const int64_t cs = pr.ta == Transpose::no ? 1 : pr.lda;

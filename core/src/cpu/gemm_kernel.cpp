@@ -68,18 +68,10 @@ inline __m512 multiply_add(__m512 acc, __m512 a, __m512 b) {
   return _mm512_fmadd_ps(a, b, acc);
 }
 
-// One element of A in all 16 lanes, widened (exactly) when A is read in place.
+// One element of A in all 16 lanes (a packed panel, or a float A read in place).
 inline __m512 broadcast(const float* p) {
   return _mm512_set1_ps(*p);
 }
-inline __m512 broadcast(const half* p) {
-  return _mm512_cvtph_ps(_mm256_set1_epi16(static_cast<short>(p->bits)));
-}
-#if !MANTISSA_GEMM_BF16_PAIRS  // else bfloat16 A is always packed in pairs
-inline __m512 broadcast(const bfloat16* p) {
-  return _mm512_castsi512_ps(_mm512_set1_epi32(static_cast<int>(std::uint32_t{p->bits} << 16)));
-}
-#endif
 
 // A's element (i, p) is at pa[i * rs + p * cs]: rs = 1, cs = kMR for a packed panel (constants,
 // so the broadcasts use fixed offsets), or the strides of an A read in place. With Pairs the
@@ -262,13 +254,6 @@ KernelFn<TC> bf16_pair_kernel_for(int /*m*/, int /*n*/) noexcept {
 #endif
 
 template DirectKernelFn<float, float> direct_kernel_for<float, float>(int, int) noexcept;
-template DirectKernelFn<half, half> direct_kernel_for<half, half>(int, int) noexcept;
-template DirectKernelFn<half, float> direct_kernel_for<half, float>(int, int) noexcept;
-#if !MANTISSA_GEMM_BF16_PAIRS  // with pairs, bfloat16 always takes the pair kernels
-template DirectKernelFn<bfloat16, bfloat16> direct_kernel_for<bfloat16, bfloat16>(int,
-                                                                                  int) noexcept;
-template DirectKernelFn<bfloat16, float> direct_kernel_for<bfloat16, float>(int, int) noexcept;
-#endif
 
 template KernelFn<float> bf16_pair_kernel_for<float>(int, int) noexcept;
 template KernelFn<bfloat16> bf16_pair_kernel_for<bfloat16>(int, int) noexcept;

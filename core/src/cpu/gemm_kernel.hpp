@@ -99,13 +99,13 @@ namespace mantissa::cpu::gemm_detail::MANTISSA_ISA {
 template <class TC>
 KernelFn<TC> kernel_for(int m, int n) noexcept;
 
-// A read in place, element (i, p) at a[i * rs + p * cs], instead of from a packed panel, and
-// widened in the broadcast: worth it when each panel of A would be used once (the thread's C
-// is one panel wide), as in the CNN's n = 64 products, where packing A costs as much as the
-// FMAs. Instantiated for (T, TC) of gemm.hpp; bfloat16 only where it has no pair kernels.
+// A float A read in place, element (i, p) at a[i * rs + p * cs], instead of from a packed
+// panel: worth it when each panel of A would be used once (the thread's C is one panel wide),
+// as in the CNN's n = 64 products, where packing A costs as much as the FMAs. A 16-bit A is
+// packed (widened once) instead: widening it in every broadcast cost twice the time.
 inline constexpr bool kHasDirectKernel = MANTISSA_GEMM_AVX512 != 0;
 template <class TA, class TC>
-DirectKernelFn<TA, TC> direct_kernel_for(int m, int n) noexcept;  // null without it
+DirectKernelFn<TA, TC> direct_kernel_for(int m, int n) noexcept;  // float; null without it
 
 // ---- bfloat16 pairs (AVX512-BF16) ----------------------------------------------------------
 // With bfloat16 A and B, vdpbf16ps multiplies pairs of k values in 32-bit lanes at twice the

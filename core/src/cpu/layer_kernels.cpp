@@ -104,22 +104,122 @@ void dropout(T* y, const T* x, std::int64_t n, float rate, std::uint64_t seed,
   });
 }
 
+// Batch normalisation works on (m, c) arrays in fixed chunks of rows, each chunk's rows as
+// float (16-bit rows converted with the bulk conversion into a per-thread buffer: a scalar
+// half conversion per element made float16's BatchNorm 15x slower than float32's). The
+// per-channel sums are double per chunk, then added in chunk order: parallel, and the same
+// bits at any thread count.
+namespace {
+
+constexpr std::int64_t kBnChunkValues = 8192;  // values per chunk: 32 KB of float rows
+
+std::int64_t bn_chunk_rows(std::int64_t c) { return std::max<std::int64_t>(1, kBnChunkValues / c); }
+
+// Rows [r0, r0 + rows) of the (m, c) array x as float: x itself for float, else converted into
+// this thread's buffer.
+template <FloatDtype T>
+const float* rows_as_float(const T* x, std::int64_t r0, std::int64_t rows, std::int64_t c) {
+  if constexpr (std::same_as<T, float>) {
+    return x + r0 * c;
+  } else {
+    thread_local std::vector<float> buf;  // per thread, grown once
+    buf.resize(static_cast<std::size_t>(rows * c));
+    convert(x + r0 * c, buf.data(), buf.size());
+    return buf.data();
+  }
+}
+
+// sums[j] = the sum over the rows of f(chunk_rows_a, chunk_rows_b, i, j) (a double), for f of
+// one or two (m, c) arrays read as float; per-chunk partials added in chunk order.
+template <FloatDtype T, class F>
+void bn_channel_sums(const T* a, const T* b, std::int64_t m, std::int64_t c, double* sums,
+                     std::size_t nsums, F&& f) {
+  const std::int64_t rows = bn_chunk_rows(c);
+  const std::int64_t chunks = (m + rows - 1) / rows;
+  const auto width = static_cast<std::int64_t>(nsums) * c;
+  thread_local std::vector<double> partial;  // the caller's, grown once
+  partial.assign(static_cast<std::size_t>(chunks * width), 0.0);
+  double* part = partial.data();
+  parallel_for(chunks, 1, [&](std::int64_t first, std::int64_t last) {
+    thread_local std::vector<float> second;  // b's rows, per thread
+    for (std::int64_t k = first; k < last; ++k) {
+      const std::int64_t r0 = k * rows, n = std::min(rows, m - r0);
+      const float* va = rows_as_float(a, r0, n, c);
+      const float* vb = nullptr;
+      if (b != nullptr) {
+        if constexpr (std::same_as<T, float>) {
+          vb = b + r0 * c;
+        } else {
+          second.resize(static_cast<std::size_t>(n * c));
+          convert(b + r0 * c, second.data(), second.size());
+          vb = second.data();
+        }
+      }
+      f(va, vb, n, part + k * width);
+    }
+  });
+  std::fill(sums, sums + width, 0.0);
+  for (std::int64_t k = 0; k < chunks; ++k)
+    for (std::int64_t j = 0; j < width; ++j) sums[j] += part[k * width + j];
+}
+
+// y = g(x rows as float) written back as T, chunk by chunk (g fills `out` for `n` rows).
+template <FloatDtype T, class G>
+void bn_map_rows(T* y, const T* x, const T* x2, std::int64_t m, std::int64_t c, G&& g) {
+  const std::int64_t rows = bn_chunk_rows(c);
+  const std::int64_t chunks = (m + rows - 1) / rows;
+  parallel_for(chunks, 1, [&](std::int64_t first, std::int64_t last) {
+    thread_local std::vector<float> out, second;  // per thread, grown once
+    for (std::int64_t k = first; k < last; ++k) {
+      const std::int64_t r0 = k * rows, n = std::min(rows, m - r0);
+      const float* v = rows_as_float(x, r0, n, c);
+      const float* v2 = nullptr;
+      if (x2 != nullptr) {
+        if constexpr (std::same_as<T, float>) {
+          v2 = x2 + r0 * c;
+        } else {
+          second.resize(static_cast<std::size_t>(n * c));
+          convert(x2 + r0 * c, second.data(), second.size());
+          v2 = second.data();
+        }
+      }
+      if constexpr (std::same_as<T, float>) {
+        g(v, v2, n, y + r0 * c);
+      } else {
+        out.resize(static_cast<std::size_t>(n * c));
+        g(v, v2, n, out.data());
+        convert(out.data(), y + r0 * c, out.size());
+      }
+    }
+  });
+}
+
+}  // namespace
+
 template <FloatDtype T>
 void batchnorm_forward(T* y, const T* x, std::int64_t m, std::int64_t c, const float* gamma,
                        const float* beta, float* mean, float* inv_std, float* running_mean,
                        float* running_var, float momentum, float epsilon, bool training) {
+  const auto uc = static_cast<std::size_t>(c);
   if (training) {
     // Two passes in double per channel: the mean, then the centred variance (no
     // cancellation from E[x^2] - E[x]^2 on large activations).
-    std::vector<double> s(static_cast<std::size_t>(c), 0.0), v(static_cast<std::size_t>(c), 0.0);
-    for (std::int64_t i = 0; i < m; ++i)
-      for (std::int64_t j = 0; j < c; ++j) s[j] += widen(x[i * c + j]);
+    std::vector<double> s(uc), v(uc);
+    bn_channel_sums(x, static_cast<const T*>(nullptr), m, c, s.data(), 1,
+                    [c](const float* xr, const float*, std::int64_t n, double* acc) {
+                      for (std::int64_t i = 0; i < n; ++i)
+                        for (std::int64_t j = 0; j < c; ++j) acc[j] += xr[i * c + j];
+                    });
     for (std::int64_t j = 0; j < c; ++j) s[j] /= static_cast<double>(m);
-    for (std::int64_t i = 0; i < m; ++i)
-      for (std::int64_t j = 0; j < c; ++j) {
-        const double d = widen(x[i * c + j]) - s[j];
-        v[j] += d * d;
-      }
+    const double* sm = s.data();
+    bn_channel_sums(x, static_cast<const T*>(nullptr), m, c, v.data(), 1,
+                    [c, sm](const float* xr, const float*, std::int64_t n, double* acc) {
+                      for (std::int64_t i = 0; i < n; ++i)
+                        for (std::int64_t j = 0; j < c; ++j) {
+                          const double d = xr[i * c + j] - sm[j];
+                          acc[j] += d * d;
+                        }
+                    });
     for (std::int64_t j = 0; j < c; ++j) {
       const double var = v[j] / static_cast<double>(m);  // biased, used to normalise
       mean[j] = static_cast<float>(s[j]);
@@ -134,25 +234,31 @@ void batchnorm_forward(T* y, const T* x, std::int64_t m, std::int64_t c, const f
       inv_std[j] = 1.0f / std::sqrt(running_var[j] + epsilon);
     }
   }
-  parallel_for(m, grain_for(m, c), [&](std::int64_t begin, std::int64_t end) {
-    for (std::int64_t i = begin; i < end; ++i)
-      for (std::int64_t j = 0; j < c; ++j)
-        y[i * c + j] =
-            narrow<T>((widen(x[i * c + j]) - mean[j]) * inv_std[j] * gamma[j] + beta[j]);
-  });
+  bn_map_rows(y, x, static_cast<const T*>(nullptr), m, c,
+              [=](const float* xr, const float*, std::int64_t n, float* out) {
+                for (std::int64_t i = 0; i < n; ++i)
+                  for (std::int64_t j = 0; j < c; ++j)
+                    out[i * c + j] = (xr[i * c + j] - mean[j]) * inv_std[j] * gamma[j] + beta[j];
+              });
 }
 
 template <FloatDtype T>
 void batchnorm_backward(T* dx, float* dgamma, float* dbeta, const T* dy, const T* x,
                         std::int64_t m, std::int64_t c, const float* gamma, const float* mean,
                         const float* inv_std, bool accumulate) {
-  std::vector<double> sg(static_cast<std::size_t>(c), 0.0), sgx(static_cast<std::size_t>(c), 0.0);
-  for (std::int64_t i = 0; i < m; ++i)
-    for (std::int64_t j = 0; j < c; ++j) {
-      const double g = widen(dy[i * c + j]);
-      sg[j] += g;
-      sgx[j] += g * (widen(x[i * c + j]) - mean[j]) * inv_std[j];
-    }
+  // sums[0, c): sum(dy); sums[c, 2c): sum(dy * xhat), xhat in float as before.
+  std::vector<double> sums(static_cast<std::size_t>(2 * c));
+  bn_channel_sums(dy, x, m, c, sums.data(), 2,
+                  [=](const float* g, const float* xr, std::int64_t n, double* acc) {
+                    for (std::int64_t i = 0; i < n; ++i)
+                      for (std::int64_t j = 0; j < c; ++j) {
+                        const double gi = g[i * c + j];
+                        acc[j] += gi;
+                        acc[c + j] += gi * (xr[i * c + j] - mean[j]) * inv_std[j];
+                      }
+                  });
+  const double* sg = sums.data();
+  const double* sgx = sums.data() + c;
   for (std::int64_t j = 0; j < c; ++j) {
     dbeta[j] = static_cast<float>(sg[j]) + (accumulate ? dbeta[j] : 0.0f);
     dgamma[j] = static_cast<float>(sgx[j]) + (accumulate ? dgamma[j] : 0.0f);
@@ -160,15 +266,22 @@ void batchnorm_backward(T* dx, float* dgamma, float* dbeta, const T* dy, const T
   if (!dx) return;
   // dx = gamma * inv_std / M * (M dy - sum(dy) - xhat sum(dy xhat))
   const auto fm = static_cast<float>(m);
-  parallel_for(m, grain_for(m, c), [&](std::int64_t begin, std::int64_t end) {
-    for (std::int64_t i = begin; i < end; ++i)
-      for (std::int64_t j = 0; j < c; ++j) {
-        const float xhat = (widen(x[i * c + j]) - mean[j]) * inv_std[j];
-        dx[i * c + j] = narrow<T>(gamma[j] * inv_std[j] / fm *
-                                  (fm * widen(dy[i * c + j]) - static_cast<float>(sg[j]) -
-                                   xhat * static_cast<float>(sgx[j])));
-      }
-  });
+  std::vector<float> fsg(static_cast<std::size_t>(c)), fsgx(static_cast<std::size_t>(c));
+  for (std::int64_t j = 0; j < c; ++j) {
+    fsg[j] = static_cast<float>(sg[j]);
+    fsgx[j] = static_cast<float>(sgx[j]);
+  }
+  const float* pg = fsg.data();
+  const float* pgx = fsgx.data();
+  bn_map_rows(dx, dy, x, m, c,
+              [=](const float* g, const float* xr, std::int64_t n, float* out) {
+                for (std::int64_t i = 0; i < n; ++i)
+                  for (std::int64_t j = 0; j < c; ++j) {
+                    const float xhat = (xr[i * c + j] - mean[j]) * inv_std[j];
+                    out[i * c + j] = gamma[j] * inv_std[j] / fm *
+                                     (fm * g[i * c + j] - pg[j] - xhat * pgx[j]);
+                  }
+              });
 }
 
 #define MANTISSA_INSTANTIATE(T)                                                                \
