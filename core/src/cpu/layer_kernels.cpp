@@ -107,22 +107,23 @@ void dropout(T* y, const T* x, std::int64_t n, float rate, std::uint64_t seed,
 // Batch normalisation works on (m, c) arrays in fixed chunks of rows, each chunk's rows as
 // float (16-bit rows converted with the bulk conversion into a per-thread buffer: a scalar
 // half conversion per element made float16's BatchNorm 15x slower than float32's). The
-// per-channel sums are double per chunk, then added in chunk order: parallel, and the same
-// bits at any thread count.
+// per-channel statistics are double per chunk, then combined in chunk order: parallel, and the
+// same bits at any thread count.
 namespace {
 
 constexpr std::int64_t kBnChunkValues = 8192;  // values per chunk: 32 KB of float rows
 
 std::int64_t bn_chunk_rows(std::int64_t c) { return std::max<std::int64_t>(1, kBnChunkValues / c); }
 
-// Rows [r0, r0 + rows) of the (m, c) array x as float: x itself for float, else converted into
-// this thread's buffer.
-template <FloatDtype T>
+// Rows [r0, r0 + rows) of the (m, c) array x as float (null for a null x): x itself for
+// float, else converted into this thread's buffer number Slot (two arrays at once: 0 and 1).
+template <int Slot, FloatDtype T>
 const float* rows_as_float(const T* x, std::int64_t r0, std::int64_t rows, std::int64_t c) {
+  if (x == nullptr) return nullptr;
   if constexpr (std::same_as<T, float>) {
     return x + r0 * c;
   } else {
-    thread_local std::vector<float> buf;  // per thread, grown once
+    thread_local std::vector<float> buf;  // per thread and slot, grown once
     buf.resize(static_cast<std::size_t>(rows * c));
     convert(x + r0 * c, buf.data(), buf.size());
     return buf.data();
@@ -141,21 +142,9 @@ void bn_channel_sums(const T* a, const T* b, std::int64_t m, std::int64_t c, dou
   partial.assign(static_cast<std::size_t>(chunks * width), 0.0);
   double* part = partial.data();
   parallel_for(chunks, 1, [&](std::int64_t first, std::int64_t last) {
-    thread_local std::vector<float> second;  // b's rows, per thread
     for (std::int64_t k = first; k < last; ++k) {
       const std::int64_t r0 = k * rows, n = std::min(rows, m - r0);
-      const float* va = rows_as_float(a, r0, n, c);
-      const float* vb = nullptr;
-      if (b != nullptr) {
-        if constexpr (std::same_as<T, float>) {
-          vb = b + r0 * c;
-        } else {
-          second.resize(static_cast<std::size_t>(n * c));
-          convert(b + r0 * c, second.data(), second.size());
-          vb = second.data();
-        }
-      }
-      f(va, vb, n, part + k * width);
+      f(rows_as_float<0>(a, r0, n, c), rows_as_float<1>(b, r0, n, c), n, part + k * width);
     }
   });
   std::fill(sums, sums + width, 0.0);
@@ -169,20 +158,11 @@ void bn_map_rows(T* y, const T* x, const T* x2, std::int64_t m, std::int64_t c, 
   const std::int64_t rows = bn_chunk_rows(c);
   const std::int64_t chunks = (m + rows - 1) / rows;
   parallel_for(chunks, 1, [&](std::int64_t first, std::int64_t last) {
-    thread_local std::vector<float> out, second;  // per thread, grown once
+    thread_local std::vector<float> out;  // per thread, grown once
     for (std::int64_t k = first; k < last; ++k) {
       const std::int64_t r0 = k * rows, n = std::min(rows, m - r0);
-      const float* v = rows_as_float(x, r0, n, c);
-      const float* v2 = nullptr;
-      if (x2 != nullptr) {
-        if constexpr (std::same_as<T, float>) {
-          v2 = x2 + r0 * c;
-        } else {
-          second.resize(static_cast<std::size_t>(n * c));
-          convert(x2 + r0 * c, second.data(), second.size());
-          v2 = second.data();
-        }
-      }
+      const float* v = rows_as_float<0>(x, r0, n, c);
+      const float* v2 = rows_as_float<1>(x2, r0, n, c);
       if constexpr (std::same_as<T, float>) {
         g(v, v2, n, y + r0 * c);
       } else {
@@ -194,6 +174,47 @@ void bn_map_rows(T* y, const T* x, const T* x2, std::int64_t m, std::int64_t c, 
   });
 }
 
+// The per-channel mean and sum of squared deviations (m2) of the (m, c) array x, in double:
+// each chunk's own, then the chunks combined in chunk order.
+template <FloatDtype T>
+void bn_moments(const T* x, std::int64_t m, std::int64_t c, double* mean, double* m2) {
+  const std::int64_t rows = bn_chunk_rows(c);
+  const std::int64_t chunks = (m + rows - 1) / rows;
+  thread_local std::vector<double> partial;  // the caller's: per chunk, c means then c m2s
+  partial.assign(static_cast<std::size_t>(chunks * 2 * c), 0.0);
+  double* part = partial.data();
+  parallel_for(chunks, 1, [&](std::int64_t first, std::int64_t last) {
+    for (std::int64_t k = first; k < last; ++k) {
+      const std::int64_t r0 = k * rows, n = std::min(rows, m - r0);
+      const float* xr = rows_as_float<0>(x, r0, n, c);
+      double* mu = part + k * 2 * c;
+      double* sq = mu + c;
+      for (std::int64_t i = 0; i < n; ++i)
+        for (std::int64_t j = 0; j < c; ++j) mu[j] += xr[i * c + j];
+      for (std::int64_t j = 0; j < c; ++j) mu[j] /= static_cast<double>(n);
+      for (std::int64_t i = 0; i < n; ++i)
+        for (std::int64_t j = 0; j < c; ++j) {
+          const double d = xr[i * c + j] - mu[j];
+          sq[j] += d * d;
+        }
+    }
+  });
+  std::copy(part, part + c, mean);
+  std::copy(part + c, part + 2 * c, m2);
+  double count = static_cast<double>(std::min(rows, m));
+  for (std::int64_t k = 1; k < chunks; ++k) {
+    const double nk = static_cast<double>(std::min(rows, m - k * rows));
+    const double total = count + nk;
+    const double* mu = part + k * 2 * c;
+    for (std::int64_t j = 0; j < c; ++j) {
+      const double delta = mu[j] - mean[j];
+      mean[j] += delta * (nk / total);
+      m2[j] += mu[c + j] + delta * delta * (count * nk / total);
+    }
+    count = total;
+  }
+}
+
 }  // namespace
 
 template <FloatDtype T>
@@ -202,24 +223,11 @@ void batchnorm_forward(T* y, const T* x, std::int64_t m, std::int64_t c, const f
                        float* running_var, float momentum, float epsilon, bool training) {
   const auto uc = static_cast<std::size_t>(c);
   if (training) {
-    // Two passes in double per channel: the mean, then the centred variance (no
-    // cancellation from E[x^2] - E[x]^2 on large activations).
+    // Per chunk of rows (read and converted once): the mean and the centred sum of squares
+    // in double, two passes over the chunk in cache (no cancellation from E[x^2] - E[x]^2
+    // on large activations); the chunks combined in order (Chan et al.'s pairwise update).
     std::vector<double> s(uc), v(uc);
-    bn_channel_sums(x, static_cast<const T*>(nullptr), m, c, s.data(), 1,
-                    [c](const float* xr, const float*, std::int64_t n, double* acc) {
-                      for (std::int64_t i = 0; i < n; ++i)
-                        for (std::int64_t j = 0; j < c; ++j) acc[j] += xr[i * c + j];
-                    });
-    for (std::int64_t j = 0; j < c; ++j) s[j] /= static_cast<double>(m);
-    const double* sm = s.data();
-    bn_channel_sums(x, static_cast<const T*>(nullptr), m, c, v.data(), 1,
-                    [c, sm](const float* xr, const float*, std::int64_t n, double* acc) {
-                      for (std::int64_t i = 0; i < n; ++i)
-                        for (std::int64_t j = 0; j < c; ++j) {
-                          const double d = xr[i * c + j] - sm[j];
-                          acc[j] += d * d;
-                        }
-                    });
+    bn_moments(x, m, c, s.data(), v.data());
     for (std::int64_t j = 0; j < c; ++j) {
       const double var = v[j] / static_cast<double>(m);  // biased, used to normalise
       mean[j] = static_cast<float>(s[j]);
