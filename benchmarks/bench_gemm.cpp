@@ -5,6 +5,11 @@
 //   conv_fw  12544 x 288 x 64    im2col forward of a 3x3 conv 32->64 on 14x14
 //   conv_dw  288 x 12544 x 64    its weight gradient (A transposed)
 //   conv_dx  12544 x 64 x 288    its input gradient (B transposed)
+// and of the deeper CNN (train_bench's deep_cnn, 32x32x3, batch 64), where C is thin:
+//   deep_fw  65536 x 288 x 32    a 3x3 conv 32->32 on 32x32 (its first block)
+//   deep_dw  288 x 65536 x 32    its weight gradient (A transposed: the transposed product)
+//   deep_dx  65536 x 32 x 288    its input gradient
+//   deep_dw2 576 x 16384 x 64    the weight gradient of a 3x3 conv 64->64 on 16x16
 // each on 1 thread (CPU time) and 2 threads (real time). mantissa_f16 / mantissa_bf16 take 16-bit
 // A, B and C; Eigen and OpenBLAS take the same values as float. Every mantissa run is checked once
 // against OpenBLAS on those inputs; the counter max_rel_err is max |C - C_ref| / max |C_ref|.
@@ -55,6 +60,10 @@ constexpr Shape kShapes[] = {
     {"conv_fw", 12544, 288, 64, Transpose::no, Transpose::no},
     {"conv_dw", 288, 12544, 64, Transpose::yes, Transpose::no},
     {"conv_dx", 12544, 64, 288, Transpose::no, Transpose::yes},
+    {"deep_fw", 65536, 288, 32, Transpose::no, Transpose::no},
+    {"deep_dw", 288, 65536, 32, Transpose::yes, Transpose::no},
+    {"deep_dx", 65536, 32, 288, Transpose::no, Transpose::yes},
+    {"deep_dw2", 576, 16384, 64, Transpose::yes, Transpose::no},
 };
 
 // Operands of one shape, stored as gemm.hpp describes (A is k x m when transposed, B n x k).
