@@ -129,8 +129,9 @@ void run_rectangle(const Problem<T, TC>& pr, int64_t m0, int64_t m1, int64_t n0,
       }
       const int64_t kl = Pack::length(kc);
       Pack::b_block(pr.tb, b_at(pr, pc, jc), pr.ldb, kc, nc, pb);
-      // Float A only: widening a 16-bit A in each broadcast cost more than packing it (2x on
-      // the deep CNN's float16 and bfloat16 convolutions, benchmarks/README.md).
+      // Float A only: widening a 16-bit A in each broadcast cost more than packing it (the
+      // deep CNN's float16 forward products 1.2-1.4x, its first block's up to 2x;
+      // benchmarks/README.md).
       if constexpr (kHasDirectKernel && std::is_same_v<T, float>) {
         if (nc <= kNR) {  // each A panel would be used once: read A in place
           const int64_t rs = pr.ta == Transpose::no ? pr.lda : 1;

@@ -102,7 +102,8 @@ KernelFn<TC> kernel_for(int m, int n) noexcept;
 // A float A read in place, element (i, p) at a[i * rs + p * cs], instead of from a packed
 // panel: worth it when each panel of A would be used once (the thread's C is one panel wide),
 // as in the CNN's n = 64 products, where packing A costs as much as the FMAs. A 16-bit A is
-// packed (widened once) instead: widening it in every broadcast cost twice the time.
+// packed (widened once) instead: widening it in every broadcast was slower (up to 2x on the
+// deep CNN's first convolution; benchmarks/README.md).
 inline constexpr bool kHasDirectKernel = MANTISSA_GEMM_AVX512 != 0;
 template <class TA, class TC>
 DirectKernelFn<TA, TC> direct_kernel_for(int m, int n) noexcept;  // float; null without it
