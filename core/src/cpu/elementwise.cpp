@@ -7,6 +7,7 @@
 #include <concepts>
 #include <cstdint>
 #include <limits>
+#include <vector>
 
 #include "map_float.hpp"
 
@@ -129,6 +130,54 @@ void relu_backward_bits(T* dx, const T* dy, const T* y, std::int64_t n) {
 }
 }  // namespace
 
+namespace {
+// out = f(in) over one block of floats (f elementwise: not softmax). out may be in.
+void activation_block(Activation f, const float* in, float* o, std::int64_t len) {
+  CArr X(in, len);
+  Arr O(o, len);
+  switch (f) {
+    // select keeps NaN (NaN < 0 is false) and -0, as PyTorch's relu.
+    case Activation::relu: O = (X < 0.0f).select(0.0f, X); break;
+    // 1 / (1 + e^-x): e^-x overflows to inf for x < -88 and the
+    // quotient goes to 0 cleanly; no cancellation for large |x|.
+    case Activation::sigmoid: O = (1.0f + (-X).exp()).inverse(); break;
+    case Activation::tanh: O = X.tanh(); break;
+    case Activation::exp: O = X.exp(); break;
+    case Activation::log: O = X.log(); break;
+    case Activation::softmax: break;  // row-wise, in softmax_rows
+  }
+}
+
+// d = g * f'(.) written with the forward output v, over one block of floats. d may be g.
+void activation_backward_block(Activation f, const float* g, const float* v, float* d,
+                               std::int64_t len) {
+  switch (f) {
+    case Activation::relu:
+      // g[i] read whatever v[i] is: a read only when v[i] > 0 vectorises only where the ISA
+      // has masked loads (AVX2, AVX-512); for baseline x86-64 GCC 12 made it a branch per
+      // element, 6x slower on the CNN's random signs. Both reads: a compare and an and.
+      for (std::int64_t i = 0; i < len; ++i) {
+        const float gi = g[i];
+        d[i] = v[i] > 0.0f ? gi : 0.0f;
+      }
+      break;
+    case Activation::sigmoid:
+      for (std::int64_t i = 0; i < len; ++i) d[i] = g[i] * v[i] * (1.0f - v[i]);
+      break;
+    case Activation::tanh:
+      for (std::int64_t i = 0; i < len; ++i) d[i] = g[i] * (1.0f - v[i] * v[i]);
+      break;
+    case Activation::exp:
+      for (std::int64_t i = 0; i < len; ++i) d[i] = g[i] * v[i];
+      break;
+    case Activation::log:
+      for (std::int64_t i = 0; i < len; ++i) d[i] = g[i] * std::exp(-v[i]);
+      break;
+    case Activation::softmax: break;  // row-wise, in softmax_backward
+  }
+}
+}  // namespace
+
 template <FloatDtype T>
 void activation_forward(Activation f, T* y, const T* x, std::int64_t rows, std::int64_t cols) {
   if (f == Activation::softmax) return softmax_rows(y, x, rows, cols);
@@ -136,19 +185,7 @@ void activation_forward(Activation f, T* y, const T* x, std::int64_t rows, std::
     if (f == Activation::relu) return relu_bits(y, x, rows * cols);
   detail::map_float(x, static_cast<const T*>(nullptr), y, rows * cols,
                     [f](const float* in, const float*, float* o, std::int64_t len) {
-                      CArr X(in, len);
-                      Arr O(o, len);
-                      switch (f) {
-                        // select keeps NaN (NaN < 0 is false) and -0, as PyTorch's relu.
-                        case Activation::relu: O = (X < 0.0f).select(0.0f, X); break;
-                        // 1 / (1 + e^-x): e^-x overflows to inf for x < -88 and the
-                        // quotient goes to 0 cleanly; no cancellation for large |x|.
-                        case Activation::sigmoid: O = (1.0f + (-X).exp()).inverse(); break;
-                        case Activation::tanh: O = X.tanh(); break;
-                        case Activation::exp: O = X.exp(); break;
-                        case Activation::log: O = X.log(); break;
-                        case Activation::softmax: break;  // row-wise, above
-                      }
+                      activation_block(f, in, o, len);
                     });
 }
 
@@ -158,33 +195,132 @@ void activation_backward(Activation f, T* dx, const T* dy, const T* y, std::int6
   if (f == Activation::softmax) return softmax_backward(dx, dy, y, rows, cols);
   if constexpr (!std::same_as<T, float>)
     if (f == Activation::relu) return relu_backward_bits(dx, dy, y, rows * cols);
-  auto kernel = [f](const float* g, const float* v, float* d, std::int64_t len) {
-    switch (f) {
-      case Activation::relu:
-        // g[i] read whatever v[i] is: a read only when v[i] > 0 vectorises only where the ISA
-        // has masked loads (AVX2, AVX-512); for baseline x86-64 GCC 12 made it a branch per
-        // element, 6x slower on the CNN's random signs. Both reads: a compare and an and.
-        for (std::int64_t i = 0; i < len; ++i) {
-          const float gi = g[i];
-          d[i] = v[i] > 0.0f ? gi : 0.0f;
+  detail::map_float(dy, y, dx, rows * cols,
+                    [f](const float* g, const float* v, float* d, std::int64_t len) {
+                      activation_backward_block(f, g, v, d, len);
+                    });
+}
+
+// ---- fused with the bias ----------------------------------------------------------------
+//
+// Both walk a few rows at a time (a block of about kWidenBlock values, in L1) and do there what
+// the two separate passes over the whole output did, in the same order and with the same
+// roundings: the same bits, one pass over memory instead of two.
+
+namespace {
+// ReLU on 16-bit bits in place (relu_bits' rule), for a block already in cache.
+template <FloatDtype T>
+void relu_bits_block(T* y, std::int64_t len) {
+  auto* v = reinterpret_cast<std::uint16_t*>(y);
+  for (std::int64_t i = 0; i < len; ++i)
+    v[i] = v[i] > 0x8000 && v[i] <= kMinusInf<T> ? std::uint16_t{0} : v[i];
+}
+template <FloatDtype T>
+void relu_backward_bits_block(T* dx, const T* dy, const T* y, std::int64_t len) {
+  const auto* g = reinterpret_cast<const std::uint16_t*>(dy);
+  const auto* v = reinterpret_cast<const std::uint16_t*>(y);
+  auto* d = reinterpret_cast<std::uint16_t*>(dx);
+  for (std::int64_t i = 0; i < len; ++i) {
+    const std::uint16_t vi = v[i], gi = g[i];
+    d[i] = vi != 0 && vi <= kPlusInf<T> ? gi : std::uint16_t{0};
+  }
+}
+// Rows per block: several short rows (a CNN's rows are its 32 or 64 channels), at least one.
+inline std::int64_t rows_per_block(std::int64_t cols) {
+  return std::max<std::int64_t>(1, detail::kWidenBlock / std::max<std::int64_t>(1, cols));
+}
+}  // namespace
+
+template <FloatDtype T>
+void bias_activation(Activation f, T* y, const T* bias, std::int64_t rows, std::int64_t cols) {
+  if (!bias) return activation_forward(f, y, y, rows, cols);
+  thread_local std::vector<float> fb_storage;  // the caller's, grown once
+  fb_storage.resize(static_cast<std::size_t>(cols));
+  if constexpr (std::same_as<T, float>) std::copy(bias, bias + cols, fb_storage.begin());
+  else convert(bias, fb_storage.data(), fb_storage.size());
+  const float* fb = fb_storage.data();  // shared with the worker threads
+  // activation_forward's blocks exactly (map_float: tasks of kParallelBlock values, widened in
+  // blocks of kWidenBlock): Eigen's vectorised exp and tanh round a block's scalar tail
+  // differently, so the same blocks give the same bits. The bias goes by flat index.
+  const std::int64_t n = rows * cols;
+  const std::int64_t tasks = (n + detail::kParallelBlock - 1) / detail::kParallelBlock;
+  parallel_for(tasks, 1, [&](std::int64_t first, std::int64_t last) {
+    alignas(64) float buf[detail::kWidenBlock];
+    for (std::int64_t t = first; t < last; ++t) {
+      const std::int64_t task_end = std::min(n, (t + 1) * detail::kParallelBlock);
+      for (std::int64_t i = t * detail::kParallelBlock; i < task_end; i += detail::kWidenBlock) {
+        const std::int64_t len = std::min(detail::kWidenBlock, task_end - i);
+        const auto ulen = static_cast<std::size_t>(len);
+        T* out = y + i;
+        float* v = buf;
+        if constexpr (std::same_as<T, float>) v = out;
+        else convert(out, v, ulen);
+        for (std::int64_t k = 0, j = i % cols; k < len; ++k) {
+          v[k] += fb[j];
+          if (++j == cols) j = 0;
         }
-        break;
-      case Activation::sigmoid:
-        for (std::int64_t i = 0; i < len; ++i) d[i] = g[i] * v[i] * (1.0f - v[i]);
-        break;
-      case Activation::tanh:
-        for (std::int64_t i = 0; i < len; ++i) d[i] = g[i] * (1.0f - v[i] * v[i]);
-        break;
-      case Activation::exp:
-        for (std::int64_t i = 0; i < len; ++i) d[i] = g[i] * v[i];
-        break;
-      case Activation::log:
-        for (std::int64_t i = 0; i < len; ++i) d[i] = g[i] * std::exp(-v[i]);
-        break;
-      case Activation::softmax: break;  // row-wise, above
+        if constexpr (std::same_as<T, float>) {
+          activation_block(f, v, v, len);
+        } else {
+          convert(v, out, ulen);  // y + bias, rounded as bias_add does
+          if (f == Activation::relu) {
+            relu_bits_block(out, len);
+          } else {
+            convert(out, v, ulen);
+            activation_block(f, v, v, len);
+            convert(v, out, ulen);
+          }
+        }
+      }
     }
-  };
-  detail::map_float(dy, y, dx, rows * cols, kernel);
+  });
+}
+
+template <FloatDtype T>
+void activation_backward_bias_grad(Activation f, T* dz, const T* dy, const T* y, float* dbias,
+                                   std::int64_t rows, std::int64_t cols, bool accumulate) {
+  if (!dbias) return activation_backward(f, dz, dy, y, rows, cols);
+  // bias_grad's order: fixed chunks of kBiasRows rows, each summed row by row into its own
+  // partial, the partials added in chunk order.
+  const std::int64_t chunks = (rows + kBiasRows - 1) / kBiasRows;
+  thread_local std::vector<float> partial;  // grows once, then reused
+  partial.assign(static_cast<std::size_t>(chunks * cols), 0.0f);
+  float* part = partial.data();
+  const std::int64_t group = rows_per_block(cols);
+  parallel_for(chunks, rows * cols > (1 << 15) ? 1 : chunks, [&](std::int64_t first, std::int64_t last) {
+    thread_local std::vector<float> fg, fv, fd;  // per thread, grown once
+    const auto block = static_cast<std::size_t>(group * cols);
+    fg.resize(block), fv.resize(block), fd.resize(block);
+    for (std::int64_t k = first; k < last; ++k) {
+      float* acc = part + k * cols;
+      const std::int64_t end = std::min(rows, (k + 1) * kBiasRows);
+      for (std::int64_t r0 = k * kBiasRows; r0 < end; r0 += group) {
+        const std::int64_t len = std::min(group, end - r0) * cols, off = r0 * cols;
+        const auto ulen = static_cast<std::size_t>(len);
+        const float* d;
+        if constexpr (std::same_as<T, float>) {
+          activation_backward_block(f, dy + off, y + off, dz + off, len);
+          d = dz + off;
+        } else {
+          if (f == Activation::relu) {
+            relu_backward_bits_block(dz + off, dy + off, y + off, len);
+          } else {
+            convert(dy + off, fg.data(), ulen);
+            convert(y + off, fv.data(), ulen);
+            activation_backward_block(f, fg.data(), fv.data(), fd.data(), len);
+            convert(fd.data(), dz + off, ulen);
+          }
+          convert(dz + off, fd.data(), ulen);  // the rounded values bias_grad would read
+          d = fd.data();
+        }
+        for (std::int64_t i = 0; i < len; i += cols)
+          for (std::int64_t j = 0; j < cols; ++j) acc[j] += d[i + j];
+      }
+    }
+  });
+  if (!accumulate) std::fill(dbias, dbias + cols, 0.0f);
+  for (std::int64_t k = 0; k < chunks; ++k)
+    for (std::int64_t j = 0; j < cols; ++j) dbias[j] += part[k * cols + j];
 }
 
 template <Dtype T>
@@ -215,7 +351,10 @@ void transpose(T* y, const T* x, std::int64_t rows, std::int64_t cols) {
   template void binary_scalar<T>(BinaryOp, const T*, float, bool, T*, std::int64_t);          \
   template void activation_forward<T>(Activation, T*, const T*, std::int64_t, std::int64_t); \
   template void activation_backward<T>(Activation, T*, const T*, const T*, std::int64_t,      \
-                                       std::int64_t);
+                                       std::int64_t);                                         \
+  template void bias_activation<T>(Activation, T*, const T*, std::int64_t, std::int64_t);     \
+  template void activation_backward_bias_grad<T>(Activation, T*, const T*, const T*, float*, \
+                                                 std::int64_t, std::int64_t, bool);
 MANTISSA_INSTANTIATE(float)
 MANTISSA_INSTANTIATE(half)
 MANTISSA_INSTANTIATE(bfloat16)

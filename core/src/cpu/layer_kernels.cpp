@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "mantissa/core/cpu/convert.hpp"
+#include "mantissa/core/cpu/elementwise.hpp"
 #include "mantissa/core/cpu/nn.hpp"
 #include "mantissa/core/parallel.hpp"
 #include "mantissa/core/philox.hpp"
@@ -56,7 +57,7 @@ template <FloatDtype T>
 void bias_grad(float* dbias, const T* dy, std::int64_t n, std::int64_t c, bool accumulate) {
   // Fixed chunks of rows, each summed into its own float partial, then the partials added in
   // chunk order: parallel, yet the same additions in the same order for any thread count.
-  constexpr std::int64_t kRows = 512;
+  constexpr std::int64_t kRows = kBiasRows;  // cpu/elementwise.hpp: shared with the fused pass
   const std::int64_t chunks = (n + kRows - 1) / kRows;
   thread_local std::vector<float> partial;  // grows once, then reused: no allocation per step
   partial.assign(static_cast<std::size_t>(chunks * c), 0.0f);

@@ -6,11 +6,20 @@
 // Letters: N batch rows, C columns / classes / channels.
 #pragma once
 
+#include <string>
 #include <type_traits>
 
 #include "mantissa/core/ops.hpp"
 
 namespace mantissa {
+
+namespace detail {
+inline void check_elementwise_activation(const char* op, Activation f) {
+  if (f == Activation::softmax)
+    throw ValueError(std::string(op) + ": softmax normalises whole rows, it is not elementwise; " +
+                     "use bias_add, then activation");
+}
+}  // namespace detail
 
 namespace ops {
 
@@ -41,6 +50,67 @@ void bias_grad(Context<D>& ctx, G&& dbias, const Y& dy, Accumulate acc) {
       detail::throw_shape_mismatch("bias_grad", dy.shape(), dbias.shape());
     Backend<D>::bias_grad(ctx, dbias.view().data(), dy.data(), dy.numel() / c, c,
                           acc == Accumulate::add);
+  }
+}
+
+// ---- bias and an activation, fused --------------------------------------------------------
+
+// y(N, C) = f(y + bias(C)) in place, f elementwise (not softmax): bias_add then activation in
+// one pass over y where the backend has it (the CPU), the two passes otherwise; the same bits
+// either way (y + bias is rounded into y's dtype before f).
+template <Device D, TensorLike Y, TensorLike B>
+void bias_activation(Context<D>& ctx, Activation f, Y&& y, const B& bias) {
+  detail::require_same_dtype_and_device<Y, B>();
+  detail::require_runs<op::bias, D, Y>();
+  detail::require_runs<op::activation, D, Y>();
+  if constexpr (detail::compatible<Y, B> && detail::runs<op::bias, D, Y> &&
+                detail::runs<op::activation, D, Y>) {
+    detail::check_elementwise_activation("bias_activation", f);
+    const auto c = bias.numel();
+    if (y.rank() < 1 || y.shape()[-1] != c)
+      detail::throw_shape_mismatch("bias_activation", y.shape(), bias.shape());
+    if (y.numel() == 0) return;
+    auto* out = y.view().data();
+    const auto rows = y.numel() / c;
+    if constexpr (requires { Backend<D>::bias_activation(ctx, f, out, bias.data(), rows, c); }) {
+      Backend<D>::bias_activation(ctx, f, out, bias.data(), rows, c);
+    } else {
+      Backend<D>::bias_add(ctx, out, bias.data(), rows, c);
+      Backend<D>::activation_forward(ctx, f, out, out, rows, c);
+    }
+  }
+}
+
+// dz = dy * f'(.) written with the forward output y (activation_backward), and dbias(C) =
+// (or +=) the sum of dz over N in float32 (bias_grad): one pass where the backend has it, the
+// same bits either way. dz may alias dy.
+template <Device D, TensorLike DZ, TensorLike DY, TensorLike Y, TensorLike G>
+void activation_backward_bias_grad(Context<D>& ctx, Activation f, DZ&& dz, const DY& dy,
+                                   const Y& y, G&& dbias, Accumulate acc) {
+  static_assert(same_dtype<dtype_of<G>, float>,
+                "mantissa::ops::activation_backward_bias_grad: bias gradients are float32");
+  if constexpr (same_dtype<dtype_of<G>, float> &&
+                detail::check_elementwise<op::activation, D, DZ, DY, Y>() &&
+                detail::runs<op::bias, D, Y>) {
+    detail::check_elementwise_activation("activation_backward_bias_grad", f);
+    detail::check_same_shape("activation_backward_bias_grad", dy.shape(), y.shape());
+    detail::check_same_shape("activation_backward_bias_grad (dz)", dz.shape(), y.shape());
+    const auto c = dbias.numel();
+    if (y.rank() < 1 || y.shape()[-1] != c)
+      detail::throw_shape_mismatch("activation_backward_bias_grad", y.shape(), dbias.shape());
+    auto* d = dz.view().data();
+    auto* g = dbias.view().data();
+    const auto rows = y.numel() / c;
+    const bool add = acc == Accumulate::add;
+    if constexpr (requires {
+                    Backend<D>::activation_backward_bias_grad(ctx, f, d, dy.data(), y.data(), g,
+                                                              rows, c, add);
+                  }) {
+      Backend<D>::activation_backward_bias_grad(ctx, f, d, dy.data(), y.data(), g, rows, c, add);
+    } else {
+      if (rows) Backend<D>::activation_backward(ctx, f, d, dy.data(), y.data(), rows, c);
+      Backend<D>::bias_grad(ctx, g, d, rows, c, add);
+    }
   }
 }
 

@@ -32,6 +32,7 @@ class ActivationLayer final : public Layer<P, D> {
   explicit ActivationLayer(ActivationSpec<F>) : f_(F) {}
 
   std::string_view kind() const override { return activation_name(f_); }
+  Activation function() const noexcept { return f_; }
 
   Shape build(const Shape& input, Generator&) override {
     if (f_ == Activation::softmax && input.rank() < 1)

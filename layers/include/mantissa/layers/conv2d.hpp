@@ -64,6 +64,14 @@ class Conv2DLayer final : public Layer<P, D> {
   void forward(Context<D>& ctx, View y, CView x, Mode mode) override;
   void backward(Context<D>& ctx, View dx, CView dy, CView x, CView y, Accumulate acc) override;
 
+  // Any elementwise activation: the bias and f in one pass over the output, and in backward
+  // f' and the bias gradient in one pass over it (ops::bias_activation and
+  // ops::activation_backward_bias_grad).
+  bool fuses(Activation f) const override { return f != Activation::softmax; }
+  void forward_activated(Context<D>& ctx, View y, CView x, Mode mode, Activation f) override;
+  void backward_activated(Context<D>& ctx, View dx, View dz, CView dy, CView x, CView y,
+                          Activation f, Accumulate acc) override;
+
   // The window over one sample (n = 1), from build(): padding and output size.
   const Window2D& window() const noexcept { return conv_.window(); }
 

@@ -18,6 +18,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "mantissa/layers/parameter.hpp"
@@ -94,6 +95,37 @@ class Layer {
   //           every parameter's grad = dL/dparam (acc == overwrite) or += it (acc == add),
   //           in float32.
   virtual void backward(Ctx& ctx, View dx, CView dy, CView x, CView y, Accumulate acc) = 0;
+
+  // ---- an elementwise activation fused into the output (optional) ----
+  //
+  // Sequential fuses a layer with the activation layer after it (Conv2D or Dense, then ReLU)
+  // when fuses(f) says the layer can: the bias and f are then applied to the output in one pass
+  // over it instead of two or three, and the activation layer runs no pass of its own. The
+  // results are those of the two layers run one after the other, bit for bit.
+
+  // Whether forward_activated / backward_activated below implement f (never softmax).
+  virtual bool fuses(Activation f) const {
+    (void)f;
+    return false;
+  }
+
+  // requires: fuses(f); forward's requirements.
+  // ensures:  y = f(this layer's output), as forward then ActivationLayer(f)::forward.
+  virtual void forward_activated(Ctx& ctx, View y, CView x, Mode mode, Activation f) {
+    (void)ctx, (void)y, (void)x, (void)mode;
+    throw StateError("Layer::forward_activated: " + std::string(kind()) + " does not fuse " +
+                     activation_name(f) + " (fuses() is false)");
+  }
+
+  // requires: fuses(f); dy = dL/dy of y = f(output) as forward_activated wrote it; dz is
+  //           scratch of y's shape; x as forward_activated saw it.
+  // ensures:  dz = dL/d(output), and backward's dx and parameter gradients.
+  virtual void backward_activated(Ctx& ctx, View dx, View dz, CView dy, CView x, CView y,
+                                  Activation f, Accumulate acc) {
+    (void)ctx, (void)dx, (void)dz, (void)dy, (void)x, (void)y, (void)acc;
+    throw StateError("Layer::backward_activated: " + std::string(kind()) + " does not fuse " +
+                     activation_name(f) + " (fuses() is false)");
+  }
 };
 
 }  // namespace mantissa

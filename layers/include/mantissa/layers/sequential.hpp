@@ -16,6 +16,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <type_traits>
@@ -427,7 +428,12 @@ class Sequential {
   Generation outputs_;                   // advanced by every forward: its outputs go stale
   Stamp input_stamp_;                    // the last input's, when it was another model's output
   bool input_is_output_ = false;
-  std::vector<Tensor<T, D>> acts_;       // acts_[i]: (max_batch, shapes_[i + 1]...)
+  // Fusion (Layer::fuses): fused_[i] is the activation layer i + 1's function when layer i
+  // applies it itself; absorbed_[i + 1] then says that layer i + 1 runs no pass of its own.
+  std::vector<std::optional<Activation>> fused_;
+  std::vector<bool> absorbed_;
+  std::vector<Tensor<T, D>> acts_;       // acts_[i]: (max_batch, shapes_[i + 1]...); left
+                                         // empty for a fused layer, which writes acts_[i + 1]
   std::vector<Tensor<T, D>> grads_;      // grads_[i]: d loss / d acts_[i], same shape
   bool check_numerics_ = false;
   GradientsReady gradients_ready_;

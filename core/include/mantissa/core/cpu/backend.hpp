@@ -122,6 +122,19 @@ struct HostKernels {
     cpu::bias_add(y, bias, rows, c);
   }
   template <FloatDtype T>
+  static void bias_activation(Ctx& ctx, Activation f, T* y, const T* bias, std::int64_t rows,
+                              std::int64_t c) {
+    const ThreadScope threads(ctx.threads());
+    cpu::bias_activation(f, y, bias, rows, c);
+  }
+  template <FloatDtype T>
+  static void activation_backward_bias_grad(Ctx& ctx, Activation f, T* dz, const T* dy,
+                                            const T* y, float* dbias, std::int64_t rows,
+                                            std::int64_t c, bool accumulate) {
+    const ThreadScope threads(ctx.threads());
+    cpu::activation_backward_bias_grad(f, dz, dy, y, dbias, rows, c, accumulate);
+  }
+  template <FloatDtype T>
   static void bias_grad(Ctx& ctx, float* dbias, const T* dy, std::int64_t rows, std::int64_t c,
                         bool accumulate) {
     const ThreadScope threads(ctx.threads());

@@ -29,6 +29,22 @@ template <FloatDtype T>
 void activation_backward(Activation f, T* dx, const T* dy, const T* y, std::int64_t rows,
                          std::int64_t cols);
 
+// y = f(y + bias) in place, bias (cols) in the compute dtype or null, f elementwise (not
+// softmax): bias_add then activation_forward in one pass, bit for bit (y + bias is rounded into
+// T before f, as there).
+template <FloatDtype T>
+void bias_activation(Activation f, T* y, const T* bias, std::int64_t rows, std::int64_t cols);
+
+// dz = dy * f'(.) written with y (activation_backward), and dbias (cols, float32) = (or +=, when
+// accumulate) the sum over rows of dz (bias_grad), in one pass, bit for bit; dbias may be null.
+// f elementwise. dz may alias dy.
+template <FloatDtype T>
+void activation_backward_bias_grad(Activation f, T* dz, const T* dy, const T* y, float* dbias,
+                                   std::int64_t rows, std::int64_t cols, bool accumulate);
+
+// Rows per partial sum of bias_grad (and of the fused pass above): the order of its sums.
+inline constexpr std::int64_t kBiasRows = 512;
+
 template <Dtype T>
 void fill(T* x, T value, std::int64_t n);
 

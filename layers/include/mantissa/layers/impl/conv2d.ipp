@@ -64,4 +64,20 @@ void Conv2DLayer<P, D>::backward(Context<D>& ctx, View dx, CView dy, CView x, CV
   if (bias_) ops::bias_grad(ctx, bias_->grad, dy, acc);
 }
 
+template <Policy P, Device D>
+void Conv2DLayer<P, D>::forward_activated(Context<D>& ctx, View y, CView x, Mode mode,
+                                          Activation f) {
+  conv_.forward(ctx, y, x, kernel_->value(), mode);
+  if (bias_) ops::bias_activation(ctx, f, y, bias_->value());
+  else ops::activation(ctx, f, y, y);
+}
+
+template <Policy P, Device D>
+void Conv2DLayer<P, D>::backward_activated(Context<D>& ctx, View dx, View dz, CView dy, CView x,
+                                           CView y, Activation f, Accumulate acc) {
+  if (bias_) ops::activation_backward_bias_grad(ctx, f, dz, dy, y, bias_->grad, acc);
+  else ops::activation_backward(ctx, f, dz, dy, y);
+  conv_.backward(ctx, dx, kernel_->grad, dz, x, kernel_->value(), acc);
+}
+
 }  // namespace mantissa

@@ -44,12 +44,35 @@ void DenseLayer<P, D>::forward(Context<D>& ctx, View y, CView x, Mode) {
 template <Policy P, Device D>
 void DenseLayer<P, D>::backward(Context<D>& ctx, View dx, CView dy, CView x, CView,
                                 Accumulate acc) {
+  if (bias_) ops::bias_grad(ctx, bias_->grad, dy, acc);
+  backward_products(ctx, dx, dy, x, acc);
+}
+
+template <Policy P, Device D>
+void DenseLayer<P, D>::backward_products(Context<D>& ctx, View dx, CView dy, CView x,
+                                         Accumulate acc) {
   const float beta = acc == Accumulate::add ? 1.0f : 0.0f;
   // dW (I, U) = x^T (I, N) dy (N, U), written straight into the float32 gradient.
   ops::gemm(ctx, kernel_->grad, x, dy, {.trans_a = true, .beta = beta});
-  if (bias_) ops::bias_grad(ctx, bias_->grad, dy, acc);
   // dx (N, I) = dy (N, U) W^T (U, I)
   if (!dx.empty()) ops::gemm(ctx, dx, dy, kernel_->value(), {.trans_b = true});
+}
+
+template <Policy P, Device D>
+void DenseLayer<P, D>::forward_activated(Context<D>& ctx, View y, CView x, Mode mode,
+                                         Activation f) {
+  (void)mode;
+  ops::gemm(ctx, y, x, kernel_->value());
+  if (bias_) ops::bias_activation(ctx, f, y, bias_->value());
+  else ops::activation(ctx, f, y, y);
+}
+
+template <Policy P, Device D>
+void DenseLayer<P, D>::backward_activated(Context<D>& ctx, View dx, View dz, CView dy, CView x,
+                                          CView y, Activation f, Accumulate acc) {
+  if (bias_) ops::activation_backward_bias_grad(ctx, f, dz, dy, y, bias_->grad, acc);
+  else ops::activation_backward(ctx, f, dz, dy, y);
+  backward_products(ctx, dx, dz, x, acc);
 }
 
 }  // namespace mantissa

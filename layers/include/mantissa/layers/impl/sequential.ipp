@@ -5,6 +5,8 @@
 
 #include "mantissa/layers/sequential.hpp"
 
+#include "mantissa/layers/activation.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
@@ -57,6 +59,17 @@ void Sequential<P, D>::build() {
       trainables_.params.push_back(p);
     }
   }
+  // An elementwise activation layer right after a layer that fuses it runs inside that layer.
+  fused_.assign(layers_.size(), std::nullopt);
+  absorbed_.assign(layers_.size(), false);
+  for (std::size_t i = 0; i + 1 < layers_.size(); ++i) {
+    const auto* act = dynamic_cast<const ActivationLayer<P, D>*>(layers_[i + 1].get());
+    if (act && !absorbed_[i] && act->function() != Activation::softmax &&
+        layers_[i]->fuses(act->function())) {
+      fused_[i] = act->function();
+      absorbed_[i + 1] = true;
+    }
+  }
   trainables_.arena.adopt(context(), trainables_.params);
   // The arena holds the parameters in layer order: after layer i's backward, every gradient
   // from its first parameter's slot to the end is final.
@@ -105,8 +118,8 @@ void Sequential<P, D>::reserve(std::int64_t max_batch) {
   grads_.clear();
   for (std::size_t i = 0; i < layers_.size(); ++i) {
     const Shape s = shapes_[i + 1].prepend(max_batch);
-    acts_.emplace_back(Tensor<T, D>::empty(s));
-    grads_.emplace_back(Tensor<T, D>::empty(s));
+    acts_.emplace_back(fused_[i] ? Tensor<T, D>() : Tensor<T, D>::empty(s));
+    grads_.emplace_back(Tensor<T, D>::empty(s));  // a fused layer's: dL/d(its output before f)
     layers_[i]->reserve(context(), max_batch);
   }
   max_batch_ = max_batch;
@@ -137,8 +150,10 @@ OutputView<typename P::compute, D> Sequential<P, D>::forward_view(TensorView<con
   input_view_ = x;
   TensorView<const T, D> in = x;
   for (std::size_t i = 0; i < layers_.size(); ++i) {
-    auto out = acts_[i].slice(0, n);
-    layers_[i]->forward(context(), out, in, mode);
+    if (absorbed_[i]) continue;  // layer i - 1 applied it: its output is acts_[i] already
+    auto out = acts_[fused_[i] ? i + 1 : i].slice(0, n);
+    if (fused_[i]) layers_[i]->forward_activated(context(), out, in, mode, *fused_[i]);
+    else layers_[i]->forward(context(), out, in, mode);
     if (check_numerics_) check_finite(i, "forward", "output", out);
     in = out;
   }
@@ -171,9 +186,17 @@ void Sequential<P, D>::backward_compute(TensorView<const T, D> dy, Accumulate ac
                      " but the last forward produced " + shapes_.back().prepend(n).str());
   TensorView<const T, D> g = dy;
   for (std::size_t i = layers_.size(); i-- > 0;) {
+    if (absorbed_[i]) {  // layer i - 1 takes g, the gradient of this layer's output
+      if (gradients_ready_) gradients_ready_(ready_from_[i]);
+      continue;
+    }
     TensorView<const T, D> x = i == 0 ? input_view_ : TensorView<const T, D>(acts_[i - 1].slice(0, n));
     TensorView<T, D> dx = i == 0 ? TensorView<T, D>() : grads_[i - 1].slice(0, n);
-    layers_[i]->backward(context(), dx, g, x, acts_[i].slice(0, n), acc);
+    if (fused_[i])
+      layers_[i]->backward_activated(context(), dx, grads_[i].slice(0, n), g, x,
+                                     acts_[i + 1].slice(0, n), *fused_[i], acc);
+    else
+      layers_[i]->backward(context(), dx, g, x, acts_[i].slice(0, n), acc);
     if (check_numerics_) {
       if (!dx.empty()) check_finite(i, "backward", "input gradient", dx);
       for (auto* p : layers_[i]->parameters())
