@@ -126,7 +126,7 @@ TYPED_TEST(MaxPool2DTyped, Gradients) {
   }
 }
 
-// The backward kernels (the scatter for disjoint windows, the gather for overlapping ones)
+// The backward kernels (one write per element for disjoint windows, the gather for overlapping ones)
 // against a naive scatter-add in double at the saved winners, in every dtype.
 TYPED_TEST(MaxPool2DTyped, BackwardRoutesToTheSavedWinners) {
   using T = typename TypeParam::compute;
@@ -147,6 +147,8 @@ TYPED_TEST(MaxPool2DTyped, BackwardRoutesToTheSavedWinners) {
             for (std::int64_t i = 0; i < per_out; ++i)
               ref[static_cast<std::size_t>(n * per_in + arg[n * per_out + i])] +=
                   static_cast<float>(dy[n * per_out + i]);
+          // NaN first: backward must write every element of dx, the ones no window chose too.
+          mt::ops::fill(mt::default_context<mt::Cpu>(), dx, std::numeric_limits<float>::quiet_NaN());
           mt::ops::maxpool2d_backward(mt::default_context<mt::Cpu>(), dx, dy, arg, g);
           for (std::int64_t i = 0; i < dx.numel(); ++i) {
             // Each element is its float32 sum rounded once into T: within half an ulp of T.
