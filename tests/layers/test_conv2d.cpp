@@ -137,6 +137,10 @@ TYPED_TEST(Conv2DTyped, Gradients) {
       {mt::Conv2D(2, 3, mt::same, {.strides = {2, 1}, .bias = false}), Shape{6, 5, 2}},
       {mt::Conv2D(3, 1), Shape{3, 4, 2}},             // 1 x 1: the direct path without im2col
       {mt::Conv2D(2, 3, mt::same), Shape{4, 3, 16}},  // col2im in 16-channel blocks
+      // Stride 1: dx by the flipped kernel, on valid padding and uneven same padding too.
+      {mt::Conv2D(3, {2, 3}, mt::valid), Shape{5, 6, 2}},
+      {mt::Conv2D(2, {4, 2}, mt::same), Shape{5, 5, 3}},
+      {mt::Conv2D(4, 5, mt::same, {.bias = false}), Shape{3, 7, 2}},  // kernel taller than x
   };
   for (const auto& c : cases) {
     auto r = mt::check_gradients<P>(c.spec, c.input);

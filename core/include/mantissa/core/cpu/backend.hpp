@@ -189,13 +189,24 @@ struct HostKernels {
   // Conv2D as im2col + GEMM, a few whole images at a time; a 1 x 1 kernel with stride 1 and no
   // padding skips im2col: x itself is the (N*H*W, C) cols matrix, in one product.
   //   forward:   cols (rows, K) = im2col(x chunk);   y chunk (rows, F) = cols W (K, F)
-  //   backward:  cols again;  dW += cols^T dy chunk (float32);  dcols = dy W^T;
-  //              dx chunk = col2im(dcols)
-  // A chunk is as many whole images as keep its cols matrix and its rows of y within
-  // kChunkBytes, so that they are written and read again while still in the core's L2 cache; the whole batch's matrix
-  // went to memory and back (the deeper CNN's first block: 75 MB per float32 step). Windows never
-  // cross images, so im2col and col2im of a chunk are those of the batch, bit for bit; dW sums
-  // the chunks in order. The chunk depends on the geometry alone, never on the thread count.
+  //   backward:  cols again;  dW += cols^T dy chunk (float32);  then dx chunk:
+  //     stride 1:  dx is itself a convolution, of dy with the kernel turned by 180 degrees and
+  //                its C and F swapped (Wt, KH*KW*F x C; padding KH-1-top, KW-1-left; output
+  //                H x W): dcols = im2col(dy chunk), dx chunk = dcols Wt, one product of depth
+  //                KH*KW*F straight into dx;
+  //     otherwise: dcols = dy W^T (depth F, KH*KW*C values written per row), then
+  //                dx chunk = col2im(dcols).
+  //   (The stride-1 form: the deeper CNN's 32 -> 32 layer's backward took 29-34 ms in
+  //   bfloat16, 58-61 ms in float16, now 16-19 and 38-47; float32's 44-56, now 41-53, within the
+  //   noise: train_bench --profile, 3 interleaved runs each.)
+  // The budget: 1 MiB was as fast as or faster than 2, 4 and 8 MiB on both CNNs (the deeper
+  // CNN's float32 step 228-297 ms at 1 MiB, 304-381 ms at 2-8 MiB; a whole-batch matrix was
+  // 25-40 % slower).
+  // A chunk is as many whole images as keep its matrices within kChunkBytes, so that they are
+  // written and read again while still in the core's L2 cache; the whole batch's matrix went to
+  // memory and back (the deeper CNN's first block: 75 MB per float32 step). Windows never cross
+  // images, so im2col and col2im of a chunk are those of the batch, bit for bit; dW sums the
+  // chunks in order. The chunk depends on the geometry alone, never on the thread count.
   template <FloatDtype T>
   class Conv2d {
    public:
@@ -205,10 +216,15 @@ struct HostKernels {
     Conv2d(const Window2D& g, std::int64_t filters)
         : g_(g), f_(filters),
           direct_(g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.pad_top == 0 &&
-                  g.pad_left == 0) {
-      // Per image: its cols (or dcols) and its y (or dy) rows.
+                  g.pad_left == 0),
+          flipped_(!direct_ && g.sh == 1 && g.sw == 1) {
+      gt_ = Window2D{1, g.oh, g.ow, filters, g.kh, g.kw, 1, 1, g.kh - 1 - g.pad_top,
+                     g.kw - 1 - g.pad_left, g.h, g.w};
+      // Per image: the forward's cols and y rows; the backward's dcols and dx rows.
+      const std::int64_t forward = g.oh * g.ow * (k() + filters);
+      const std::int64_t backward = flipped_ ? g.h * g.w * (kt() + g.c) : forward;
       const std::int64_t image_bytes =
-          g.oh * g.ow * (g.kh * g.kw * g.c + filters) * static_cast<std::int64_t>(sizeof(T));
+          std::max(forward, backward) * static_cast<std::int64_t>(sizeof(T));
       chunk_ = std::max<std::int64_t>(1, kChunkBytes / std::max<std::int64_t>(1, image_bytes));
     }
 
@@ -218,18 +234,19 @@ struct HostKernels {
         reserved_ = std::max(reserved_, max_batch);
         return;
       }
-      const Shape cols{std::min(max_batch, chunk_) * g_.oh * g_.ow, g_.kh * g_.kw * g_.c};
-      if (cols.numel() > cols_.numel()) {
-        cols_ = Tensor<T, D>::empty(cols);
-        dcols_ = Tensor<T, D>::empty(cols);
-      }
+      const std::int64_t images = std::min(max_batch, chunk_);
+      const Shape cols{images * g_.oh * g_.ow, k()};
+      const Shape dcols = flipped_ ? Shape{images * g_.h * g_.w, kt()} : cols;
+      if (cols.numel() > cols_.numel()) cols_ = Tensor<T, D>::empty(cols);
+      if (dcols.numel() > dcols_.numel()) dcols_ = Tensor<T, D>::empty(dcols);
+      if (flipped_ && wt_.numel() == 0) wt_ = Tensor<T, D>::empty(Shape{kt(), g_.c});
       reserved_ = max_batch;
     }
     std::int64_t reserved() const noexcept { return reserved_; }
 
     void forward(Ctx& ctx, T* y, const T* x, const T* w, std::int64_t n, Mode) {
       const ThreadScope threads(ctx.threads());
-      const std::int64_t k = g_.kh * g_.kw * g_.c;
+      const std::int64_t k = this->k();
       if (direct_) return gemm<T, T>(ctx, false, false, n * g_.oh * g_.ow, f_, k, 1.0f, x, k, w,
                                      f_, 0.0f, y, f_);
       for (std::int64_t i = 0; i < n; i += chunk_) {
@@ -243,7 +260,7 @@ struct HostKernels {
     void backward(Ctx& ctx, T* dx, float* dw, const T* dy, const T* x, const T* w,
                   std::int64_t n, Accumulate acc) {
       const ThreadScope threads(ctx.threads());
-      const std::int64_t k = g_.kh * g_.kw * g_.c;
+      const std::int64_t k = this->k(), c = g_.c;
       const float beta = acc == Accumulate::add ? 1.0f : 0.0f;
       if (direct_) {
         const std::int64_t rows = n * g_.oh * g_.ow;
@@ -251,6 +268,7 @@ struct HostKernels {
         if (dx) gemm<T, T>(ctx, false, true, rows, k, f_, 1.0f, dy, f_, w, f_, 0.0f, dx, k);
         return;
       }
+      if (dx && flipped_) flip_kernel(w);
       for (std::int64_t i = 0; i < n; i += chunk_) {
         const std::int64_t b = std::min(chunk_, n - i), rows = b * g_.oh * g_.ow;
         const T* dyc = dy + i * out_image();
@@ -258,8 +276,16 @@ struct HostKernels {
         gemm<T, float>(ctx, true, false, k, f_, rows, 1.0f, cols_.data(), k, dyc, f_,
                        i == 0 ? beta : 1.0f, dw, f_);
         if (!dx) continue;
-        gemm<T, T>(ctx, false, true, rows, k, f_, 1.0f, dyc, f_, w, f_, 0.0f, dcols_.data(), k);
-        cpu::col2im(dx + i * in_image(), dcols_.data(), g_.with_batch(b));
+        T* dxc = dx + i * in_image();
+        if (flipped_) {
+          cpu::im2col(dcols_.data(), dyc, gt_.with_batch(b));
+          gemm<T, T>(ctx, false, false, b * g_.h * g_.w, c, kt(), 1.0f, dcols_.data(), kt(),
+                     wt_.data(), c, 0.0f, dxc, c);
+        } else {
+          gemm<T, T>(ctx, false, true, rows, k, f_, 1.0f, dyc, f_, w, f_, 0.0f, dcols_.data(),
+                     k);
+          cpu::col2im(dxc, dcols_.data(), g_.with_batch(b));
+        }
       }
     }
 
@@ -267,16 +293,34 @@ struct HostKernels {
     std::int64_t chunk() const noexcept { return chunk_; }
 
    private:
+    std::int64_t k() const noexcept { return g_.kh * g_.kw * g_.c; }   // forward depth
+    std::int64_t kt() const noexcept { return g_.kh * g_.kw * f_; }    // stride-1 dx depth
     std::int64_t in_image() const noexcept { return g_.h * g_.w * g_.c; }
     std::int64_t out_image() const noexcept { return g_.oh * g_.ow * f_; }
 
-    Window2D g_{};  // per sample (n = 1)
+    // wt_ (KH, KW, F, C)[a, b, f, c] = w (KH, KW, C, F)[KH-1-a, KW-1-b, c, f]: bits moved.
+    void flip_kernel(const T* w) {
+      T* wt = wt_.data();
+      const std::int64_t KH = g_.kh, KW = g_.kw, C = g_.c, F = f_;
+      for (std::int64_t a = 0; a < KH; ++a)
+        for (std::int64_t b = 0; b < KW; ++b) {
+          const T* src = w + ((KH - 1 - a) * KW + (KW - 1 - b)) * C * F;
+          T* dst = wt + (a * KW + b) * F * C;
+          for (std::int64_t c = 0; c < C; ++c)
+            for (std::int64_t f = 0; f < F; ++f) dst[f * C + c] = src[c * F + f];
+        }
+    }
+
+    Window2D g_{};   // per sample (n = 1)
+    Window2D gt_{};  // stride 1: dy (OH, OW, F) -> dx (H, W, C), per sample
     std::int64_t f_ = 0;
     bool direct_ = false;
+    bool flipped_ = false;  // stride 1 (not direct): dx by the flipped kernel
     std::int64_t chunk_ = 1;
     std::int64_t reserved_ = 0;
     Tensor<T, D> cols_;   // (chunk*OH*OW, K): one chunk's im2col
-    Tensor<T, D> dcols_;  // (chunk*OH*OW, K): one chunk's dL/dcols
+    Tensor<T, D> dcols_;  // one chunk's (chunk*H*W, KH*KW*F) im2col of dy, or (chunk*OH*OW, K) dL/dcols
+    Tensor<T, D> wt_;     // (KH*KW*F, C): the flipped kernel, stride 1
   };
 
   // Max pooling with the winners' flat indices saved by forward(train) for backward

@@ -5,12 +5,12 @@
 
 #include "mantissa/layers/sequential.hpp"
 
-#include "mantissa/layers/activation.hpp"
-
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <map>
+
+#include "mantissa/layers/activation.hpp"
 
 
 namespace mantissa {
