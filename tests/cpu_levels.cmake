@@ -1,5 +1,5 @@
 # tests/cpu_levels.cmake: the kernel suites again with the fastest paths switched off.
-# The GEMM, conversion, max-pooling and Adam kernels are compiled once per CPU level and the highest
+# The GEMM, conversion, max-pooling, Adam and BatchNorm kernels are compiled once per CPU level and the highest
 # the CPU has is run (core/src/cpu/cpu_level.hpp); these registrations run the suites that
 # exercise them under MANTISSA_CPU=<level> for every lower level, so that the paths another
 # machine would take are tested here too. Each suite is one CTest test per level (25 s of CPU,
