@@ -4,11 +4,11 @@
 # unless it is one of the per-CPU-level kernels, which run only where cpu_level() allows them
 # (core/src/cpu/cpu_level.hpp): the GEMM objects' namespaces isa_avx2 / isa_avx512 /
 # isa_avx512_bf16 / isa_amx, the conversions' 8- and 16-lane paths, and the avx2 / avx512 copies of max
-# pooling, Adam and BatchNorm's loops.
+# pooling, Adam, BatchNorm's loops and ReLU / bias loops (ew_*).
 # Anything else is baseline x86-64 code that may run on any CPU. Prints the offenders and fails.
 objdump=$1
 shift
-allowed='isa_avx2::|isa_avx512::|isa_avx512_bf16::|isa_amx::|maxpool_forward_avx(2|512)<|adam_avx(2|512)<|bn_[a-z_]+_avx(2|512)\\(|(f2h|h2f|f2b|b2f)_block(8|16)|run(8|16)<|bf16_round8'
+allowed='isa_avx2::|isa_avx512::|isa_avx512_bf16::|isa_amx::|maxpool_forward_avx(2|512)<|adam_avx(2|512)<|(bn|ew)_[a-z_]+_avx(2|512)\\(|(f2h|h2f|f2b|b2f)_block(8|16)|run(8|16)<|bf16_round8'
 "$objdump" -d -C --no-show-raw-insn "$@" | awk -v allowed="$allowed" '
   /^[0-9a-f]+ <.*>:$/ { fn = $0; next }
   /^ +[0-9a-f]+:\t/ {

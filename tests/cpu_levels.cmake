@@ -1,6 +1,6 @@
 # tests/cpu_levels.cmake: the kernel suites again with the fastest paths switched off.
-# The GEMM, conversion, max-pooling, Adam and BatchNorm kernels are compiled once per CPU level and the highest
-# the CPU has is run (core/src/cpu/cpu_level.hpp); these registrations run the suites that
+# The GEMM, conversion, max-pooling, Adam, BatchNorm and ReLU / bias kernels are compiled once
+# per CPU level and the highest the CPU has is run (core/src/cpu/cpu_level.hpp); these registrations run the suites that
 # exercise them under MANTISSA_CPU=<level> for every lower level, so that the paths another
 # machine would take are tested here too. Each suite is one CTest test per level (25 s of CPU,
 # under a minute on a loaded 2-core machine).
@@ -8,8 +8,8 @@ mantissa_add_suites(core cpu_level)
 
 set(_lower_levels scalar avx2 avx512 avx512_bf16)
 foreach(level IN LISTS _lower_levels)
-  foreach(suite IN ITEMS test_cpu_level test_gemm test_convert test_nn_ops test_conv2d
-      test_maxpool2d test_layers test_optim)
+  foreach(suite IN ITEMS test_cpu_level test_gemm test_convert test_ops test_nn_ops test_conv2d
+      test_maxpool2d test_fusion test_layers test_optim)
     add_test(NAME cpu_${level}.${suite} COMMAND ${suite})
     set_tests_properties(cpu_${level}.${suite} PROPERTIES
       ENVIRONMENT MANTISSA_CPU=${level} LABELS "core;cpu_levels")
