@@ -8,7 +8,7 @@
 # Anything else is baseline x86-64 code that may run on any CPU. Prints the offenders and fails.
 objdump=$1
 shift
-allowed='isa_avx2::|isa_avx512::|isa_avx512_bf16::|isa_amx::|maxpool_(forward|backward)_avx(2|512)<|adam_avx(2|512)<|(bn|ew)_[a-z_]+_avx(2|512)\\(|(f2h|h2f|f2b|b2f)_block(8|16)|run(8|16)<|bf16_round8'
+allowed='isa_avx2::|isa_avx512::|isa_avx512_bf16::|isa_amx::|maxpool_(forward|backward)_avx(2|512)<|adam_avx(2|512)<|(bn|ew)_[a-z0-9_]+_avx(2|512)\\(|(f2h|h2f|f2b|b2f)_block(8|16)|run(8|16)<|bf16_round8'
 "$objdump" -d -C --no-show-raw-insn "$@" | awk -v allowed="$allowed" '
   /^[0-9a-f]+ <.*>:$/ { fn = $0; next }
   /^ +[0-9a-f]+:\t/ {

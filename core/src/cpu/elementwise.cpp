@@ -3,6 +3,7 @@
 
 #include <Eigen/Core>
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <concepts>
 #include <cstdint>
@@ -136,6 +137,13 @@ namespace {
   for (std::int64_t i = 0; i < len; i += cols)
     for (std::int64_t j = 0; j < cols; ++j) acc[j] += d[i + j];
 }
+// The same for bfloat16 rows, widened in the loop (a float's top half: exact).
+[[gnu::always_inline]] inline void ew_row_sums_bf16_body(const std::uint16_t* d, std::int64_t len,
+                                                         std::int64_t cols, float* acc) {
+  for (std::int64_t i = 0; i < len; i += cols)
+    for (std::int64_t j = 0; j < cols; ++j)
+      acc[j] += std::bit_cast<float>(static_cast<std::uint32_t>(d[i + j]) << 16);
+}
 [[gnu::always_inline]] inline void ew_relu_bits_body(const std::uint16_t* in, std::uint16_t* out,
                                                      std::int64_t len, std::uint16_t minus_inf) {
   for (std::int64_t i = 0; i < len; ++i) {
@@ -158,6 +166,7 @@ struct EwKernels {
   void (*relu_grad)(const float*, const float*, float*, std::int64_t);
   void (*add_bias)(float*, const float*, std::int64_t, std::int64_t, std::int64_t);
   void (*row_sums)(const float*, std::int64_t, std::int64_t, float*);
+  void (*row_sums_bf16)(const std::uint16_t*, std::int64_t, std::int64_t, float*);
   void (*relu_bits)(const std::uint16_t*, std::uint16_t*, std::int64_t, std::uint16_t);
   void (*relu_grad_bits)(const std::uint16_t*, const std::uint16_t*, std::uint16_t*,
                          std::int64_t, std::uint16_t);
@@ -179,6 +188,10 @@ struct EwKernels {
                                       float* acc) {                                             \
     ew_row_sums_body(d, len, cols, acc);                                                        \
   }                                                                                             \
+  attributes void ew_row_sums_bf16_##level(const std::uint16_t* d, std::int64_t len,            \
+                                           std::int64_t cols, float* acc) {                     \
+    ew_row_sums_bf16_body(d, len, cols, acc);                                                   \
+  }                                                                                             \
   attributes void ew_relu_bits_##level(const std::uint16_t* in, std::uint16_t* out,             \
                                        std::int64_t len, std::uint16_t minus_inf) {             \
     ew_relu_bits_body(in, out, len, minus_inf);                                                 \
@@ -190,6 +203,7 @@ struct EwKernels {
   }                                                                                             \
   constexpr EwKernels kEw_##level{ew_relu_##level,      ew_relu_grad_##level,                   \
                                   ew_add_bias_##level,  ew_row_sums_##level,                    \
+                                  ew_row_sums_bf16_##level,                                     \
                                   ew_relu_bits_##level, ew_relu_grad_bits_##level};
 MANTISSA_EW_LEVEL(baseline, )
 #if MANTISSA_CPU_LEVELS
@@ -411,6 +425,10 @@ void activation_backward_bias_grad(Activation f, T* dz, const T* dy, const T* y,
             convert(y + off, fv.data(), ulen);
             activation_backward_block(f, fg.data(), fv.data(), fd.data(), len);
             convert(fd.data(), dz + off, ulen);
+          }
+          if constexpr (std::same_as<T, bfloat16>) {  // widened in the sums' loop
+            ew().row_sums_bf16(reinterpret_cast<const std::uint16_t*>(dz + off), len, cols, acc);
+            continue;
           }
           convert(dz + off, fd.data(), ulen);  // the rounded values bias_grad would read
           d = fd.data();

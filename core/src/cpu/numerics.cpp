@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <cmath>
 
 #include "mantissa/core/cpu/convert.hpp"
@@ -28,16 +29,21 @@ void unscale_and_check(float* g, std::int64_t n, float inv_scale, StepStatus* st
   // Integer counts and a minimum: the same result whichever thread takes which chunk.
   std::atomic<std::int64_t> bad_total{0}, first_bad{n};
   parallel_for(n, grain_for(n, 1), [&](std::int64_t begin, std::int64_t end) {
+    // Counted on the exponent bits, without a branch, so that the loop vectorises (it was a
+    // branch per value: 2.7 % of the reference CNN's bfloat16 step); the first bad index is
+    // looked for only in a chunk that has one.
     std::int64_t bad = 0, first = n;
     for (std::int64_t i = begin; i < end; ++i) {
       const float v = g[i] * inv_scale;
       g[i] = v;
-      if (!std::isfinite(v)) {
-        ++bad;
-        first = std::min(first, i);
-      }
+      bad += (std::bit_cast<std::uint32_t>(v) & 0x7f800000u) == 0x7f800000u;
     }
     if (bad == 0) return;
+    for (std::int64_t i = begin; i < end; ++i)
+      if (!std::isfinite(g[i])) {
+        first = i;
+        break;
+      }
     bad_total.fetch_add(bad, std::memory_order_relaxed);
     for (auto f = first_bad.load(); first < f && !first_bad.compare_exchange_weak(f, first);) {
     }
