@@ -7,11 +7,15 @@
 // own, shaped as Sequential shapes them. What a layer does not cover (the loss, rounding its
 // gradient into the compute dtype, the unscale and inf check, the optimizer) is timed around
 // the model's own calls in train_bench.cpp, so "layers + rest" can be checked against a step.
+// Fusion as Sequential does it (Layer::fuses): a Conv2D or Dense followed by an elementwise
+// activation is timed as one layer ("Conv2D+ReLU"), and the activation's own row reads
+// "(fused)" with no time of its own.
 #pragma once
 
 #include <algorithm>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -74,34 +78,57 @@ std::vector<LayerTime> profile_layers(std::string_view model, std::int64_t batch
   const auto dy = mt::to<D>(mt::normal<T>(shapes.back().prepend(batch), 0.0f, 0.01f, gen));
 
   const std::size_t n = layers.size();
+  // fused[i]: layer i runs layer i + 1's activation (absorbed[i + 1]), as in Sequential::build.
+  std::vector<std::optional<mt::Activation>> fused(n);
+  std::vector<bool> absorbed(n, false);
+  for (std::size_t i = 0; i + 1 < n; ++i) {
+    const auto* act = dynamic_cast<const mt::ActivationLayer<P, D>*>(layers[i + 1].get());
+    if (act && !absorbed[i] && act->function() != mt::Activation::softmax &&
+        layers[i]->fuses(act->function())) {
+      fused[i] = act->function();
+      absorbed[i + 1] = true;
+    }
+  }
   std::vector<std::vector<double>> fw(n), bw(n);
   for (int s = 0; s < warmup + steps; ++s) {
     const bool timed = s >= warmup;
     mt::TensorView<const T, D> in = x.view();
     for (std::size_t i = 0; i < n; ++i) {
+      if (absorbed[i]) continue;
+      auto out = acts[fused[i] ? i + 1 : i].view();
       sync(ctx);
       const double t0 = now_s();
-      layers[i]->forward(ctx, acts[i].view(), in, mt::Mode::train);
+      if (fused[i]) layers[i]->forward_activated(ctx, out, in, mt::Mode::train, *fused[i]);
+      else layers[i]->forward(ctx, out, in, mt::Mode::train);
       sync(ctx);
       if (timed) fw[i].push_back(now_s() - t0);
-      in = acts[i].view();
+      in = out;
     }
     mt::TensorView<const T, D> g = dy.view();
     for (std::size_t i = n; i-- > 0;) {
+      if (absorbed[i]) continue;  // g: the gradient of this activation's output, layer i - 1's
       mt::TensorView<const T, D> xi = i == 0 ? x.view() : mt::TensorView<const T, D>(acts[i - 1].view());
       mt::TensorView<T, D> dx = i == 0 ? mt::TensorView<T, D>() : grads[i - 1].view();
       sync(ctx);
       const double t0 = now_s();
-      layers[i]->backward(ctx, dx, g, xi, acts[i].view(), mt::Accumulate::overwrite);
+      if (fused[i])
+        layers[i]->backward_activated(ctx, dx, grads[i].view(), g, xi, acts[i + 1].view(),
+                                      *fused[i], mt::Accumulate::overwrite);
+      else
+        layers[i]->backward(ctx, dx, g, xi, acts[i].view(), mt::Accumulate::overwrite);
       sync(ctx);
       if (timed) bw[i].push_back(now_s() - t0);
       g = dx;
     }
   }
   std::vector<LayerTime> out;
-  for (std::size_t i = 0; i < n; ++i)
-    out.push_back({std::string(layers[i]->kind()), shapes[i + 1].str(),
-                   1e3 * quantile(fw[i], 0.5), 1e3 * quantile(bw[i], 0.5)});
+  for (std::size_t i = 0; i < n; ++i) {
+    std::string kind(layers[i]->kind());
+    if (fused[i]) kind += "+" + std::string(mt::activation_name(*fused[i]));
+    if (absorbed[i]) kind = "(fused)";
+    out.push_back({kind, shapes[i + 1].str(), 1e3 * quantile(fw[i], 0.5),
+                   1e3 * quantile(bw[i], 0.5)});
+  }
   return out;
 }
 
