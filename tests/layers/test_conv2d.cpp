@@ -357,6 +357,23 @@ TEST(Conv2DOps, ChunksOfImagesGiveTheBatchsResultsOnAnyThreadCount) {
   check_chunked_convolution<mt::bfloat16>(std::ldexp(1.0, -7));
 }
 
+// A batch of no images: backward's dW is 0 under overwrite and kept under add, as a product of
+// depth 0 gives (the chunked loop runs no chunk).
+TEST(Conv2DOps, AnEmptyBatchGivesAZeroWeightGradient) {
+  const auto g = mt::window_2d(1, 6, 6, 2, 3, 1, mt::same);
+  mt::ops::Conv2d<float, mt::Cpu> conv(g, 3);
+  Tensor<float> x(Shape{0, 6, 6, 2}), dx(Shape{0, 6, 6, 2}), y(Shape{0, 6, 6, 3});
+  Tensor<float> dy(Shape{0, 6, 6, 3}), w(Shape{3, 3, 2, 3}), dw(Shape{3, 3, 2, 3});
+  auto& ctx = mt::default_context<mt::Cpu>();
+  conv.forward(ctx, y.view(), x.view(), w.view(), mt::Mode::train);
+  mt::ops::fill(ctx, dw.view(), 1.0f);
+  conv.backward(ctx, dx.view(), dw.view(), dy.view(), x.view(), w.view(), mt::Accumulate::add);
+  for (std::int64_t i = 0; i < dw.numel(); ++i) ASSERT_EQ(dw[i], 1.0f);
+  conv.backward(ctx, dx.view(), dw.view(), dy.view(), x.view(), w.view(),
+                mt::Accumulate::overwrite);
+  for (std::int64_t i = 0; i < dw.numel(); ++i) ASSERT_EQ(dw[i], 0.0f);
+}
+
 // <im2col(x), c> == <x, col2im(c)> for every padding and stride: col2im is im2col's adjoint.
 TEST(Conv2DOps, Col2imIsTheAdjointOfIm2col) {
   mt::Generator gen(11);

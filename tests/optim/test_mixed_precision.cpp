@@ -232,6 +232,26 @@ TEST(CheckNumerics, NamesTheFirstLayerPassAndTensor) {
   EXPECT_NO_THROW((void)m.forward(x.view()));  // off: infs flow on, unchecked
 }
 
+// Dense + ReLU run fused (Layer::fuses), and ReLU(-inf) = 0 would hide the Dense layer's -inf:
+// with check_numerics on they run apart and the Dense output is checked, also when it is
+// switched on after a fused forward.
+TEST(CheckNumerics, SeesTheOutputAFusedActivationWouldHide) {
+  mt::Sequential<F16> m(Shape{3}, mt::Dense(4), mt::ReLU(), mt::Dense(2));
+  mt::ops::fill(mt::default_context<mt::Cpu>(), m.parameters()[0]->master, -30000.0f);  // x W = -inf in half
+  m.parameters()[0]->refresh_compute();
+  auto x = mt::full<mt::half>(Shape{2, 3}, 1.0f);
+  EXPECT_NO_THROW((void)m.forward(x.view()));  // unchecked: ReLU makes every -inf 0
+  m.check_numerics(true);
+  try {
+    (void)m.forward(x.view());
+    FAIL() << "expected NumericsError";
+  } catch (const mt::NumericsError& e) {
+    EXPECT_STREQ(e.what(),
+                 "check_numerics: layer 0 'dense' (Dense), forward pass: output (2, 4) holds 8 "
+                 "non-finite values (8 inf, 0 NaN)");
+  }
+}
+
 TEST(CheckedCast, ValuesBeyondHalfAreAnErrorAtTheInputCast) {
   Tensor<float> x(Shape{4});
   x[2] = 70000.0f;

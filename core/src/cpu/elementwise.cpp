@@ -367,17 +367,20 @@ void bias_activation(Activation f, T* y, const T* bias, std::int64_t rows, std::
     alignas(64) float buf[detail::kWidenBlock];
     for (std::int64_t t = first; t < last; ++t) {
       const std::int64_t task_end = std::min(n, (t + 1) * detail::kParallelBlock);
-      for (std::int64_t i = t * detail::kParallelBlock; i < task_end; i += detail::kWidenBlock) {
-        const std::int64_t len = std::min(detail::kWidenBlock, task_end - i);
-        const auto ulen = static_cast<std::size_t>(len);
-        T* out = y + i;
-        float* v = buf;
-        if constexpr (std::same_as<T, float>) v = out;
-        else convert(out, v, ulen);
-        ew().add_bias(v, fb, i % cols, cols, len);
-        if constexpr (std::same_as<T, float>) {
-          activation_block(f, v, v, len);
-        } else {
+      if constexpr (std::same_as<T, float>) {
+        // map_float hands a float task to the kernel whole (64 KiB, in L2): so here, so that
+        // Eigen peels the same unaligned head, if any, and keeps the same vector tail.
+        const std::int64_t i = t * detail::kParallelBlock, len = task_end - i;
+        ew().add_bias(y + i, fb, i % cols, cols, len);
+        activation_block(f, y + i, y + i, len);
+      } else {
+        for (std::int64_t i = t * detail::kParallelBlock; i < task_end; i += detail::kWidenBlock) {
+          const std::int64_t len = std::min(detail::kWidenBlock, task_end - i);
+          const auto ulen = static_cast<std::size_t>(len);
+          T* out = y + i;
+          float* v = buf;
+          convert(out, v, ulen);
+          ew().add_bias(v, fb, i % cols, cols, len);
           convert(v, out, ulen);  // y + bias, rounded as bias_add does
           if (f == Activation::relu) {
             relu_bits_block(out, len);

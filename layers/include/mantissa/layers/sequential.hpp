@@ -309,8 +309,16 @@ class Sequential {
 
   // Check every layer's output (forward) and input and parameter gradients (backward) for
   // inf/NaN, and throw NumericsError naming the first layer, pass and tensor that held one.
-  // Off by default; when off it costs one branch per layer.
-  void check_numerics(bool on) noexcept { check_numerics_ = on; }
+  // Off by default; when off it costs one branch per layer. While on, no activation is fused
+  // into the layer before it (Layer::fuses): each layer's own output is checked, also the one
+  // an activation would make finite again (ReLU(-inf) = 0).
+  void check_numerics(bool on) {
+    check_numerics_ = on;
+    if (!on || max_batch_ == 0) return;
+    for (std::size_t i = 0; i < acts_.size(); ++i)  // a fused layer's own output buffer
+      if (fused_[i] && acts_[i].numel() == 0)
+        acts_[i] = Tensor<T, D>::empty(shapes_[i + 1].prepend(max_batch_));
+  }
 
   // Data-parallel training's hook (dist::DataParallel::backward): during backward, after each
   // layer (the last first), called with the offset in the gradient arena from which every
@@ -432,6 +440,7 @@ class Sequential {
   // applies it itself; absorbed_[i + 1] then says that layer i + 1 runs no pass of its own.
   std::vector<std::optional<Activation>> fused_;
   std::vector<bool> absorbed_;
+  bool fusing_ = true;  // the last forward's: fused_ applied (not while check_numerics is on)
   std::vector<Tensor<T, D>> acts_;       // acts_[i]: (max_batch, shapes_[i + 1]...); left
                                          // empty for a fused layer, which writes acts_[i + 1]
   std::vector<Tensor<T, D>> grads_;      // grads_[i]: d loss / d acts_[i], same shape

@@ -217,7 +217,10 @@ struct HostKernels {
         : g_(g), f_(filters),
           direct_(g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.pad_top == 0 &&
                   g.pad_left == 0),
-          flipped_(!direct_ && g.sh == 1 && g.sw == 1) {
+          // Stride 1, and an output as large as the input allows (window_2d's always is): then
+          // every dx row's window over dy has a real row (check_window's rule for gt_).
+          flipped_(!direct_ && g.sh == 1 && g.sw == 1 && g.h - g.kh + g.pad_top < g.oh &&
+                   g.w - g.kw + g.pad_left < g.ow) {
       gt_ = Window2D{1, g.oh, g.ow, filters, g.kh, g.kw, 1, 1, g.kh - 1 - g.pad_top,
                      g.kw - 1 - g.pad_left, g.h, g.w};
       // Per image: the forward's cols and y rows; the backward's dcols and dx rows.
@@ -266,6 +269,10 @@ struct HostKernels {
         const std::int64_t rows = n * g_.oh * g_.ow;
         gemm<T, float>(ctx, true, false, k, f_, rows, 1.0f, x, k, dy, f_, beta, dw, f_);
         if (dx) gemm<T, T>(ctx, false, true, rows, k, f_, 1.0f, dy, f_, w, f_, 0.0f, dx, k);
+        return;
+      }
+      if (n == 0) {  // no rows: dW is 0 (overwrite) or as it was (add), as a product of depth 0
+        if (acc == Accumulate::overwrite) std::fill_n(dw, k * f_, 0.0f);
         return;
       }
       if (dx && flipped_) flip_kernel(w);

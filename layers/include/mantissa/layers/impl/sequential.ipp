@@ -118,7 +118,7 @@ void Sequential<P, D>::reserve(std::int64_t max_batch) {
   grads_.clear();
   for (std::size_t i = 0; i < layers_.size(); ++i) {
     const Shape s = shapes_[i + 1].prepend(max_batch);
-    acts_.emplace_back(fused_[i] ? Tensor<T, D>() : Tensor<T, D>::empty(s));
+    acts_.emplace_back(fused_[i] && !check_numerics_ ? Tensor<T, D>() : Tensor<T, D>::empty(s));
     grads_.emplace_back(Tensor<T, D>::empty(s));  // a fused layer's: dL/d(its output before f)
     layers_[i]->reserve(context(), max_batch);
   }
@@ -149,10 +149,12 @@ OutputView<typename P::compute, D> Sequential<P, D>::forward_view(TensorView<con
   mode_ = mode;
   input_view_ = x;
   TensorView<const T, D> in = x;
+  fusing_ = !check_numerics_;
   for (std::size_t i = 0; i < layers_.size(); ++i) {
-    if (absorbed_[i]) continue;  // layer i - 1 applied it: its output is acts_[i] already
-    auto out = acts_[fused_[i] ? i + 1 : i].slice(0, n);
-    if (fused_[i]) layers_[i]->forward_activated(context(), out, in, mode, *fused_[i]);
+    if (fusing_ && absorbed_[i]) continue;  // layer i - 1 applied it: its output is acts_[i]
+    const bool fused = fusing_ && fused_[i];
+    auto out = acts_[fused ? i + 1 : i].slice(0, n);
+    if (fused) layers_[i]->forward_activated(context(), out, in, mode, *fused_[i]);
     else layers_[i]->forward(context(), out, in, mode);
     if (check_numerics_) check_finite(i, "forward", "output", out);
     in = out;
@@ -186,13 +188,13 @@ void Sequential<P, D>::backward_compute(TensorView<const T, D> dy, Accumulate ac
                      " but the last forward produced " + shapes_.back().prepend(n).str());
   TensorView<const T, D> g = dy;
   for (std::size_t i = layers_.size(); i-- > 0;) {
-    if (absorbed_[i]) {  // layer i - 1 takes g, the gradient of this layer's output
+    if (fusing_ && absorbed_[i]) {  // layer i - 1 takes g, the gradient of this layer's output
       if (gradients_ready_) gradients_ready_(ready_from_[i]);
       continue;
     }
     TensorView<const T, D> x = i == 0 ? input_view_ : TensorView<const T, D>(acts_[i - 1].slice(0, n));
     TensorView<T, D> dx = i == 0 ? TensorView<T, D>() : grads_[i - 1].slice(0, n);
-    if (fused_[i])
+    if (fusing_ && fused_[i])
       layers_[i]->backward_activated(context(), dx, grads_[i].slice(0, n), g, x,
                                      acts_[i + 1].slice(0, n), *fused_[i], acc);
     else
