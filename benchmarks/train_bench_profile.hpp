@@ -78,17 +78,10 @@ std::vector<LayerTime> profile_layers(std::string_view model, std::int64_t batch
   const auto dy = mt::to<D>(mt::normal<T>(shapes.back().prepend(batch), 0.0f, 0.01f, gen));
 
   const std::size_t n = layers.size();
-  // fused[i]: layer i runs layer i + 1's activation (absorbed[i + 1]), as in Sequential::build.
-  std::vector<std::optional<mt::Activation>> fused(n);
+  // fused[i]: layer i runs layer i + 1's activation (absorbed[i + 1]), as Sequential does.
+  const auto fused = mt::fused_activations(layers);
   std::vector<bool> absorbed(n, false);
-  for (std::size_t i = 0; i + 1 < n; ++i) {
-    const auto* act = dynamic_cast<const mt::ActivationLayer<P, D>*>(layers[i + 1].get());
-    if (act && !absorbed[i] && act->function() != mt::Activation::softmax &&
-        layers[i]->fuses(act->function())) {
-      fused[i] = act->function();
-      absorbed[i + 1] = true;
-    }
-  }
+  for (std::size_t i = 0; i + 1 < n; ++i) absorbed[i + 1] = fused[i].has_value();
   std::vector<std::vector<double>> fw(n), bw(n);
   for (int s = 0; s < warmup + steps; ++s) {
     const bool timed = s >= warmup;

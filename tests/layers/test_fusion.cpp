@@ -4,6 +4,7 @@
 // with the activation after them, against the same layers run one by one by hand.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -116,8 +117,10 @@ TEST(FusedOps, SoftmaxIsNotElementwiseAndSaysSo) {
 
 // The model's forward output, every parameter's gradient (overwritten, then accumulated) and
 // the bits of both against its layers run one by one, unfused, on copies of its parameters.
+// expect_fused: how many pairs Sequential must fuse in this model.
 template <class P, class... Specs>
-void check_model_against_its_layers(Shape input, std::int64_t n, Specs... specs) {
+void check_model_against_its_layers(Shape input, std::int64_t n, std::size_t expect_fused,
+                                    Specs... specs) {
   using T = typename P::compute;
   mt::Sequential<P> model(input, mt::Seed{7}, specs...);
   std::vector<std::unique_ptr<mt::Layer<P, mt::Cpu>>> layers;
@@ -148,6 +151,20 @@ void check_model_against_its_layers(Shape input, std::int64_t n, Specs... specs)
   }
   const Tensor<T> out = model.forward(x, mt::Mode::train).clone();
   expect_same_bits(acts.back(), out, "model output");
+  // The bits alone would agree unfused too: the pairs must have fused, each fused layer holding
+  // no output buffer of its own (Sequential keeps an output and a gradient per other layer).
+  const auto fused = mt::fused_activations(layers);
+  std::size_t unfused_bytes = 0, expected = 0;
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    const auto bytes = static_cast<std::size_t>(acts[i].numel()) * sizeof(T);
+    unfused_bytes += 2 * bytes;
+    expected += fused[i] ? bytes : 2 * bytes;
+  }
+  ASSERT_EQ(model.activation_bytes(), expected);
+  ASSERT_LT(expected, unfused_bytes) << "nothing fused";
+  ASSERT_EQ(static_cast<std::size_t>(std::count_if(fused.begin(), fused.end(),
+                                                   [](const auto& f) { return f.has_value(); })),
+            expect_fused);
 
   auto by_hand = [&](mt::Accumulate acc) {
     Tensor<T> g = dy.clone();
@@ -190,7 +207,7 @@ TYPED_TEST(FusedSequential, GivesTheBitsOfItsLayersRunOneByOne) {
   // Dense without bias + ReLU followed by a second ReLU (not fused: it follows an activation);
   // Dense + Softmax (never fused).
   check_model_against_its_layers<P>(
-      Shape{20, 20, 3}, 9, mt::Conv2D(8, 3, mt::same), mt::ReLU(),
+      Shape{20, 20, 3}, 9, /*expect_fused=*/4, mt::Conv2D(8, 3, mt::same), mt::ReLU(),
       mt::Conv2D(6, 3, mt::same, {.bias = false}), mt::Sigmoid(), mt::MaxPool2D(2), mt::Flatten(),
       mt::Dense(32), mt::Tanh(), mt::Dense(16, {.bias = false}), mt::ReLU(), mt::ReLU(),
       mt::Dense(5), mt::Softmax());

@@ -5,6 +5,10 @@
 // nothing extra is saved.
 #pragma once
 
+#include <memory>
+#include <optional>
+#include <vector>
+
 #include "mantissa/layers/layer.hpp"
 
 namespace mantissa {
@@ -50,5 +54,22 @@ class ActivationLayer final : public Layer<P, D> {
  private:
   Activation f_;
 };
+
+// The pairs Sequential fuses (Layer::fuses): result[i] is the elementwise activation that
+// layer i applies itself for the ActivationLayer at i + 1, which then runs no pass of its own.
+// An activation already taken in by the layer before it is never a fusing layer itself.
+template <Policy P, Device D>
+std::vector<std::optional<Activation>> fused_activations(
+    const std::vector<std::unique_ptr<Layer<P, D>>>& layers) {
+  std::vector<std::optional<Activation>> fused(layers.size());
+  for (std::size_t i = 0; i + 1 < layers.size(); ++i) {
+    const auto* act = dynamic_cast<const ActivationLayer<P, D>*>(layers[i + 1].get());
+    const bool absorbed = i > 0 && fused[i - 1];
+    if (act && !absorbed && act->function() != Activation::softmax &&
+        layers[i]->fuses(act->function()))
+      fused[i] = act->function();
+  }
+  return fused;
+}
 
 }  // namespace mantissa

@@ -199,9 +199,9 @@ struct HostKernels {
   //   (The stride-1 form: the deeper CNN's 32 -> 32 layer's backward took 29-34 ms in
   //   bfloat16, 58-61 ms in float16, now 16-19 and 38-47; float32's 44-56, now 41-53, within the
   //   noise: train_bench --profile, 3 interleaved runs each.)
-  // The budget: 1 MiB was as fast as or faster than 2, 4 and 8 MiB on both CNNs (the deeper
-  // CNN's float32 step 228-297 ms at 1 MiB, 304-381 ms at 2-8 MiB; a whole-batch matrix was
-  // 25-40 % slower).
+  // The budget (measured with a temporary environment override of it, 2 runs each): 1 MiB was
+  // as fast as or faster than 2, 4 and 8 MiB on both CNNs (the deeper CNN's float32 step
+  // 228-297 ms at 1 MiB, 304-381 ms at 2-8 MiB; a whole-batch matrix was 25-40 % slower).
   // A chunk is as many whole images as keep its matrices within kChunkBytes, so that they are
   // written and read again while still in the core's L2 cache; the whole batch's matrix went to
   // memory and back (the deeper CNN's first block: 75 MB per float32 step). Windows never cross

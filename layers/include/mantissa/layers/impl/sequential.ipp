@@ -60,16 +60,9 @@ void Sequential<P, D>::build() {
     }
   }
   // An elementwise activation layer right after a layer that fuses it runs inside that layer.
-  fused_.assign(layers_.size(), std::nullopt);
+  fused_ = fused_activations(layers_);
   absorbed_.assign(layers_.size(), false);
-  for (std::size_t i = 0; i + 1 < layers_.size(); ++i) {
-    const auto* act = dynamic_cast<const ActivationLayer<P, D>*>(layers_[i + 1].get());
-    if (act && !absorbed_[i] && act->function() != Activation::softmax &&
-        layers_[i]->fuses(act->function())) {
-      fused_[i] = act->function();
-      absorbed_[i + 1] = true;
-    }
-  }
+  for (std::size_t i = 0; i + 1 < layers_.size(); ++i) absorbed_[i + 1] = fused_[i].has_value();
   trainables_.arena.adopt(context(), trainables_.params);
   // The arena holds the parameters in layer order: after layer i's backward, every gradient
   // from its first parameter's slot to the end is final.
